@@ -1,0 +1,79 @@
+// @ts-check
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+/**
+ * Folder import rules: the layout is the architecture (docs/adr/0001-layout.md).
+ * `forbidden` are src/ folders this folder may not import; `pure` also keeps runtime I/O
+ * libraries out (type imports stay allowed).
+ */
+const imports = (/** @type {string[]} */ forbidden, /** @type {boolean} */ pure) => ({
+  'no-restricted-imports': [
+    'error',
+    {
+      paths: pure
+        ? [
+            {
+              name: '@kubernetes/client-node',
+              message: 'Kubernetes I/O lives in src/kube',
+              allowTypeImports: true,
+            },
+            { name: 'winston', message: 'winston lives in src/log' },
+          ]
+        : [],
+      patterns: forbidden.map((folder) => ({
+        group: [`**/${folder}/*`],
+        message: `this folder may not import from src/${folder} (docs/adr/0001-layout.md)`,
+      })),
+    },
+  ],
+});
+
+export default tseslint.config(
+  { ignores: ['dist/', 'coverage/', 'node_modules/', '.testenv/'] },
+  js.configs.recommended,
+  ...tseslint.configs.strictTypeChecked,
+  ...tseslint.configs.stylisticTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: {
+        projectService: { allowDefaultProject: ['eslint.config.js'] },
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/switch-exhaustiveness-check': 'error',
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/restrict-template-expressions': [
+        'error',
+        { allowNumber: true, allowBoolean: true },
+      ],
+      // client-node's models are classes, yet its API takes plain objects by design.
+      '@typescript-eslint/no-unsafe-class-instance-assignment': 'off',
+      complexity: ['error', 25],
+      'max-depth': ['error', 4],
+    },
+  },
+  { files: ['eslint.config.js'], ...tseslint.configs.disableTypeChecked },
+  {
+    files: ['src/api/**/*.ts'],
+    rules: imports(['gardener', 'flux', 'controller', 'kube', 'log', 'cli'], true),
+  },
+  { files: ['src/gardener/**/*.ts'], rules: imports(['flux', 'controller', 'kube', 'cli'], true) },
+  { files: ['src/flux/**/*.ts'], rules: imports(['gardener', 'controller', 'kube', 'cli'], true) },
+  { files: ['src/controller/**/*.ts'], rules: imports(['cli'], true) },
+  { files: ['src/kube/**/*.ts', 'src/log/**/*.ts'], rules: imports(['controller', 'cli'], false) },
+  {
+    files: ['test/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.object.name='vi'][callee.property.name=/^(mock|doMock)$/]",
+          message: 'no module mocks: tests use the real API server (docs/adr/0002-test-runner.md)',
+        },
+      ],
+    },
+  },
+);
