@@ -1,0 +1,32 @@
+import type { TestProject } from 'vitest/node';
+import { startControlPlane, type ControlPlane } from '../harness/control-plane.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** Admin kubeconfig of the seed control plane (Gardener CRDs). */
+    seedKubeconfig: string;
+    /** Admin kubeconfig of the shoot control plane (Flux CRDs). */
+    shootKubeconfig: string;
+  }
+}
+
+/** Starts the run's seed and shoot control planes once, and stops them after the run. */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const progress = (line: string) => process.stderr.write(`[control-plane] ${line}\n`);
+  const results = await Promise.allSettled([
+    startControlPlane({ name: 'seed', crds: ['gardener'], progress }),
+    startControlPlane({ name: 'shoot', crds: ['flux'], progress }),
+  ]);
+  const planes = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  const failure = results.find((r) => r.status === 'rejected');
+  if (failure) {
+    await Promise.all(planes.map((p) => p.stop()));
+    throw failure.reason;
+  }
+  const [seed, shoot] = planes as [ControlPlane, ControlPlane];
+  project.provide('seedKubeconfig', seed.kubeconfigPath);
+  project.provide('shootKubeconfig', shoot.kubeconfigPath);
+  return async () => {
+    await Promise.all(planes.map((p) => p.stop()));
+  };
+}
