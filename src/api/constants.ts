@@ -46,3 +46,10 @@ export const kustomizationKind = 'Kustomization';
 
 /** The first Flux release that serves OCIRepository at source.toolkit.fluxcd.io/v1. */
 export const ociRepositoryV1SinceFlux = 'v2.6.0';
+
+/** Label on every shoot object the extension manages (secrets, shoot-info). */
+export const managedByLabelKey = 'app.kubernetes.io/managed-by';
+export const managedByLabelValue = 'gardener-extension-shoot-flux';
+
+/** ConfigMap in the Flux namespace with facts about the shoot, for `postBuild.substituteFrom`. */
+export const shootInfoConfigMapName = 'shoot-info';
