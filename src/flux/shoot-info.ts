@@ -1,0 +1,42 @@
+import { managedByLabelKey, managedByLabelValue, shootInfoConfigMapName } from '../api/constants.js';
+
+/** The facts about a shoot that `shoot-info` publishes. */
+export interface ShootInfo {
+  name: string;
+  /** `shoot.status.clusterIdentity`; missing on young shoots. */
+  clusterIdentity?: string;
+  /** `shoot.status.technicalID` */
+  technicalID?: string;
+  /** The `--garden-cluster-identity` flag. */
+  gardenClusterIdentity: string;
+}
+
+/** A ConfigMap as the shoot receives it. */
+export interface ShootInfoConfigMap {
+  apiVersion: 'v1';
+  kind: 'ConfigMap';
+  metadata: { name: string; namespace: string; labels: Record<string, string> };
+  data: Record<string, string>;
+}
+
+/**
+ * The `shoot-info` ConfigMap in the Flux namespace, for Kustomizations that substitute shoot
+ * facts (`postBuild.substituteFrom`). Missing identities are empty values, never a crash (D-18).
+ */
+export function buildShootInfoConfigMap(namespace: string, info: ShootInfo): ShootInfoConfigMap {
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: {
+      name: shootInfoConfigMapName,
+      namespace,
+      labels: { [managedByLabelKey]: managedByLabelValue },
+    },
+    data: {
+      SHOOT_INFO_CLUSTER_IDENTITY: info.clusterIdentity ?? '',
+      SHOOT_INFO_NAME: info.name,
+      SHOOT_INFO_TECHNICAL_ID: info.technicalID ?? '',
+      SHOOT_INFO_GARDEN_CLUSTER_IDENTITY: info.gardenClusterIdentity,
+    },
+  };
+}
