@@ -52,7 +52,7 @@ function stringField(source: Record<string, unknown> | undefined, key: string): 
 export function decodeShootKubeconfig(text: string): { kubeconfig: ShootKubeconfig } | { error: string } {
   let raw: RawKubeconfig;
   try {
-    raw = (yaml.load(text) ?? {});
+    raw = yaml.load(text) ?? {};
   } catch {
     return { error: 'kubeconfig is not valid YAML' };
   }
