@@ -7,9 +7,17 @@ describe('redact', () => {
   it.each([
     ['secret data', { kind: 'Secret', data: { password: 'aGVsbG8=' } }, { kind: 'Secret', data: redacted }],
     ['stringData', { stringData: { a: 'b' } }, { stringData: redacted }],
-    ['nested token', { user: { token: 't0ken', name: 'admin' } }, { user: { token: redacted, name: 'admin' } }],
+    [
+      'nested token',
+      { user: { token: 't0ken', name: 'admin' } },
+      { user: { token: redacted, name: 'admin' } },
+    ],
     ['kubeconfig key', { kubeconfig: 'apiVersion: v1' }, { kubeconfig: redacted }],
-    ['authorization header', { headers: { Authorization: 'Bearer x' } }, { headers: { Authorization: redacted } }],
+    [
+      'authorization header',
+      { headers: { Authorization: 'Bearer x' } },
+      { headers: { Authorization: redacted } },
+    ],
     ['arrays', [{ password: 'p' }, 'plain'], [{ password: redacted }, 'plain']],
     ['scalars', 'text', 'text'],
   ])('%s', (_name, input, expected) => {
