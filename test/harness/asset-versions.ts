@@ -6,6 +6,8 @@ export const testAssetVersions = {
   /** The controllers of the default Flux release (v2.9.2). */
   sourceController: 'v1.9.3',
   kustomizeController: 'v1.9.3',
+  /** Renders the chart in tests (helm lint / helm template). */
+  helm: 'v4.2.2',
   /** The Gardener release whose CRDs the reference pins. */
   gardener: 'v1.147.1',
 } as const;

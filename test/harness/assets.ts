@@ -80,6 +80,16 @@ export const assets = {
       package: 'github.com/fluxcd/kustomize-controller',
     },
   },
+  helm: {
+    name: 'helm',
+    version: testAssetVersions.helm,
+    envVar: 'TEST_ASSET_HELM',
+    download: {
+      url: `https://get.helm.sh/helm-${testAssetVersions.helm}-linux-${arch}.tar.gz`,
+      member: `linux-${arch}/helm`,
+    },
+    goBuild: { module: 'helm.sh/helm/v4', package: 'helm.sh/helm/v4/cmd/helm' },
+  },
 } as const satisfies Record<string, AssetSpec>;
 
 /** Where a resolved binary came from. */
