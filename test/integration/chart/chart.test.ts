@@ -1,0 +1,347 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { CoreV1Api } from '@kubernetes/client-node';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { testAssetVersions } from '../../harness/asset-versions.js';
+import { installCrds } from '../../harness/crd-install.js';
+import { clusterKubeConfig } from '../support/clusters.js';
+import { buildProgram } from '../../../src/cli/program.js';
+import { applyDryRun, lintChart, onlyObject, renderChart, type RenderedObject } from './helm.js';
+
+const execFileAsync = promisify(execFile);
+
+/** The flags of `run` (issue 5); each must have a chart value. */
+const runFlags = [
+  '--kubeconfig',
+  '--leader-election',
+  '--leader-election-id',
+  '--leader-election-namespace',
+  '--max-concurrent-reconciles',
+  '--ignore-operation-annotation',
+  '--extension-classes',
+  '--garden-cluster-identity',
+  '--heartbeat-namespace',
+  '--heartbeat-renew-interval-seconds',
+  '--metrics-bind-address',
+  '--health-bind-address',
+  '--log-level',
+  '--log-format',
+  '--flux-manifests-base',
+  '--reconcile-timeout',
+];
+
+/** Values that set every optional knob, so every flag and branch renders. */
+const everythingSet = {
+  image: { repository: 'registry.example/shoot-flux', tag: 'v9.9.9', pullPolicy: 'Always' },
+  imagePullSecrets: [{ name: 'pull' }],
+  replicaCount: 3,
+  leaderElection: { enabled: true, id: 'custom-leader', namespace: 'elsewhere' },
+  controllers: {
+    extension: { concurrentSyncs: 7, reconcileTimeout: '2m30s' },
+    heartbeat: { renewIntervalSeconds: 15 },
+    ignoreOperationAnnotation: true,
+  },
+  extensionClasses: ['shoot', 'seed'],
+  fluxManifestsBase: ['/flux-manifests'],
+  kubeconfigSecretName: 'seed-kubeconfig',
+  shootClient: 'external',
+  logLevel: 'debug',
+  logFormat: 'text',
+  metricsPort: 9090,
+  healthPort: 9091,
+  metrics: { enableScraping: false },
+  allowPublicNetworks: false,
+  extraArgs: ['--log-level=error'],
+  extraEnv: [{ name: 'NODE_OPTIONS', value: '--max-old-space-size=384' }],
+  podLabels: { team: 'gitops' },
+  podAnnotations: { note: 'yes' },
+  nodeSelector: { 'kubernetes.io/os': 'linux' },
+  tolerations: [{ key: 'dedicated', operator: 'Exists', effect: 'NoSchedule' }],
+  gardener: { version: 'v1.147.1', garden: { clusterIdentity: 'landscape-dev' } },
+};
+
+interface Container {
+  args: string[];
+  env: { name: string; value?: string; valueFrom?: unknown }[];
+  livenessProbe: unknown;
+  readinessProbe: unknown;
+  securityContext: unknown;
+  ports: unknown[];
+  volumeMounts: { name: string; mountPath: string; readOnly?: boolean }[];
+  image: string;
+}
+
+interface PodTemplate {
+  metadata: { labels: Record<string, string>; annotations?: Record<string, string> };
+  spec: {
+    serviceAccountName: string;
+    priorityClassName?: string;
+    securityContext: unknown;
+    containers: Container[];
+    volumes: { name: string }[];
+  };
+}
+
+function podTemplate(objects: RenderedObject[]): PodTemplate {
+  return (onlyObject(objects, 'Deployment').spec as { template: PodTemplate }).template;
+}
+
+function container(objects: RenderedObject[]): Container {
+  const [first] = podTemplate(objects).spec.containers;
+  if (!first) throw new Error('the Deployment has no container');
+  return first;
+}
+
+function flagName(arg: string): string {
+  return arg.split('=')[0] ?? arg;
+}
+
+const releaseNamespace = 'extension-shoot-flux-test';
+
+describe('Helm chart', () => {
+  it('passes helm lint --strict with default and with every value set', async () => {
+    await expect(lintChart()).resolves.toContain('0 chart(s) failed');
+    await expect(lintChart(everythingSet)).resolves.toContain('0 chart(s) failed');
+  });
+
+  it('rejects invalid values through its schema, naming the value', async () => {
+    await expect(renderChart(releaseNamespace, { logFormat: 'xml' })).rejects.toThrow(/\/logFormat/);
+    await expect(
+      renderChart(releaseNamespace, {
+        controllers: { extension: { concurrentSyncs: 0, reconcileTimeout: '3m' } },
+      }),
+    ).rejects.toThrow(/\/controllers\/extension\/concurrentSyncs/);
+  });
+
+  it('renders the objects of an extension deployment', async () => {
+    const objects = await renderChart(releaseNamespace);
+    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
+      'ClusterRole/gardener-extension-shoot-flux',
+      'ClusterRoleBinding/gardener-extension-shoot-flux',
+      'Deployment/gardener-extension-shoot-flux',
+      'PodDisruptionBudget/gardener-extension-shoot-flux',
+      'Role/gardener-extension-shoot-flux',
+      'RoleBinding/gardener-extension-shoot-flux',
+      'Service/gardener-extension-shoot-flux',
+      'ServiceAccount/gardener-extension-shoot-flux',
+      'VerticalPodAutoscaler/gardener-extension-shoot-flux',
+    ]);
+    for (const object of objects) {
+      if (!object.kind.startsWith('Cluster'))
+        expect(object.metadata.namespace, object.kind).toBe(releaseNamespace);
+    }
+  });
+
+  it('grants exactly the least-privilege rules the controller needs', async () => {
+    const objects = await renderChart(releaseNamespace);
+    expect(onlyObject(objects, 'ClusterRole').rules).toEqual([
+      {
+        apiGroups: ['extensions.gardener.cloud'],
+        resources: ['extensions'],
+        verbs: ['get', 'list', 'watch', 'patch'],
+      },
+      { apiGroups: ['extensions.gardener.cloud'], resources: ['extensions/status'], verbs: ['get', 'patch'] },
+      { apiGroups: ['extensions.gardener.cloud'], resources: ['clusters'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: [''], resources: ['secrets', 'namespaces'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
+    ]);
+    expect(onlyObject(objects, 'Role').rules).toEqual([
+      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
+      {
+        apiGroups: ['coordination.k8s.io'],
+        resources: ['leases'],
+        resourceNames: ['shoot-flux-leader-election', 'gardener-extension-heartbeat'],
+        verbs: ['get', 'watch', 'update', 'patch'],
+      },
+    ]);
+    const subject = {
+      kind: 'ServiceAccount',
+      name: 'gardener-extension-shoot-flux',
+      namespace: releaseNamespace,
+    };
+    expect(onlyObject(objects, 'ClusterRoleBinding').subjects).toEqual([subject]);
+    expect(onlyObject(objects, 'RoleBinding').subjects).toEqual([subject]);
+    // A custom leader election ID is the lease the Role names.
+    const custom = await renderChart(releaseNamespace, everythingSet);
+    const [, named] = onlyObject(custom, 'Role').rules as { resourceNames?: string[] }[];
+    expect(named?.resourceNames).toEqual(['custom-leader', 'gardener-extension-heartbeat']);
+  });
+
+  it('runs the controller with the default flags, probes, env and a locked-down security context', async () => {
+    const objects = await renderChart(releaseNamespace);
+    const deployment = onlyObject(objects, 'Deployment');
+    expect((deployment.spec as { replicas: number }).replicas).toBe(2);
+    expect(deployment.metadata.labels?.['high-availability-config.resources.gardener.cloud/type']).toBe(
+      'controller',
+    );
+    const main = container(objects);
+    expect(main.image).toBe('gardener-extension-shoot-flux:0.1.0');
+    expect(main.args).toEqual([
+      'run',
+      '--leader-election=true',
+      '--leader-election-id=shoot-flux-leader-election',
+      '--max-concurrent-reconciles=5',
+      '--reconcile-timeout=3m',
+      '--ignore-operation-annotation=false',
+      `--heartbeat-namespace=${releaseNamespace}`,
+      '--heartbeat-renew-interval-seconds=30',
+      '--garden-cluster-identity=garden',
+      '--flux-manifests-base=/flux-manifests,https://github.com/fluxcd/flux2/releases/download',
+      '--metrics-bind-address=:8080',
+      '--health-bind-address=:8081',
+      '--log-level=info',
+      '--log-format=json',
+    ]);
+    expect(main.env).toEqual([
+      { name: 'LEADER_ELECTION_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+    ]);
+    expect(main.livenessProbe).toMatchObject({
+      httpGet: { path: '/healthz', port: 'health', scheme: 'HTTP' },
+    });
+    expect(main.readinessProbe).toMatchObject({
+      httpGet: { path: '/readyz', port: 'health', scheme: 'HTTP' },
+    });
+    expect(main.ports).toEqual([
+      { name: 'metrics', containerPort: 8080, protocol: 'TCP' },
+      { name: 'health', containerPort: 8081, protocol: 'TCP' },
+    ]);
+    expect(main.securityContext).toEqual({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+    });
+    const pod = podTemplate(objects);
+    expect(pod.spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65532 });
+    expect(pod.spec.priorityClassName).toBe('gardener-system-900');
+    expect(pod.spec.serviceAccountName).toBe('gardener-extension-shoot-flux');
+    expect(main.volumeMounts).toEqual([{ name: 'tmp', mountPath: '/tmp' }]);
+    expect(pod.metadata.labels).toMatchObject({
+      'networking.gardener.cloud/to-runtime-apiserver': 'allowed',
+      'networking.gardener.cloud/to-dns': 'allowed',
+      'networking.resources.gardener.cloud/to-all-shoots-kube-apiserver-tcp-443': 'allowed',
+      'networking.gardener.cloud/to-public-networks': 'allowed',
+    });
+    expect(pod.metadata.annotations).toMatchObject({
+      'prometheus.io/scrape': 'true',
+      'prometheus.io/port': '8080',
+    });
+    const service = onlyObject(objects, 'Service');
+    expect(service.spec).toMatchObject({ ports: [{ name: 'metrics', port: 8080, targetPort: 'metrics' }] });
+    expect(onlyObject(objects, 'ServiceAccount').automountServiceAccountToken).toBe(false);
+  });
+
+  it('has a value for every flag of run, and uses the values Gardener injects', async () => {
+    const objects = await renderChart(releaseNamespace, everythingSet);
+    const main = container(objects);
+    const rendered = new Set(main.args.map(flagName));
+    expect(runFlags.filter((flag) => !rendered.has(flag))).toEqual([]);
+    expect(main.args).toEqual(
+      expect.arrayContaining([
+        '--leader-election-id=custom-leader',
+        '--leader-election-namespace=elsewhere',
+        '--max-concurrent-reconciles=7',
+        '--reconcile-timeout=2m30s',
+        '--ignore-operation-annotation=true',
+        '--extension-classes=shoot,seed',
+        '--heartbeat-renew-interval-seconds=15',
+        '--garden-cluster-identity=landscape-dev',
+        '--flux-manifests-base=/flux-manifests',
+        '--kubeconfig=/etc/gardener-extension-shoot-flux/kubeconfig/kubeconfig',
+        '--metrics-bind-address=:9090',
+        '--health-bind-address=:9091',
+        '--log-level=debug',
+        '--log-format=text',
+      ]),
+    );
+    expect(main.args.at(-1)).toBe('--log-level=error'); // extraArgs come last and win
+    expect(main.image).toBe('registry.example/shoot-flux:v9.9.9');
+    expect(main.env).toEqual(
+      expect.arrayContaining([
+        { name: 'GARDENER_SHOOT_CLIENT', value: 'external' },
+        { name: 'NODE_OPTIONS', value: '--max-old-space-size=384' },
+      ]),
+    );
+    expect(main.volumeMounts).toContainEqual({
+      name: 'kubeconfig',
+      mountPath: '/etc/gardener-extension-shoot-flux/kubeconfig',
+      readOnly: true,
+    });
+    const pod = podTemplate(objects);
+    expect(pod.metadata.labels['networking.gardener.cloud/to-public-networks']).toBeUndefined();
+    expect(pod.metadata.labels.team).toBe('gitops');
+    expect(pod.metadata.annotations).toEqual({ note: 'yes' });
+    expect(onlyObject(objects, 'Service').metadata).not.toHaveProperty('annotations');
+  });
+
+  it.skipIf(!buildProgram().commands.some((c) => c.name() === 'run'))(
+    'knows exactly the flags the run command has',
+    () => {
+      const run = buildProgram().commands.find((c) => c.name() === 'run');
+      const flags = (run?.options ?? []).map((o) => o.long).filter((f): f is string => f !== undefined);
+      expect(flags.filter((f) => f !== '--help').sort()).toEqual([...runFlags].sort());
+    },
+  );
+
+  it('renders a PodDisruptionBudget only for more than one replica, and the VPA only when enabled', async () => {
+    const single = await renderChart(releaseNamespace, { replicaCount: 1, vpa: { enabled: false } });
+    expect(single.map((o) => o.kind)).not.toContain('PodDisruptionBudget');
+    expect(single.map((o) => o.kind)).not.toContain('VerticalPodAutoscaler');
+    const defaults = await renderChart(releaseNamespace);
+    expect(onlyObject(defaults, 'PodDisruptionBudget').spec).toMatchObject({ maxUnavailable: 1 });
+    expect(onlyObject(defaults, 'VerticalPodAutoscaler').spec).toMatchObject({
+      targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'gardener-extension-shoot-flux' },
+      updatePolicy: { updateMode: 'Recreate' },
+    });
+  });
+
+  describe('against the seed API server (server-side apply, dry run, strict field validation)', () => {
+    const kubeConfig = clusterKubeConfig('seed');
+    const namespace = `extension-shoot-flux-${randomBytes(4).toString('hex')}`;
+
+    beforeAll(async () => {
+      await kubeConfig.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: namespace } } });
+      // The VerticalPodAutoscaler CRD of the pinned Gardener release (a seed has it).
+      const { stdout } = await execFileAsync(
+        'go',
+        ['mod', 'download', '-json', `github.com/gardener/gardener@${testAssetVersions.gardener}`],
+        { env: { ...process.env, GOTOOLCHAIN: process.env.GOTOOLCHAIN ?? 'local', GOFLAGS: '-modcacherw' } },
+      );
+      const gardenerDir = (JSON.parse(stdout) as { Dir: string }).Dir;
+      await installCrds(
+        kubeConfig,
+        [path.join(gardenerDir, 'example/seed-crds/10-crd-autoscaling.k8s.io_verticalpodautoscalers.yaml')],
+        60_000,
+      );
+    });
+
+    it.each([
+      ['default values', {}],
+      ['every value set', everythingSet],
+    ])('accepts every rendered object with %s, unchanged', async (_, values) => {
+      const objects = await renderChart(namespace, values);
+      for (const object of objects) {
+        const response = await applyDryRun(kubeConfig, object);
+        expect(response.status, `${object.kind}: ${JSON.stringify(response.body)}`).toBeLessThan(300);
+        // Nothing the chart renders is pruned or defaulted away.
+        expect(response.body, object.kind).toMatchObject({
+          kind: object.kind,
+          metadata: { name: object.metadata.name, labels: object.metadata.labels ?? {} },
+          ...('spec' in object ? { spec: object.spec } : {}),
+          ...('rules' in object ? { rules: object.rules } : {}),
+        });
+      }
+    });
+
+    it('is refused by the API server when a rendered field is wrong', async () => {
+      const objects = await renderChart(namespace);
+      const deployment = onlyObject(objects, 'Deployment');
+      const broken = { ...deployment, spec: { ...(deployment.spec as object), replicass: 2 } };
+      const response = await applyDryRun(kubeConfig, broken);
+      // Server-side apply reports a field the schema does not declare as 500 (a typed-patch error).
+      expect(response.status).toBeGreaterThanOrEqual(400);
+      expect(JSON.stringify(response.body)).toContain('.spec.replicass: field not declared in schema');
+    });
+  });
+});

@@ -1,0 +1,143 @@
+// Renders the chart with the Helm binary of the test assets (built from Go modules) and sends
+// rendered objects to a real API server as server-side apply dry runs.
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import https from 'node:https';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import type { KubeConfig } from '@kubernetes/client-node';
+import yaml from 'js-yaml';
+import { assets, repoRoot, resolveAsset } from '../../harness/assets.js';
+
+const execFileAsync = promisify(execFile);
+
+/** The chart under test. */
+export const chartDir = path.join(repoRoot, 'charts', 'gardener-extension-shoot-flux');
+
+/** A rendered Kubernetes object, loosely typed: tests navigate it with expectations. */
+export interface RenderedObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+  [field: string]: unknown;
+}
+
+/** The Helm binary (env TEST_ASSET_HELM, the asset cache, or `npm run test-assets`). */
+export async function helmBinary(): Promise<string> {
+  return (await resolveAsset(assets.helm, { lookOnly: true })).path;
+}
+
+/** Runs helm with the given arguments; rejects with helm's stderr. */
+export async function runHelm(args: string[]): Promise<string> {
+  const helm = await helmBinary();
+  try {
+    const { stdout } = await execFileAsync(helm, args, { maxBuffer: 16 * 1024 * 1024 });
+    return stdout;
+  } catch (err) {
+    const { stderr, stdout } = err as { stderr?: string; stdout?: string };
+    throw new Error(`helm ${args.join(' ')} failed:\n${stderr ?? ''}${stdout ?? ''}`, { cause: err });
+  }
+}
+
+/** Runs a function with the values written to a temporary values file. */
+async function withValuesFile<T>(values: object, use: (file: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'shoot-flux-chart-'));
+  try {
+    const file = path.join(dir, 'values.yaml');
+    await writeFile(file, yaml.dump(values));
+    return await use(file);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** `helm lint --strict` of the chart with the given values. */
+export async function lintChart(values: object = {}): Promise<string> {
+  return withValuesFile(values, (file) => runHelm(['lint', '--strict', chartDir, '--values', file]));
+}
+
+/** `helm template` of the chart into a namespace; the rendered objects in order. */
+export async function renderChart(namespace: string, values: object = {}): Promise<RenderedObject[]> {
+  const out = await withValuesFile(values, (file) =>
+    runHelm(['template', 'shoot-flux', chartDir, '--namespace', namespace, '--values', file]),
+  );
+  return yaml.loadAll(out).filter((doc): doc is RenderedObject => typeof doc === 'object' && doc !== null);
+}
+
+/** The one rendered object of a kind (and name); throws when there is none or several. */
+export function onlyObject(objects: RenderedObject[], kind: string, name?: string): RenderedObject {
+  const found = objects.filter((o) => o.kind === kind && (name === undefined || o.metadata.name === name));
+  const [first] = found;
+  if (found.length !== 1 || !first) {
+    throw new Error(`expected one ${kind}${name ? ` ${name}` : ''}, found ${found.length}`);
+  }
+  return first;
+}
+
+/** REST path segments of the kinds the chart renders. */
+const resources: Record<string, { plural: string; namespaced: boolean }> = {
+  ServiceAccount: { plural: 'serviceaccounts', namespaced: true },
+  Service: { plural: 'services', namespaced: true },
+  Deployment: { plural: 'deployments', namespaced: true },
+  PodDisruptionBudget: { plural: 'poddisruptionbudgets', namespaced: true },
+  Role: { plural: 'roles', namespaced: true },
+  RoleBinding: { plural: 'rolebindings', namespaced: true },
+  ClusterRole: { plural: 'clusterroles', namespaced: false },
+  ClusterRoleBinding: { plural: 'clusterrolebindings', namespaced: false },
+  VerticalPodAutoscaler: { plural: 'verticalpodautoscalers', namespaced: true },
+};
+
+/** The REST path of an object (for kinds the chart renders). */
+export function objectPath(object: RenderedObject): string {
+  const resource = resources[object.kind];
+  if (!resource) throw new Error(`no REST path known for kind ${object.kind}`);
+  const prefix = object.apiVersion.includes('/') ? `/apis/${object.apiVersion}` : `/api/${object.apiVersion}`;
+  const namespace = resource.namespaced ? `/namespaces/${object.metadata.namespace ?? 'default'}` : '';
+  return `${prefix}${namespace}/${resource.plural}/${object.metadata.name}`;
+}
+
+/** The answer of an API request. */
+export interface ApiResponse {
+  status: number;
+  body: unknown;
+}
+
+/**
+ * Sends an object as a server-side apply with `dryRun=All` and strict field validation, as raw
+ * JSON over HTTPS: client-node's typed models would drop fields, and the point is to let the API
+ * server see exactly what Helm rendered.
+ */
+export async function applyDryRun(kubeConfig: KubeConfig, object: RenderedObject): Promise<ApiResponse> {
+  const cluster = kubeConfig.getCurrentCluster();
+  if (!cluster) throw new Error('kubeconfig has no current cluster');
+  const url = new URL(`${cluster.server}${objectPath(object)}`);
+  url.searchParams.set('dryRun', 'All');
+  url.searchParams.set('fieldManager', 'chart-test');
+  url.searchParams.set('fieldValidation', 'Strict');
+  url.searchParams.set('force', 'true');
+  const options: https.RequestOptions = {
+    method: 'PATCH',
+    headers: { 'Content-Type': 'application/apply-patch+yaml', Accept: 'application/json' },
+  };
+  await kubeConfig.applyToHTTPSOptions(options);
+  const body = JSON.stringify(object);
+  return new Promise((resolve, reject) => {
+    const request = https.request(url, options, (response) => {
+      let text = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (text += chunk));
+      response.on('end', () => {
+        let parsed: unknown = text;
+        try {
+          parsed = JSON.parse(text);
+        } catch {
+          // not JSON: keep the text for the failure message
+        }
+        resolve({ status: response.statusCode ?? 0, body: parsed });
+      });
+    });
+    request.on('error', reject);
+    request.end(body);
+  });
+}
