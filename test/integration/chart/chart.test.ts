@@ -1,16 +1,17 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
-import { promisify } from 'node:util';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { testAssetVersions } from '../../harness/asset-versions.js';
 import { installCrds } from '../../harness/crd-install.js';
 import { clusterKubeConfig } from '../support/clusters.js';
 import { buildProgram } from '../../../src/cli/program.js';
-import { applyDryRun, lintChart, onlyObject, renderChart, type RenderedObject } from './helm.js';
-
-const execFileAsync = promisify(execFile);
+import {
+  applyDryRun,
+  gardenerModuleFile,
+  lintChart,
+  onlyObject,
+  renderChart,
+  type RenderedObject,
+} from './helm.js';
 
 /** The flags of `run` (issue 5); each must have a chart value. */
 const runFlags = [
@@ -303,17 +304,10 @@ describe('Helm chart', () => {
     beforeAll(async () => {
       await kubeConfig.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: namespace } } });
       // The VerticalPodAutoscaler CRD of the pinned Gardener release (a seed has it).
-      const { stdout } = await execFileAsync(
-        'go',
-        ['mod', 'download', '-json', `github.com/gardener/gardener@${testAssetVersions.gardener}`],
-        { env: { ...process.env, GOTOOLCHAIN: process.env.GOTOOLCHAIN ?? 'local', GOFLAGS: '-modcacherw' } },
+      const vpaCrd = await gardenerModuleFile(
+        'example/seed-crds/10-crd-autoscaling.k8s.io_verticalpodautoscalers.yaml',
       );
-      const gardenerDir = (JSON.parse(stdout) as { Dir: string }).Dir;
-      await installCrds(
-        kubeConfig,
-        [path.join(gardenerDir, 'example/seed-crds/10-crd-autoscaling.k8s.io_verticalpodautoscalers.yaml')],
-        60_000,
-      );
+      await installCrds(kubeConfig, [vpaCrd], 60_000);
     });
 
     it.each([

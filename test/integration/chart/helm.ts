@@ -8,6 +8,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import type { KubeConfig } from '@kubernetes/client-node';
 import yaml from 'js-yaml';
+import { testAssetVersions } from '../../harness/asset-versions.js';
 import { assets, repoRoot, resolveAsset } from '../../harness/assets.js';
 
 const execFileAsync = promisify(execFile);
@@ -75,24 +76,41 @@ export function onlyObject(objects: RenderedObject[], kind: string, name?: strin
   return first;
 }
 
-/** REST path segments of the kinds the chart renders. */
+/**
+ * A file of the pinned Gardener release from the Go module cache (downloaded through the Go
+ * module proxy when missing): CRDs a seed or garden has that the shared test data lacks.
+ */
+export async function gardenerModuleFile(relative: string): Promise<string> {
+  const { stdout } = await execFileAsync(
+    'go',
+    ['mod', 'download', '-json', `github.com/gardener/gardener@${testAssetVersions.gardener}`],
+    { env: { ...process.env, GOTOOLCHAIN: process.env.GOTOOLCHAIN ?? 'local', GOFLAGS: '-modcacherw' } },
+  );
+  const info = JSON.parse(stdout) as { Dir?: string; Error?: string };
+  if (!info.Dir) throw new Error(info.Error ?? 'go mod download returned no directory');
+  return path.join(info.Dir, relative);
+}
+
+/** REST path segments of the kinds the chart and the examples hold, by `group/kind`. */
 const resources: Record<string, { plural: string; namespaced: boolean }> = {
-  ServiceAccount: { plural: 'serviceaccounts', namespaced: true },
-  Service: { plural: 'services', namespaced: true },
-  Deployment: { plural: 'deployments', namespaced: true },
-  PodDisruptionBudget: { plural: 'poddisruptionbudgets', namespaced: true },
-  Role: { plural: 'roles', namespaced: true },
-  RoleBinding: { plural: 'rolebindings', namespaced: true },
-  ClusterRole: { plural: 'clusterroles', namespaced: false },
-  ClusterRoleBinding: { plural: 'clusterrolebindings', namespaced: false },
-  VerticalPodAutoscaler: { plural: 'verticalpodautoscalers', namespaced: true },
+  '/ServiceAccount': { plural: 'serviceaccounts', namespaced: true },
+  '/Service': { plural: 'services', namespaced: true },
+  'apps/Deployment': { plural: 'deployments', namespaced: true },
+  'policy/PodDisruptionBudget': { plural: 'poddisruptionbudgets', namespaced: true },
+  'rbac.authorization.k8s.io/Role': { plural: 'roles', namespaced: true },
+  'rbac.authorization.k8s.io/RoleBinding': { plural: 'rolebindings', namespaced: true },
+  'rbac.authorization.k8s.io/ClusterRole': { plural: 'clusterroles', namespaced: false },
+  'rbac.authorization.k8s.io/ClusterRoleBinding': { plural: 'clusterrolebindings', namespaced: false },
+  'autoscaling.k8s.io/VerticalPodAutoscaler': { plural: 'verticalpodautoscalers', namespaced: true },
+  'operator.gardener.cloud/Extension': { plural: 'extensions', namespaced: false },
 };
 
-/** The REST path of an object (for kinds the chart renders). */
+/** The REST path of an object (for kinds the chart and the examples hold). */
 export function objectPath(object: RenderedObject): string {
-  const resource = resources[object.kind];
-  if (!resource) throw new Error(`no REST path known for kind ${object.kind}`);
-  const prefix = object.apiVersion.includes('/') ? `/apis/${object.apiVersion}` : `/api/${object.apiVersion}`;
+  const group = object.apiVersion.includes('/') ? object.apiVersion.split('/')[0] : '';
+  const resource = resources[`${group ?? ''}/${object.kind}`];
+  if (!resource) throw new Error(`no REST path known for ${object.apiVersion} ${object.kind}`);
+  const prefix = group ? `/apis/${object.apiVersion}` : `/api/${object.apiVersion}`;
   const namespace = resource.namespaced ? `/namespaces/${object.metadata.namespace ?? 'default'}` : '';
   return `${prefix}${namespace}/${resource.plural}/${object.metadata.name}`;
 }
