@@ -1,0 +1,116 @@
+import { resolveFluxComponents } from '../../api/components.js';
+import {
+  defaultFluxNamespace,
+  defaultFluxRegistry,
+  defaultFluxVersion,
+  knownFluxComponents,
+} from '../../api/constants.js';
+
+/** What to install: the inputs of `flux install --export` that a FluxConfig controls. */
+export interface FluxInstallOptions {
+  /** Flux release, `v<major>.<minor>.<patch>` (a release tag, never `latest`). */
+  readonly version: string;
+  /** Namespace of the Flux controllers. */
+  readonly namespace: string;
+  /** Registry replacing `fluxcd` in images (`<registry>/<component>`); empty keeps the bundle's images. */
+  readonly registry: string;
+  /** The effective component list, in install order, without duplicates. */
+  readonly components: readonly string[];
+}
+
+/** The `flux` section of a FluxConfig, as far as installation is concerned. */
+export interface FluxInstallationSpec {
+  version?: string;
+  registry?: string;
+  namespace?: string;
+  components?: readonly string[];
+  componentsExtra?: readonly string[];
+}
+
+/**
+ * Settings `flux install` takes as flags that a FluxConfig does not expose; fixed to Flux's
+ * defaults (`MakeDefaultOptions`) so the output equals `flux install --export`.
+ */
+export const fluxInstallFixedSettings = {
+  watchAllNamespaces: true,
+  logLevel: 'info',
+  clusterDomain: 'cluster.local',
+} as const;
+
+/** A problem with the install options or the release bundle; `field` names the FluxConfig field when one is at fault. */
+export class FluxInstallError extends Error {
+  override readonly name = 'FluxInstallError';
+  constructor(
+    message: string,
+    readonly field?: string,
+  ) {
+    super(field ? `${field}: ${message}` : message);
+  }
+}
+
+/**
+ * Install options from a FluxConfig `flux` section: unset fields get the defaults, `components`
+ * replaces Flux's default list when non-empty and `componentsExtra` is appended, duplicates removed.
+ * An explicit empty `registry` is kept (no image rewrite).
+ */
+export function buildFluxInstallOptions(spec: FluxInstallationSpec = {}): FluxInstallOptions {
+  return {
+    version: spec.version ?? defaultFluxVersion,
+    namespace: spec.namespace ?? defaultFluxNamespace,
+    registry: spec.registry ?? defaultFluxRegistry,
+    components: resolveFluxComponents(spec.components, spec.componentsExtra),
+  };
+}
+
+const releaseVersion = /^v\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
+const dnsLabel = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+// host[:port][/path] without scheme, tag or whitespace, as kustomize's images newName takes it.
+const registryPattern = /^[a-z0-9]([a-z0-9._-]*[a-z0-9])?(:[0-9]+)?(\/[a-z0-9]([a-z0-9._/-]*[a-z0-9])?)?$/;
+
+/** Whether a string is a Flux release version we can fetch and label (`v2.9.2`, `v2.7.0-rc.1`). */
+export function isFluxReleaseVersion(version: string): boolean {
+  return releaseVersion.test(version);
+}
+
+/**
+ * Checks install options and returns the first problem, naming the field; `undefined` when fine.
+ * Catches what the reference let through (D-14: `latest` or `2.9.2`; D-15: unknown components).
+ */
+export function validateFluxInstallOptions(options: FluxInstallOptions): FluxInstallError | undefined {
+  if (!isFluxReleaseVersion(options.version)) {
+    return new FluxInstallError(
+      `Invalid value: "${options.version}": must be a Flux release tag like ${defaultFluxVersion}`,
+      'flux.version',
+    );
+  }
+  if (!dnsLabel.test(options.namespace)) {
+    return new FluxInstallError(
+      `Invalid value: "${options.namespace}": must be a DNS label (lowercase alphanumerics and '-', at most 63)`,
+      'flux.namespace',
+    );
+  }
+  if (options.registry !== '' && !registryPattern.test(options.registry)) {
+    return new FluxInstallError(
+      `Invalid value: "${options.registry}": must be an image repository prefix like ${defaultFluxRegistry}`,
+      'flux.registry',
+    );
+  }
+  if (options.components.length === 0) {
+    return new FluxInstallError('Required value: at least one component', 'flux.components');
+  }
+  const known: readonly string[] = knownFluxComponents;
+  const seen = new Set<string>();
+  for (const [index, component] of options.components.entries()) {
+    if (!known.includes(component)) {
+      return new FluxInstallError(
+        `Unsupported value: "${component}": supported values: ${knownFluxComponents.map((c) => `"${c}"`).join(', ')}`,
+        `flux.components[${index}]`,
+      );
+    }
+    if (seen.has(component)) {
+      return new FluxInstallError(`Duplicate value: "${component}"`, `flux.components[${index}]`);
+    }
+    seen.add(component);
+  }
+  return undefined;
+}

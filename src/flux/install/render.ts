@@ -1,0 +1,299 @@
+import yaml from 'js-yaml';
+import { componentFileName, policiesFileName, rbacFileName, type FluxReleaseBundle } from './bundle.js';
+import { describeManifest, isManifest, type Manifest } from './manifest.js';
+import {
+  FluxInstallError,
+  fluxInstallFixedSettings,
+  validateFluxInstallOptions,
+  type FluxInstallOptions,
+} from './options.js';
+import { buildClusterScopedKinds, sortManifests } from './order.js';
+
+/** The namespace literal the release's `rbac.yaml` uses for ServiceAccount subjects. */
+const bundleNamespace = 'flux-system';
+
+/** Labels `flux install` puts on every object and on Deployment pod templates. */
+export function buildFluxInstallLabels(
+  options: Pick<FluxInstallOptions, 'namespace' | 'version'>,
+): Record<string, string> {
+  return {
+    'app.kubernetes.io/instance': options.namespace,
+    'app.kubernetes.io/part-of': 'flux',
+    'app.kubernetes.io/version': options.version,
+  };
+}
+
+interface RenderContext {
+  readonly bundle: FluxReleaseBundle;
+  readonly options: FluxInstallOptions;
+  readonly labels: Record<string, string>;
+  /** `--events-addr` value: notification-controller's Service, or empty without it. */
+  readonly eventsAddress: string;
+}
+
+/**
+ * Renders the objects `flux install --export` produces for these options from a release bundle
+ * (reference-behaviour §4.2): Namespace, RBAC with the `-<namespace>` suffix, NetworkPolicies, the
+ * components with patched args, node selector, labels and rewritten images, in apply order.
+ * Pure and deterministic; throws FluxInstallError naming the field or bundle file at fault.
+ */
+export function renderInstallManifests(bundle: FluxReleaseBundle, options: FluxInstallOptions): Manifest[] {
+  const invalid = validateFluxInstallOptions(options);
+  if (invalid) throw invalid;
+  if (bundle.version !== options.version) {
+    throw new FluxInstallError(
+      `release bundle from ${bundle.source} is for Flux ${bundle.version}, not ${options.version}`,
+    );
+  }
+  const { clusterDomain } = fluxInstallFixedSettings;
+  const context: RenderContext = {
+    bundle,
+    options,
+    labels: buildFluxInstallLabels(options),
+    eventsAddress: options.components.includes('notification-controller')
+      ? `http://notification-controller.$(RUNTIME_NAMESPACE).svc.${clusterDomain}./`
+      : '',
+  };
+
+  const manifests: Manifest[] = [buildNamespace(options.namespace)];
+  // Flux's default `--network-policy=true`: the release's NetworkPolicies are always part of it.
+  manifests.push(...parseBundleFile(bundle, policiesFileName));
+  manifests.push(...renderRbac(bundle, options.namespace));
+  for (const component of options.components) {
+    if (!(componentFileName(component) in bundle.files)) {
+      throw new FluxInstallError(
+        `component "${component}" is not part of the Flux ${bundle.version} release (no ${componentFileName(component)} in ${bundle.source})`,
+        'flux.components',
+      );
+    }
+    manifests.push(...parseBundleFile(bundle, componentFileName(component)));
+  }
+
+  const isClusterScoped = buildClusterScopedKinds(manifests);
+  const rendered = manifests.map((manifest) => renderManifest(manifest, isClusterScoped(manifest), context));
+  rejectDuplicates(rendered, bundle);
+  return sortManifests(rendered);
+}
+
+/** Existing labels with ours set on top, keys sorted (as kustomize writes them). */
+function buildSortedLabels(
+  existing: Record<string, string> | undefined,
+  ours: Record<string, string>,
+): Record<string, string> {
+  const merged = { ...existing, ...ours };
+  return Object.fromEntries(
+    Object.keys(merged)
+      .sort()
+      .map((key) => [key, merged[key] ?? '']),
+  );
+}
+
+function buildNamespace(namespace: string): Manifest {
+  return {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: {
+      name: namespace,
+      labels: {
+        'pod-security.kubernetes.io/warn': 'restricted',
+        'pod-security.kubernetes.io/warn-version': 'latest',
+      },
+    },
+  };
+}
+
+/** Parses one bundle file into its objects; empty documents are skipped. */
+function parseBundleFile(
+  bundle: FluxReleaseBundle,
+  fileName: string,
+  text = bundle.files[fileName],
+): Manifest[] {
+  if (text === undefined) {
+    throw new FluxInstallError(
+      `the Flux ${bundle.version} release bundle from ${bundle.source} has no ${fileName}`,
+    );
+  }
+  let documents: unknown[];
+  try {
+    // CORE_SCHEMA: Kubernetes YAML has no timestamps or merge keys; strings stay strings.
+    documents = yaml.loadAll(text, null, { schema: yaml.CORE_SCHEMA, filename: fileName });
+  } catch (err) {
+    throw new FluxInstallError(
+      `the Flux ${bundle.version} release bundle from ${bundle.source}: ${fileName} is not valid YAML: ${(err as Error).message}`,
+    );
+  }
+  return documents.flatMap((document, index) => {
+    if (document === null || document === undefined) return [];
+    if (!isManifest(document)) {
+      throw new FluxInstallError(
+        `the Flux ${bundle.version} release bundle from ${bundle.source}: ${fileName} document ${index + 1} is not a Kubernetes object (apiVersion, kind, metadata.name)`,
+      );
+    }
+    return [document];
+  });
+}
+
+/**
+ * `rbac.yaml` as Flux's `roles` kustomization renders it: every literal `flux-system` replaced by
+ * the namespace (kustomize cannot patch subject namespaces), `-<namespace>` appended to every name,
+ * and role references of the bindings following the renamed roles.
+ */
+function renderRbac(bundle: FluxReleaseBundle, namespace: string): Manifest[] {
+  const original = bundle.files[rbacFileName];
+  const text = namespace === bundleNamespace ? original : original?.replaceAll(bundleNamespace, namespace);
+  const objects = parseBundleFile(bundle, rbacFileName, text);
+  const renamed = new Map<string, string>();
+  for (const object of objects) {
+    const name = `${object.metadata.name}-${namespace}`;
+    renamed.set(`${object.kind}/${object.metadata.name}`, name);
+    object.metadata.name = name;
+  }
+  for (const object of objects) {
+    if (object.kind !== 'ClusterRoleBinding' && object.kind !== 'RoleBinding') continue;
+    const roleRef = object.roleRef as { kind?: string; name?: string } | undefined;
+    const target = roleRef && renamed.get(`${roleRef.kind ?? ''}/${roleRef.name ?? ''}`);
+    if (roleRef && target) roleRef.name = target;
+  }
+  return objects;
+}
+
+function renderManifest(manifest: Manifest, clusterScoped: boolean, context: RenderContext): Manifest {
+  const { namespace } = context.options;
+  const { name, ...metadata } = manifest.metadata;
+  delete metadata.namespace;
+  const rendered: Manifest = {
+    ...manifest,
+    metadata: {
+      name,
+      ...(clusterScoped ? {} : { namespace }),
+      ...metadata,
+      labels: buildSortedLabels(manifest.metadata.labels, context.labels),
+    },
+  };
+  if (rendered.kind === 'CustomResourceDefinition') setConversionServiceNamespace(rendered, namespace);
+  const podSpec = podTemplateSpec(rendered);
+  if (podSpec) rewriteImages(podSpec, context.options);
+  if (rendered.kind === 'Deployment') renderDeployment(rendered, context);
+  return rendered;
+}
+
+/** kustomize's namespace transformer also moves a CRD's conversion webhook Service. */
+function setConversionServiceNamespace(crd: Manifest, namespace: string): void {
+  const spec = crd.spec as
+    { conversion?: { webhook?: { clientConfig?: { service?: { namespace?: string } } } } } | undefined;
+  const service = spec?.conversion?.webhook?.clientConfig?.service;
+  if (service) service.namespace = namespace;
+}
+
+interface Container {
+  name?: string;
+  image?: string;
+  args?: unknown[];
+}
+
+interface PodTemplate {
+  metadata?: { labels?: Record<string, string> };
+  spec?: PodSpec;
+}
+
+interface PodSpec {
+  containers?: Container[];
+  initContainers?: Container[];
+  nodeSelector?: Record<string, string>;
+}
+
+function podTemplateSpec(manifest: Manifest): PodSpec | undefined {
+  const template = (manifest.spec as { template?: PodTemplate } | undefined)?.template;
+  return template?.spec;
+}
+
+/** kustomize `images`: `fluxcd/<component>[:tag|@digest]` → `<registry>/<component>` keeping tag/digest. */
+function rewriteImages(podSpec: PodSpec, options: FluxInstallOptions): void {
+  if (options.registry === '') return;
+  for (const container of [...(podSpec.containers ?? []), ...(podSpec.initContainers ?? [])]) {
+    if (typeof container.image !== 'string') continue;
+    const match = /^fluxcd\/([^:@/]+)([:@].*)?$/.exec(container.image);
+    const component = match?.[1];
+    if (component && options.components.includes(component)) {
+      container.image = `${options.registry}/${component}${match[2] ?? ''}`;
+    }
+  }
+}
+
+/** Flux's Deployment patches: pod template labels, node selector, container args. */
+function renderDeployment(deployment: Manifest, context: RenderContext): void {
+  const template = (deployment.spec as { template?: PodTemplate } | undefined)?.template;
+  if (!template?.spec) {
+    throw bundleError(context, deployment, 'has no spec.template.spec');
+  }
+  template.metadata = {
+    ...template.metadata,
+    labels: buildSortedLabels(template.metadata?.labels, context.labels),
+  };
+  template.spec.nodeSelector = { ...template.spec.nodeSelector, 'kubernetes.io/os': 'linux' };
+
+  const component = deployment.metadata.name;
+  if (!context.options.components.includes(component)) return;
+  const container = template.spec.containers?.[0];
+  if (!container) throw bundleError(context, deployment, 'has no containers');
+  const args = container.args ?? [];
+  for (const [index, flag, value] of buildArgPatches(component, context.eventsAddress)) {
+    const current = args[index];
+    // Flux patches by position; a bundle whose args moved would get silently broken flags.
+    if (typeof current !== 'string' || (current !== flag && !current.startsWith(`${flag}=`))) {
+      throw bundleError(
+        context,
+        deployment,
+        `has ${JSON.stringify(current)} at containers[0].args[${index}], expected ${flag}`,
+      );
+    }
+    args[index] = `${flag}=${value}`;
+  }
+  const featureGate = '--feature-gates=ExternalArtifact=true';
+  const needsFeatureGate =
+    context.options.components.includes('source-watcher') &&
+    (component === 'kustomize-controller' || component === 'helm-controller');
+  if (needsFeatureGate && !args.includes(featureGate)) args.push(featureGate);
+  container.args = args;
+}
+
+/** `[index, flag, value]` of the positional arg patches Flux applies to a component's Deployment. */
+function buildArgPatches(component: string, eventsAddress: string): [number, string, string][] {
+  const { watchAllNamespaces, logLevel, clusterDomain } = fluxInstallFixedSettings;
+  const watch: [string, string] = ['--watch-all-namespaces', String(watchAllNamespaces)];
+  const log: [string, string] = ['--log-level', logLevel];
+  if (component === 'notification-controller') {
+    return [
+      [0, ...watch],
+      [1, ...log],
+    ];
+  }
+  const common: [number, string, string][] = [
+    [0, '--events-addr', eventsAddress],
+    [1, ...watch],
+    [2, ...log],
+  ];
+  if (component === 'source-controller' || component === 'source-watcher') {
+    common.push([6, '--storage-adv-addr', `${component}.$(RUNTIME_NAMESPACE).svc.${clusterDomain}.`]);
+  }
+  return common;
+}
+
+function bundleError(context: RenderContext, manifest: Manifest, problem: string): FluxInstallError {
+  return new FluxInstallError(
+    `the Flux ${context.bundle.version} release bundle from ${context.bundle.source}: ${describeManifest(manifest)} ${problem}`,
+  );
+}
+
+function rejectDuplicates(manifests: readonly Manifest[], bundle: FluxReleaseBundle): void {
+  const seen = new Set<string>();
+  for (const manifest of manifests) {
+    const key = `${manifest.apiVersion}/${describeManifest(manifest)}`;
+    if (seen.has(key)) {
+      throw new FluxInstallError(
+        `the Flux ${bundle.version} release bundle from ${bundle.source} defines ${describeManifest(manifest)} twice`,
+      );
+    }
+    seen.add(key);
+  }
+}
