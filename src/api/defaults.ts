@@ -1,0 +1,122 @@
+import {
+  defaultBootstrapName,
+  defaultFluxNamespace,
+  defaultFluxRegistry,
+  defaultFluxVersion,
+  defaultInterval,
+  kustomizationApiVersion,
+  kustomizationKind,
+} from './constants.js';
+import type { SourceTemplateType, TemplateInput } from './source-template.js';
+import type {
+  FluxInstallation,
+  KustomizationObject,
+  KustomizationSourceRef,
+  SourceObject,
+  TemplateMetadata,
+} from './types.js';
+
+/** The providerConfig as the schema admits it: types checked, nothing defaulted yet. */
+export interface FluxConfigInput {
+  apiVersion?: string;
+  kind?: string;
+  flux?: Partial<FluxInstallation>;
+  source?: { template?: TemplateInput; secretResourceName?: string };
+  kustomization?: { template?: TemplateInput };
+  additionalSecretResources?: { name: string; targetName?: string }[];
+}
+
+/** `flux` with version, registry and namespace defaulted when absent (an explicit `""` is kept and judged). */
+export function defaultFluxInstallation(flux: Partial<FluxInstallation> = {}): FluxInstallation {
+  return {
+    ...flux,
+    version: flux.version ?? defaultFluxVersion,
+    registry: flux.registry ?? defaultFluxRegistry,
+    namespace: flux.namespace ?? defaultFluxNamespace,
+  };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function objectField(parent: Record<string, unknown>, name: string): Record<string, unknown> {
+  const value = parent[name];
+  return isObject(value) ? value : {};
+}
+
+function defaultMetadata(template: TemplateInput, namespace: string): TemplateMetadata {
+  const metadata = objectField(template, 'metadata');
+  return {
+    ...metadata,
+    name: typeof metadata.name === 'string' && metadata.name !== '' ? metadata.name : defaultBootstrapName,
+    namespace:
+      typeof metadata.namespace === 'string' && metadata.namespace !== '' ? metadata.namespace : namespace,
+  };
+}
+
+/**
+ * The source written to the shoot: the template in its written apiVersion with `metadata.name`
+ * `flux-system`, `metadata.namespace` the Flux namespace, `spec.interval` `1m`, and
+ * `spec.secretRef.name` `flux-system` when credentials are configured but no secretRef is.
+ */
+export function defaultSourceTemplate(
+  template: TemplateInput,
+  type: SourceTemplateType,
+  fluxNamespace: string,
+  secretResourceName: string | undefined,
+): SourceObject {
+  const copy = structuredClone(template);
+  const spec = objectField(copy, 'spec');
+  const secretRef = objectField(spec, 'secretRef');
+  const needsSecretRef =
+    secretResourceName !== undefined &&
+    secretResourceName !== '' &&
+    (typeof secretRef.name !== 'string' || secretRef.name === '');
+  return {
+    ...copy,
+    apiVersion: type.apiVersion,
+    kind: type.kind,
+    metadata: defaultMetadata(copy, fluxNamespace),
+    spec: {
+      ...spec,
+      interval: typeof spec.interval === 'string' ? spec.interval : defaultInterval,
+      ...(needsSecretRef ? { secretRef: { ...secretRef, name: defaultBootstrapName } } : {}),
+    },
+  } as SourceObject;
+}
+
+/**
+ * The Kustomization written to the shoot: `metadata.name` `flux-system`, `metadata.namespace` the
+ * Flux namespace, `spec.interval` `1m`, `spec.prune` false (the CRD requires it), and `spec.sourceRef`
+ * kind/name/namespace taken from the bootstrapped source.
+ */
+export function defaultKustomizationTemplate(
+  template: TemplateInput,
+  source: SourceObject | undefined,
+  fluxNamespace: string,
+): KustomizationObject {
+  const copy = structuredClone(template);
+  const spec = objectField(copy, 'spec');
+  const sourceRef = objectField(spec, 'sourceRef');
+  const pick = (value: unknown, fallback: string) =>
+    typeof value === 'string' && value !== '' ? value : fallback;
+  const defaultedSourceRef: KustomizationSourceRef = {
+    ...sourceRef,
+    kind: pick(sourceRef.kind, source?.kind ?? 'GitRepository'),
+    name: pick(sourceRef.name, source?.metadata.name ?? defaultBootstrapName),
+    namespace: pick(sourceRef.namespace, source?.metadata.namespace ?? fluxNamespace),
+  };
+  return {
+    ...copy,
+    apiVersion: kustomizationApiVersion,
+    kind: kustomizationKind,
+    metadata: defaultMetadata(copy, fluxNamespace),
+    spec: {
+      ...spec,
+      interval: typeof spec.interval === 'string' ? spec.interval : defaultInterval,
+      prune: typeof spec.prune === 'boolean' ? spec.prune : false,
+      sourceRef: defaultedSourceRef,
+    },
+  };
+}

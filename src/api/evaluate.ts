@@ -1,0 +1,149 @@
+import {
+  defaultFluxInstallation,
+  defaultKustomizationTemplate,
+  defaultSourceTemplate,
+  type FluxConfigInput,
+} from './defaults.js';
+import { FieldPath, invalid, required, type FieldError, type FieldWarning } from './field-errors.js';
+import { validateFluxConfigStructure } from './schema.js';
+import { decodeSourceTemplateType, validateKustomizationTemplateType } from './source-template.js';
+import type { FluxConfig, FluxKustomization, FluxSource, NamedResourceReference } from './types.js';
+import {
+  validateFluxInstallation,
+  validateKustomization,
+  validateSecretResources,
+  validateSource,
+  validateTypeMeta,
+} from './validation.js';
+import { fluxConfigApiVersion, fluxConfigKind } from './constants.js';
+
+/** What the caller knows besides the providerConfig. */
+export interface EvaluationContext {
+  /** The Shoot's `spec.resources`; secret references are checked against it when given. */
+  shootResources?: readonly NamedResourceReference[];
+}
+
+/** The outcome of evaluating a providerConfig: `config` is set exactly when `errors` is empty. */
+export interface FluxConfigEvaluation {
+  config?: FluxConfig;
+  errors: FieldError[];
+  warnings: FieldWarning[];
+}
+
+/** A copy without `null` values: Kubernetes treats an explicit null as unset. */
+function withoutNulls(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutNulls);
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([, v]) => v !== null)
+      .map(([k, v]) => [k, withoutNulls(v)]),
+  );
+}
+
+function evaluateSource(
+  input: NonNullable<FluxConfigInput['source']>,
+  fluxNamespace: string,
+  fluxVersion: string,
+  path: FieldPath,
+): { source?: FluxSource; errors: FieldError[]; warnings: FieldWarning[] } {
+  const templatePath = path.child('template');
+  if (input.template === undefined)
+    return { errors: [required(templatePath, 'template is required')], warnings: [] };
+  const decoded = decodeSourceTemplateType(input.template, fluxVersion, templatePath);
+  if (decoded.type === undefined) return decoded;
+  const source: FluxSource = {
+    template: defaultSourceTemplate(input.template, decoded.type, fluxNamespace, input.secretResourceName),
+    ...(decoded.type.templateApiVersion !== undefined
+      ? { templateApiVersion: decoded.type.templateApiVersion }
+      : {}),
+    ...(input.secretResourceName !== undefined ? { secretResourceName: input.secretResourceName } : {}),
+  };
+  return { source, errors: [...decoded.errors, ...validateSource(source, path)], warnings: decoded.warnings };
+}
+
+function evaluateKustomization(
+  input: NonNullable<FluxConfigInput['kustomization']>,
+  source: FluxSource | undefined,
+  fluxNamespace: string,
+  path: FieldPath,
+): { kustomization?: FluxKustomization; errors: FieldError[] } {
+  const templatePath = path.child('template');
+  if (input.template === undefined) return { errors: [required(templatePath, 'template is required')] };
+  const typeErrors = validateKustomizationTemplateType(input.template, templatePath);
+  const template = defaultKustomizationTemplate(input.template, source?.template, fluxNamespace);
+  return {
+    kustomization: { template },
+    errors: [...typeErrors, ...validateKustomization(template, source?.template, templatePath)],
+  };
+}
+
+/**
+ * Decodes, defaults and validates a shoot-flux providerConfig in one pass, as the controller and
+ * the CLI both need it. `raw` is `spec.providerConfig` as the API server returns it; undefined or
+ * null means all defaults. Paths in errors and warnings are relative to the providerConfig root.
+ */
+export function evaluateFluxConfig(raw: unknown, context: EvaluationContext = {}): FluxConfigEvaluation {
+  const root = FieldPath.root();
+  const input = withoutNulls(raw ?? {});
+  const structure = validateFluxConfigStructure(input);
+  if (structure.errors.length > 0) return structure;
+  const cfg = input as FluxConfigInput;
+  const errors: FieldError[] = [...validateTypeMeta(cfg.apiVersion, cfg.kind, root)];
+  const warnings: FieldWarning[] = [...structure.warnings];
+
+  const flux = defaultFluxInstallation(cfg.flux);
+  const installation = validateFluxInstallation(flux, root.child('flux'));
+  errors.push(...installation.errors);
+  warnings.push(...installation.warnings);
+
+  if (cfg.source !== undefined && cfg.kustomization === undefined) {
+    errors.push(
+      invalid(root.child('kustomization'), null, 'must specify a kustomization if a source is specified'),
+    );
+  }
+  if (cfg.kustomization !== undefined && cfg.source === undefined) {
+    errors.push(invalid(root.child('source'), null, 'must specify a source if a kustomization is specified'));
+  }
+
+  let source: FluxSource | undefined;
+  if (cfg.source !== undefined) {
+    const evaluated = evaluateSource(cfg.source, flux.namespace, flux.version, root.child('source'));
+    source = evaluated.source;
+    errors.push(...evaluated.errors);
+    warnings.push(...evaluated.warnings);
+  }
+  let kustomization: FluxKustomization | undefined;
+  if (cfg.kustomization !== undefined) {
+    const evaluated = evaluateKustomization(
+      cfg.kustomization,
+      source,
+      flux.namespace,
+      root.child('kustomization'),
+    );
+    kustomization = evaluated.kustomization;
+    errors.push(...evaluated.errors);
+  }
+
+  const additionalSecretResources = (cfg.additionalSecretResources ?? []).map((entry) => ({ ...entry }));
+  errors.push(
+    ...validateSecretResources(
+      { fluxNamespace: flux.namespace, ...(source ? { source } : {}), additionalSecretResources },
+      context.shootResources,
+      root,
+    ),
+  );
+  if (errors.length > 0) return { errors, warnings };
+  return {
+    config: {
+      apiVersion: fluxConfigApiVersion,
+      kind: fluxConfigKind,
+      flux,
+      ...(source ? { source } : {}),
+      ...(kustomization ? { kustomization } : {}),
+      additionalSecretResources,
+    },
+    errors,
+    warnings,
+  };
+}
