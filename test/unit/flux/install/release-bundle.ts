@@ -19,10 +19,9 @@ export function withFiles(
   bundle: FluxReleaseBundle,
   changes: Record<string, string | undefined>,
 ): FluxReleaseBundle {
-  const files: Record<string, string> = { ...bundle.files };
-  for (const [name, text] of Object.entries(changes)) {
-    if (text === undefined) delete files[name];
-    else files[name] = text;
-  }
+  const merged = Object.entries({ ...bundle.files, ...changes });
+  const files = Object.fromEntries(
+    merged.filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
   return { ...bundle, files };
 }
