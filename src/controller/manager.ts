@@ -1,0 +1,333 @@
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { extensionType as shootFluxType } from '../api/constants.js';
+import {
+  clustersPlural,
+  extensionsApiVersion,
+  extensionsGroup,
+  extensionsPlural,
+  extensionsVersion,
+} from '../gardener/constants.js';
+import {
+  evaluateCreatePredicate,
+  evaluateGenerationChanged,
+  evaluateUpdatePredicate,
+  hasClass,
+  hasType,
+} from '../gardener/operation.js';
+import type { ClusterObject, Extension } from '../gardener/types.js';
+import { EventRecorderFactory } from '../kube/events.js';
+import { ExtensionClient } from '../kube/extension-client.js';
+import { Heartbeat } from '../kube/heartbeat.js';
+import { ResilientInformer } from '../kube/informer.js';
+import type { KubeRequestObserver } from '../kube/kubeconfig.js';
+import { LeaderElector, LeaseClient } from '../kube/leader-election.js';
+import type { Logger } from '../log/logger.js';
+import type { Actuator } from './actuator.js';
+import { parseBindAddress, ProbeServer } from './http-server.js';
+import { createControllerMetrics, observeReconcile, type ControllerMetrics } from './metrics.js';
+import { WorkQueue } from './queue.js';
+import { buildExtensionKey, ExtensionReconciler } from './reconciler.js';
+import { StatusWriter } from './status-writer.js';
+
+/** What an actuator factory gets from the manager. */
+export interface ActuatorDependencies {
+  /** The seed cluster. */
+  seed: KubeConfig;
+  logger: Logger;
+  metrics: ControllerMetrics;
+  /** Reports Kubernetes requests to the requests metric; pass to `makeApiClient`. */
+  requestObserver: KubeRequestObserver;
+}
+
+/** Builds the actuator once the manager's shared dependencies exist. */
+export type ActuatorFactory = (dependencies: ActuatorDependencies) => Actuator;
+
+/** Options of the {@link Manager}; every `run` flag ends up here. */
+export interface ManagerOptions {
+  kubeConfig: KubeConfig;
+  createActuator: ActuatorFactory;
+  logger: Logger;
+  /** Extension type served (default `shoot-flux`). */
+  extensionType?: string;
+  /** `--extension-classes`; empty means `shoot`. */
+  extensionClasses: readonly string[];
+  /** `--ignore-operation-annotation`: reconcile on generation changes, also of the Cluster. */
+  ignoreOperationAnnotation: boolean;
+  maxConcurrentReconciles: number;
+  reconcileTimeoutMs: number;
+  /** Lease-based leader election; `undefined` disables it. */
+  leaderElection?: {
+    namespace: string;
+    id: string;
+    identity?: string;
+    leaseDurationMs?: number;
+    renewDeadlineMs?: number;
+    retryPeriodMs?: number;
+  };
+  /** The heartbeat Lease; `undefined` disables it. */
+  heartbeat?: { namespace: string; renewIntervalSeconds: number };
+  /** Go-style bind addresses; `0` or empty disables the listener. */
+  metricsBindAddress: string;
+  healthBindAddress: string;
+  /** How long running reconciles may finish on shutdown before their deadline is cut. */
+  shutdownGracePeriodMs?: number;
+  resyncMs?: number;
+  /** Informer restart backoff bounds (tests use small ones). */
+  informerBackoffMs?: [number, number];
+  /** Prometheus default process metrics (off in tests that run several managers). */
+  defaultMetrics?: boolean;
+}
+
+/**
+ * The controller manager: informers on Extensions (and Clusters with
+ * `--ignore-operation-annotation`), predicates, the work queue and the generic reconciler,
+ * leader election, heartbeat, /healthz, /readyz, /metrics, and graceful shutdown.
+ */
+export class Manager {
+  readonly metrics: ControllerMetrics;
+  private readonly queue: WorkQueue;
+  private readonly client: ExtensionClient;
+  private readonly extensionInformer: ResilientInformer<Extension>;
+  private readonly clusterInformer: ResilientInformer<ClusterObject> | undefined;
+  private readonly elector: LeaderElector | undefined;
+  private readonly heartbeat: Heartbeat | undefined;
+  private readonly events: EventRecorderFactory;
+  private readonly shutdown = new AbortController();
+  private readonly servers: ProbeServer[] = [];
+  private readonly type: string;
+  private fatal: ((err: Error) => void) | undefined;
+  private resolveDone: (() => void) | undefined;
+  private stopping: Promise<void> | undefined;
+  /** Ports the listeners bound to (after `start`). */
+  readonly ports: { metrics?: number; health?: number } = {};
+  /** Rejects when the manager must exit (leadership lost); resolves after `stop`. */
+  readonly done: Promise<void>;
+
+  constructor(private readonly options: ManagerOptions) {
+    const logger = options.logger;
+    this.type = options.extensionType ?? shootFluxType;
+    let queueLength = () => 0;
+    this.metrics = createControllerMetrics({
+      queueLength: () => queueLength(),
+      defaultMetrics: options.defaultMetrics,
+    });
+    const observer: KubeRequestObserver = (verb, code) => {
+      this.metrics.kubeRequests.inc({ verb, code });
+    };
+    this.client = new ExtensionClient(options.kubeConfig, observer);
+    this.events = new EventRecorderFactory({
+      kubeConfig: options.kubeConfig,
+      component: 'gardener-extension-shoot-flux',
+      logger: logger.named('events'),
+      observer,
+    });
+    const actuator = options.createActuator({
+      seed: options.kubeConfig,
+      logger: logger.named('actuator'),
+      metrics: this.metrics,
+      requestObserver: observer,
+    });
+    const reconciler = new ExtensionReconciler({
+      actuator,
+      store: this.client,
+      statusWriter: new StatusWriter({ patcher: this.client, logger }),
+      events: (extension) =>
+        this.events.forObject({
+          apiVersion: extensionsApiVersion,
+          kind: 'Extension',
+          metadata: extension.metadata,
+        }),
+      logger: logger.named('extension'),
+      reconcileTimeoutMs: options.reconcileTimeoutMs,
+      resyncMs: options.resyncMs,
+      shutdownSignal: this.shutdown.signal,
+    });
+    this.queue = new WorkQueue({
+      concurrency: options.maxConcurrentReconciles,
+      handle: (key) => reconciler.reconcile(key),
+      logger: logger.named('extension'),
+      onReconciled: (result, seconds) => {
+        observeReconcile(this.metrics, result, seconds);
+      },
+    });
+    queueLength = () => this.queue.length;
+
+    const [minBackoffMs, maxBackoffMs] = options.informerBackoffMs ?? [500, 30_000];
+    this.extensionInformer = new ResilientInformer<Extension>({
+      kubeConfig: options.kubeConfig,
+      path: `/apis/${extensionsGroup}/${extensionsVersion}/${extensionsPlural}`,
+      list: () => this.client.listExtensions(),
+      logger: logger.named('informer'),
+      minBackoffMs,
+      maxBackoffMs,
+      observer,
+      handlers: {
+        add: (extension) => {
+          if (
+            this.matches(extension) &&
+            (options.ignoreOperationAnnotation || evaluateCreatePredicate(extension))
+          ) {
+            this.queue.add(buildExtensionKey(extension.metadata));
+          }
+        },
+        update: (oldExtension, newExtension) => {
+          if (!this.matches(newExtension)) return;
+          const wanted = options.ignoreOperationAnnotation
+            ? evaluateGenerationChanged(oldExtension, newExtension)
+            : evaluateUpdatePredicate(oldExtension, newExtension);
+          if (wanted) this.queue.add(buildExtensionKey(newExtension.metadata));
+        },
+      },
+    });
+    if (options.ignoreOperationAnnotation) {
+      const enqueueExtensionsOf = (cluster: ClusterObject) => {
+        for (const extension of this.extensionInformer.list()) {
+          if (extension.metadata.namespace === cluster.metadata.name && this.matches(extension)) {
+            this.queue.add(buildExtensionKey(extension.metadata));
+          }
+        }
+      };
+      this.clusterInformer = new ResilientInformer<ClusterObject>({
+        kubeConfig: options.kubeConfig,
+        path: `/apis/${extensionsGroup}/${extensionsVersion}/${clustersPlural}`,
+        list: () => this.client.listClusters(),
+        logger: logger.named('informer'),
+        minBackoffMs,
+        maxBackoffMs,
+        observer,
+        handlers: {
+          add: enqueueExtensionsOf,
+          update: (oldCluster, newCluster) => {
+            if (evaluateGenerationChanged(oldCluster, newCluster)) enqueueExtensionsOf(newCluster);
+          },
+        },
+      });
+    }
+
+    const leases = new LeaseClient(options.kubeConfig, observer);
+    if (options.leaderElection) {
+      const election = options.leaderElection;
+      this.elector = new LeaderElector({
+        leases,
+        namespace: election.namespace,
+        name: election.id,
+        identity: election.identity ?? `${hostname()}_${randomUUID()}`,
+        logger: logger.named('leader-election'),
+        leaseDurationMs: election.leaseDurationMs,
+        renewDeadlineMs: election.renewDeadlineMs,
+        retryPeriodMs: election.retryPeriodMs,
+      });
+    }
+    if (options.heartbeat) {
+      this.heartbeat = new Heartbeat({
+        leases,
+        namespace: options.heartbeat.namespace,
+        holderIdentity: this.type,
+        renewIntervalSeconds: options.heartbeat.renewIntervalSeconds,
+        logger: logger.named('heartbeat'),
+      });
+    }
+    this.done = new Promise<void>((resolve, reject) => {
+      this.fatal = reject;
+      this.resolveDone = resolve;
+    });
+  }
+
+  /** Predicates `HasType` and `HasClass`. */
+  private matches(extension: Extension): boolean {
+    return hasType(extension, this.type) && hasClass(extension, this.options.extensionClasses);
+  }
+
+  /** Whether this replica leads (always true without leader election). */
+  get isLeader(): boolean {
+    return this.elector ? this.elector.leadership === 'leader' : true;
+  }
+
+  /** Ready once the informers synced and, with leader election, the leadership state is known. */
+  readiness(): string | undefined {
+    if (!this.extensionInformer.hasSynced) return 'extension informer not synced';
+    if (this.clusterInformer && !this.clusterInformer.hasSynced) return 'cluster informer not synced';
+    if (this.elector?.leadership === 'unknown') return 'leadership not known yet';
+    return undefined;
+  }
+
+  /** Starts listeners and informers, then (once leading) the workers and the heartbeat. */
+  async start(): Promise<void> {
+    const logger = this.options.logger;
+    const metricsAddress = parseBindAddress(this.options.metricsBindAddress);
+    const healthAddress = parseBindAddress(this.options.healthBindAddress);
+    if (metricsAddress) {
+      const server = new ProbeServer({ logger, metrics: this.metrics.registry });
+      this.servers.push(server);
+      this.ports.metrics = await server.listen(metricsAddress);
+    }
+    if (healthAddress) {
+      const server = new ProbeServer({
+        logger,
+        healthz: { ping: () => undefined },
+        readyz: { 'informer-sync': () => this.readiness() },
+      });
+      this.servers.push(server);
+      this.ports.health = await server.listen(healthAddress);
+    }
+    this.extensionInformer.start();
+    this.clusterInformer?.start();
+    if (this.elector) {
+      this.elector.start();
+      void this.elector.lostLeadership.then(() => {
+        this.fatal?.(new Error('leader election lost'));
+      });
+      void this.elector.elected.then(() => {
+        this.startLeading();
+      });
+    } else {
+      this.startLeading();
+    }
+    logger.info('Started manager', { extensionType: this.type, leaderElection: this.elector !== undefined });
+  }
+
+  private startLeading(): void {
+    if (this.shutdown.signal.aborted || this.stopping) return;
+    this.queue.start();
+    this.heartbeat?.start();
+  }
+
+  /**
+   * Graceful shutdown: stop taking work, let running reconciles finish within the grace period
+   * (then abort their deadline so they record their state), release the leader lease, stop.
+   */
+  async stop(): Promise<void> {
+    this.stopping ??= this.doStop();
+    return this.stopping;
+  }
+
+  private async doStop(): Promise<void> {
+    const logger = this.options.logger;
+    logger.info('Stopping manager', { runningReconciles: this.queue.active });
+    const drained = this.queue.shutdown();
+    const grace = this.options.shutdownGracePeriodMs ?? 30_000;
+    let timer: NodeJS.Timeout | undefined;
+    const graceOver = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => {
+        resolve('timeout');
+      }, grace);
+    });
+    if ((await Promise.race([drained.then(() => 'drained' as const), graceOver])) === 'timeout') {
+      logger.info('Grace period over, cutting running reconciles short', {
+        runningReconciles: this.queue.active,
+      });
+      this.shutdown.abort(new Error('shutting down'));
+      await drained;
+    }
+    clearTimeout(timer);
+    await this.heartbeat?.stop();
+    await Promise.all([this.extensionInformer.stop(), this.clusterInformer?.stop()]);
+    await this.elector?.stop();
+    await this.events.flush();
+    await Promise.all(this.servers.map((s) => s.close()));
+    logger.info('Stopped manager');
+    this.resolveDone?.();
+  }
+}

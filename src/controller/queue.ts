@@ -1,0 +1,197 @@
+import type { Logger } from '../log/logger.js';
+import { errorMessage } from '../gardener/status.js';
+import { findError, isTerminalError, RequeueAfterError } from './errors.js';
+
+/** Time source and timers; tests pass a fake one. */
+export interface Clock {
+  now(): number;
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+/** The real clock. */
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (callback, ms) => {
+    const handle = setTimeout(callback, ms);
+    // A pending requeue must not keep the process alive after shutdown.
+    handle.unref();
+    return handle;
+  },
+  clearTimeout: (handle) => {
+    clearTimeout(handle as NodeJS.Timeout);
+  },
+};
+
+/** What a reconcile asks of the queue when it succeeds: nothing, or a timed requeue. */
+export type ReconcileOutcome = { requeueAfterMs?: number } | undefined;
+
+/** How a queue reports a finished reconcile (for metrics). */
+export type ReconcileResult = 'success' | 'requeue_after' | 'error' | 'terminal_error';
+
+/** Options of a {@link WorkQueue}. */
+export interface WorkQueueOptions {
+  /** Most reconciles running at the same time (`--max-concurrent-reconciles`). */
+  concurrency: number;
+  /** Reconciles one key; throwing means "retry with backoff" unless the error is terminal. */
+  handle: (key: string) => Promise<ReconcileOutcome>;
+  logger: Logger;
+  clock?: Clock;
+  /** First retry delay (controller-runtime: 5ms), doubled per failure up to `maxDelayMs` (1000s). */
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  /** Called after each reconcile with its result and duration in seconds. */
+  onReconciled?: (result: ReconcileResult, seconds: number) => void;
+}
+
+/**
+ * A work queue with controller-runtime semantics: it holds keys, not events; a key is processed
+ * by one worker at a time; adding a key that is already waiting does nothing; at most
+ * `concurrency` keys run at once; failures are retried with per-key exponential backoff that is
+ * reset on success; `shutdown` stops taking work and waits for the running reconciles.
+ */
+export class WorkQueue {
+  private readonly queue: string[] = [];
+  private readonly dirty = new Set<string>();
+  private readonly processing = new Set<string>();
+  private readonly failures = new Map<string, number>();
+  private readonly waiting = new Map<string, { at: number; handle: unknown }>();
+  private readonly idleWaiters: (() => void)[] = [];
+  private readonly clock: Clock;
+  private readonly baseDelayMs: number;
+  private readonly maxDelayMs: number;
+  private started = false;
+  private shuttingDown = false;
+
+  constructor(private readonly options: WorkQueueOptions) {
+    if (!Number.isInteger(options.concurrency) || options.concurrency < 1) {
+      throw new RangeError(`concurrency must be a positive integer, got ${options.concurrency}`);
+    }
+    this.clock = options.clock ?? systemClock;
+    this.baseDelayMs = options.baseDelayMs ?? 5;
+    this.maxDelayMs = options.maxDelayMs ?? 1_000_000;
+  }
+
+  /** Keys waiting to be processed (not counting running or delayed ones). */
+  get length(): number {
+    return this.queue.length;
+  }
+
+  /** Keys being reconciled right now. */
+  get active(): number {
+    return this.processing.size;
+  }
+
+  /** Starts handing keys to workers (keys added before are kept). */
+  start(): void {
+    this.started = true;
+    this.pump();
+  }
+
+  /** Queues a key; a key already waiting is not queued twice. */
+  add(key: string): void {
+    if (this.shuttingDown || this.dirty.has(key)) return;
+    this.dirty.add(key);
+    if (!this.processing.has(key)) {
+      this.queue.push(key);
+      this.pump();
+    }
+  }
+
+  /** Queues a key after a delay; of several delays for one key the earliest wins. */
+  addAfter(key: string, ms: number): void {
+    if (this.shuttingDown) return;
+    if (ms <= 0) {
+      this.add(key);
+      return;
+    }
+    const at = this.clock.now() + ms;
+    const existing = this.waiting.get(key);
+    if (existing && existing.at <= at) return;
+    if (existing) this.clock.clearTimeout(existing.handle);
+    const handle = this.clock.setTimeout(() => {
+      this.waiting.delete(key);
+      this.add(key);
+    }, ms);
+    this.waiting.set(key, { at, handle });
+  }
+
+  /** Queues a key after its backoff delay (5ms·2^failures, capped) and counts the failure. */
+  addRateLimited(key: string): void {
+    const failures = this.failures.get(key) ?? 0;
+    this.failures.set(key, failures + 1);
+    this.addAfter(key, Math.min(this.baseDelayMs * 2 ** failures, this.maxDelayMs));
+  }
+
+  /** Resets a key's backoff (after a success or a terminal error). */
+  forget(key: string): void {
+    this.failures.delete(key);
+  }
+
+  /** How many times in a row the key failed. */
+  numRequeues(key: string): number {
+    return this.failures.get(key) ?? 0;
+  }
+
+  /** Stops taking work (queued and delayed keys are dropped) and resolves once no reconcile runs. */
+  async shutdown(): Promise<void> {
+    this.shuttingDown = true;
+    for (const { handle } of this.waiting.values()) this.clock.clearTimeout(handle);
+    this.waiting.clear();
+    this.queue.length = 0;
+    this.dirty.clear();
+    if (this.processing.size === 0) return;
+    await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private pump(): void {
+    while (this.started && !this.shuttingDown && this.processing.size < this.options.concurrency) {
+      const key = this.queue.shift();
+      if (key === undefined) return;
+      this.dirty.delete(key);
+      this.processing.add(key);
+      void this.process(key);
+    }
+  }
+
+  private async process(key: string): Promise<void> {
+    const started = this.clock.now();
+    let result: ReconcileResult;
+    try {
+      const outcome = await this.options.handle(key);
+      this.forget(key);
+      if (outcome?.requeueAfterMs !== undefined && outcome.requeueAfterMs > 0) {
+        result = 'requeue_after';
+        this.addAfter(key, outcome.requeueAfterMs);
+      } else {
+        result = 'success';
+      }
+    } catch (err) {
+      result = this.handleError(key, err);
+    } finally {
+      this.processing.delete(key);
+    }
+    this.options.onReconciled?.(result, (this.clock.now() - started) / 1000);
+    if (this.dirty.has(key) && !this.shuttingDown) this.queue.push(key);
+    this.pump();
+    if (this.processing.size === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
+  }
+
+  private handleError(key: string, err: unknown): ReconcileResult {
+    const requeue = findError(err, RequeueAfterError);
+    if (requeue) {
+      this.forget(key);
+      this.addAfter(key, requeue.requeueAfterMs);
+      return 'requeue_after';
+    }
+    if (isTerminalError(err)) {
+      // Retrying cannot help; the next change of the object queues it again.
+      this.forget(key);
+      this.options.logger.error('Reconciler error', { key, error: errorMessage(err), terminal: true });
+      return 'terminal_error';
+    }
+    this.options.logger.error('Reconciler error', { key, error: errorMessage(err) });
+    this.addRateLimited(key);
+    return 'error';
+  }
+}

@@ -1,0 +1,115 @@
+import fastJsonPatch from 'fast-json-patch';
+import pRetry, { AbortError } from 'p-retry';
+import { formatLastErrDescription, formatTime } from '../gardener/status.js';
+import type { Extension, ExtensionStatus, ObjectMeta } from '../gardener/types.js';
+import type { Logger } from '../log/logger.js';
+import type { ExtensionStatusSession } from './actuator.js';
+
+/** The port the status writer patches through (src/kube/extension-client.ts implements it). */
+export interface StatusPatcher {
+  patchExtensionStatus(
+    extension: { metadata: ObjectMeta },
+    status: ExtensionStatus,
+    signal?: AbortSignal,
+  ): Promise<Extension>;
+}
+
+/** RFC 7386 JSON merge patch applied to a JSON value (objects merge, `null` removes, the rest replaces). */
+export function applyMergePatch(target: unknown, patch: unknown): unknown {
+  if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) return patch;
+  const result = new Map<string, unknown>(
+    typeof target === 'object' && target !== null && !Array.isArray(target) ? Object.entries(target) : [],
+  );
+  for (const [key, value] of Object.entries(patch as Record<string, unknown>)) {
+    if (value === null) result.delete(key);
+    else result.set(key, applyMergePatch(result.get(key), value));
+  }
+  return Object.fromEntries(result);
+}
+
+/** Options of the {@link StatusWriter}. */
+export interface StatusWriterOptions {
+  patcher: StatusPatcher;
+  logger: Logger;
+  /** Deadline of each status write, independent of the reconcile deadline (D-5). */
+  writeTimeoutMs?: number;
+  /** Attempts for transient failures of one write. */
+  retries?: number;
+  now?: () => Date;
+}
+
+/**
+ * The one writer of Extension status: every write is a merge patch on `/status`, skipped when it
+ * would change nothing, and runs under its own fresh deadline, so a status is recorded even after
+ * the reconcile deadline expired (the reference loses its Error status then: D-5).
+ */
+export class StatusWriter {
+  private readonly writeTimeoutMs: number;
+  private readonly retries: number;
+  readonly now: () => Date;
+
+  constructor(private readonly options: StatusWriterOptions) {
+    this.writeTimeoutMs = options.writeTimeoutMs ?? 30_000;
+    this.retries = options.retries ?? 3;
+    this.now = options.now ?? (() => new Date());
+  }
+
+  /** A status session for one reconcile of `extension`; it tracks the latest object written. */
+  session(extension: Extension): StatusSession {
+    return new StatusSession(this, extension);
+  }
+
+  /** Writes `patch` unless it changes nothing; returns the object after the write. */
+  async write(extension: Extension, patch: ExtensionStatus): Promise<Extension> {
+    const before = extension.status ?? {};
+    const after = applyMergePatch(before, patch) as object;
+    if (fastJsonPatch.compare(before, after).length === 0) return extension;
+    const signal = AbortSignal.timeout(this.writeTimeoutMs);
+    return pRetry(
+      async () => {
+        try {
+          return await this.options.patcher.patchExtensionStatus(extension, patch, signal);
+        } catch (err) {
+          const code = (err as { statusCode?: number }).statusCode;
+          // Client errors other than conflicts and throttling will not heal by retrying.
+          if (code !== undefined && code >= 400 && code < 500 && code !== 409 && code !== 429) {
+            throw new AbortError(err as Error);
+          }
+          throw err;
+        }
+      },
+      { retries: this.retries, minTimeout: 100, maxTimeout: 2_000, signal },
+    );
+  }
+}
+
+/** One reconcile's view of an Extension's status (implements the actuator's session port). */
+export class StatusSession implements ExtensionStatusSession {
+  constructor(
+    private readonly writer: StatusWriter,
+    private latest: Extension,
+  ) {}
+
+  get current(): Extension {
+    return this.latest;
+  }
+
+  /** Replaces the tracked object (after a metadata patch returned a newer one). */
+  track(extension: Extension): void {
+    this.latest = extension;
+  }
+
+  async patch(status: ExtensionStatus): Promise<void> {
+    this.latest = await this.writer.write(this.latest, status);
+  }
+
+  async progress(description: string): Promise<void> {
+    const lastOperation = this.latest.status?.lastOperation;
+    if (!lastOperation) return;
+    const text = formatLastErrDescription(description);
+    if (lastOperation.description === text) return;
+    await this.patch({
+      lastOperation: { ...lastOperation, description: text, lastUpdateTime: formatTime(this.writer.now()) },
+    });
+  }
+}

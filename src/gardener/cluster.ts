@@ -1,0 +1,69 @@
+import { forceDeletionAnnotation, operationStates } from './constants.js';
+import type { Cluster, ClusterObject, Shoot } from './types.js';
+
+/** Why a Cluster could not be decoded (the value, never a throw: D-18). */
+export interface ClusterDecodeError {
+  error: string;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Decodes a Cluster object: `spec.shoot` must be an object with `metadata.name`; `spec.seed` and
+ * `spec.cloudProfile` are optional raw objects. A missing or malformed shoot is an error value.
+ */
+export function decodeCluster(object: ClusterObject): { cluster: Cluster } | ClusterDecodeError {
+  const name = object.metadata.name;
+  const spec: unknown = object.spec;
+  if (!isRecord(spec)) return { error: `cluster ${name}: spec is missing` };
+  const shoot = spec.shoot;
+  if (shoot === undefined || shoot === null) return { error: `cluster ${name}: spec.shoot is missing` };
+  if (!isRecord(shoot)) return { error: `cluster ${name}: spec.shoot is not an object` };
+  const metadata = shoot.metadata;
+  if (!isRecord(metadata) || typeof metadata.name !== 'string' || metadata.name === '') {
+    return { error: `cluster ${name}: spec.shoot.metadata.name is missing` };
+  }
+  for (const key of ['spec', 'status'] as const) {
+    if (shoot[key] !== undefined && shoot[key] !== null && !isRecord(shoot[key])) {
+      return { error: `cluster ${name}: spec.shoot.${key} is not an object` };
+    }
+  }
+  const optional = (key: 'seed' | 'cloudProfile'): Record<string, unknown> | undefined => {
+    const raw = spec[key];
+    return isRecord(raw) ? raw : undefined;
+  };
+  const cluster: Cluster = { name, shoot: shoot as unknown as Shoot, object };
+  const seed = optional('seed');
+  const cloudProfile = optional('cloudProfile');
+  if (seed) cluster.seed = seed;
+  if (cloudProfile) cluster.cloudProfile = cloudProfile;
+  return { cluster };
+}
+
+/** Gardener's `IsHibernationEnabled`: `shoot.spec.hibernation.enabled == true`. */
+export function isHibernationEnabled(shoot: Shoot): boolean {
+  return shoot.spec?.hibernation?.enabled === true;
+}
+
+/** Gardener's `IsHibernated`: hibernation enabled and the shoot reports being hibernated. */
+export function isHibernated(shoot: Shoot): boolean {
+  return isHibernationEnabled(shoot) && shoot.status?.isHibernated === true;
+}
+
+/** Gardener's `IsHibernatingOrWakingUp`: the wish differs from the state (nodes may be missing). */
+export function isHibernatingOrWakingUp(shoot: Shoot): boolean {
+  return isHibernationEnabled(shoot) !== (shoot.status?.isHibernated === true);
+}
+
+/** Gardener's `IsShootFailed`: the shoot's last operation is in state `Failed`. */
+export function isShootFailed(shoot: Shoot): boolean {
+  return shoot.status?.lastOperation?.state === operationStates.failed;
+}
+
+/** Gardener's `ShootNeedsForceDeletion`: the force-deletion annotation parses as true (Go's ParseBool). */
+export function isShootForceDeletion(shoot: Shoot): boolean {
+  const value = shoot.metadata.annotations?.[forceDeletionAnnotation];
+  return value !== undefined && ['1', 't', 'T', 'true', 'TRUE', 'True'].includes(value);
+}

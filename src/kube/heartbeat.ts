@@ -1,0 +1,79 @@
+import type { Logger } from '../log/logger.js';
+import { heartbeatLeaseName } from '../gardener/constants.js';
+import { formatMicroTime, LeaseWriteError, type LeaseClient } from './leader-election.js';
+
+/** Options of {@link Heartbeat}. */
+export interface HeartbeatOptions {
+  leases: LeaseClient;
+  namespace: string;
+  /** The holder identity gardenlet expects: the extension's name (`shoot-flux`). */
+  holderIdentity: string;
+  renewIntervalSeconds: number;
+  logger: Logger;
+  now?: () => Date;
+}
+
+/**
+ * Gardener's heartbeat (reference §9.6): renews the Lease `gardener-extension-heartbeat` every
+ * renew interval, so gardenlet can tell the extension is alive; errors are logged and retried at
+ * the next tick.
+ */
+export class Heartbeat {
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private current: Promise<void> | undefined;
+
+  constructor(private readonly options: HeartbeatOptions) {}
+
+  /** Renews at once, then every renew interval. */
+  start(): void {
+    this.stopped = false;
+    this.tick();
+  }
+
+  /** Stops renewing (the Lease stays; gardenlet judges its age). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.current;
+  }
+
+  /** Writes the Lease once: create it, or merge-patch its spec. */
+  async renew(): Promise<void> {
+    const { leases, namespace, holderIdentity, renewIntervalSeconds } = this.options;
+    const spec = {
+      holderIdentity,
+      leaseDurationSeconds: renewIntervalSeconds,
+      renewTime: formatMicroTime((this.options.now ?? (() => new Date()))()),
+    };
+    const signal = AbortSignal.timeout(Math.max(renewIntervalSeconds * 1000, 10_000));
+    try {
+      await leases.patch(namespace, heartbeatLeaseName, spec, undefined, signal);
+    } catch (err) {
+      if (!(err instanceof LeaseWriteError) || err.statusCode !== 404) throw err;
+      await leases.create(namespace, heartbeatLeaseName, spec, signal);
+    }
+  }
+
+  private tick(): void {
+    if (this.stopped) return;
+    this.current = this.renew().then(
+      () => {
+        this.options.logger.debug('Renewed heartbeat lease');
+      },
+      (err: unknown) => {
+        this.options.logger.error('Could not renew heartbeat lease', {
+          lease: { namespace: this.options.namespace, name: heartbeatLeaseName },
+          error: err instanceof Error ? err.message : String(err),
+        });
+      },
+    );
+    void this.current.then(() => {
+      if (!this.stopped) {
+        this.timer = setTimeout(() => {
+          this.tick();
+        }, this.options.renewIntervalSeconds * 1000);
+      }
+    });
+  }
+}

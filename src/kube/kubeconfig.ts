@@ -1,0 +1,151 @@
+import { existsSync } from 'node:fs';
+import {
+  ApiException,
+  createConfiguration,
+  IsomorphicFetchHttpLibrary,
+  KubeConfig,
+  Observable,
+  ServerConfiguration,
+  type Configuration,
+  type ConfigurationOptions,
+  type HttpLibrary,
+  type ObservableMiddleware,
+  type RequestContext,
+  type ResponseContext,
+} from '@kubernetes/client-node';
+
+/** Where the seed kubeconfig came from (for the startup log line; never its content). */
+export type KubeconfigSource = 'flag' | 'in-cluster' | 'env';
+
+/**
+ * Loads the seed kubeconfig as Gardener's extensions do: `--kubeconfig` if given, else the
+ * in-cluster service account, else the file named by `$KUBECONFIG` (passed in by the CLI).
+ */
+export function loadKubeConfig(options: {
+  kubeconfigFlag?: string;
+  kubeconfigEnv?: string;
+  serviceAccountDir?: string;
+}): {
+  kubeConfig: KubeConfig;
+  source: KubeconfigSource;
+} {
+  const kubeConfig = new KubeConfig();
+  if (options.kubeconfigFlag) {
+    kubeConfig.loadFromFile(options.kubeconfigFlag);
+    return { kubeConfig, source: 'flag' };
+  }
+  const serviceAccountDir = options.serviceAccountDir ?? '/var/run/secrets/kubernetes.io/serviceaccount';
+  if (process.env.KUBERNETES_SERVICE_HOST && existsSync(`${serviceAccountDir}/token`)) {
+    kubeConfig.loadFromCluster();
+    return { kubeConfig, source: 'in-cluster' };
+  }
+  if (options.kubeconfigEnv) {
+    kubeConfig.loadFromFile(options.kubeconfigEnv.split(':')[0] ?? options.kubeconfigEnv);
+    return { kubeConfig, source: 'env' };
+  }
+  throw new Error('no kubeconfig: pass --kubeconfig, run in a cluster, or set $KUBECONFIG');
+}
+
+/** Receives one observation per Kubernetes API request (for the requests metric). */
+export type KubeRequestObserver = (verb: string, code: string) => void;
+
+function verbOf(method: string, url: string): string {
+  const path = new URL(url).pathname;
+  switch (method) {
+    case 'GET':
+      // A GET of a collection is a list: its last path segment is a resource, not a name.
+      return /\/(namespaces\/[^/]+\/)?[a-z0-9.-]+$/.test(path) && path.split('/').length % 2 === 0
+        ? 'list'
+        : 'get';
+    case 'POST':
+      return 'create';
+    case 'PUT':
+      return 'update';
+    case 'PATCH':
+      return 'patch';
+    case 'DELETE':
+      return 'delete';
+    default:
+      return method.toLowerCase();
+  }
+}
+
+/**
+ * Creates a client-node API client whose every request is reported to `observer` (verb, HTTP
+ * code, or `error` when no response came). Same as `kubeConfig.makeApiClient` otherwise.
+ */
+export function makeApiClient<T>(
+  kubeConfig: KubeConfig,
+  apiClientType: new (config: Configuration) => T,
+  observer?: KubeRequestObserver,
+): T {
+  const cluster = kubeConfig.getCurrentCluster();
+  if (!cluster) throw new Error('kubeconfig has no current cluster');
+  const fetchLibrary = new IsomorphicFetchHttpLibrary();
+  const httpApi: HttpLibrary = observer
+    ? {
+        send: (request: RequestContext) => {
+          const verb = verbOf(request.getHttpMethod(), request.getUrl());
+          const response = fetchLibrary
+            .send(request)
+            .toPromise()
+            .then(
+              (result) => {
+                observer(verb, String(result.httpStatusCode));
+                return result;
+              },
+              (err: unknown) => {
+                observer(verb, 'error');
+                throw err;
+              },
+            );
+          return new Observable(response);
+        },
+      }
+    : fetchLibrary;
+  return new apiClientType(
+    createConfiguration({
+      baseServer: new ServerConfiguration(cluster.server, {}),
+      authMethods: { default: kubeConfig },
+      httpApi,
+    }),
+  );
+}
+
+/** Per-call options: an abort signal and/or a Content-Type (patch strategy). */
+export function callOptions(options: { signal?: AbortSignal; contentType?: string }): ConfigurationOptions {
+  const middleware: ObservableMiddleware[] = [
+    {
+      pre: (context: RequestContext) => {
+        if (options.signal) context.setSignal(options.signal);
+        if (options.contentType) context.setHeaderParam('Content-Type', options.contentType);
+        return new Observable(Promise.resolve(context));
+      },
+      post: (response: ResponseContext) => new Observable(Promise.resolve(response)),
+    },
+  ];
+  return { middleware, middlewareMergeStrategy: 'append' };
+}
+
+/** The HTTP status of a client-node error, if it is one. */
+export function apiErrorCode(err: unknown): number | undefined {
+  return err instanceof ApiException ? err.code : undefined;
+}
+
+/**
+ * A short, secret-free description of a client-node error: HTTP status, reason and the API
+ * server's message (headers and request bodies are left out).
+ */
+export function describeApiError(err: unknown): string {
+  if (err instanceof ApiException) {
+    let detail = '';
+    try {
+      const status = JSON.parse(String(err.body)) as { reason?: string; message?: string };
+      detail = [status.reason, status.message].filter(Boolean).join(': ');
+    } catch {
+      // Not a JSON Status (e.g. 401 without body).
+    }
+    return detail ? `HTTP ${err.code}: ${detail}` : `HTTP ${err.code}`;
+  }
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,184 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigurationError, RequeueAfterError } from '../../../src/controller/errors.js';
+import { WorkQueue, type Clock, type ReconcileOutcome } from '../../../src/controller/queue.js';
+import { discardLogger } from '../../../src/log/logger.js';
+
+/** A clock whose time moves only when the test says so. */
+class FakeClock implements Clock {
+  time = 0;
+  private timers: { at: number; callback: () => void; id: number }[] = [];
+  private nextId = 0;
+  now(): number {
+    return this.time;
+  }
+  setTimeout(callback: () => void, ms: number): unknown {
+    const id = this.nextId++;
+    this.timers.push({ at: this.time + ms, callback, id });
+    return id;
+  }
+  clearTimeout(handle: unknown): void {
+    this.timers = this.timers.filter((t) => t.id !== handle);
+  }
+  pendingDelays(): number[] {
+    return this.timers.map((t) => t.at - this.time).sort((a, b) => a - b);
+  }
+  advance(ms: number): void {
+    this.time += ms;
+    const due = this.timers.filter((t) => t.at <= this.time);
+    this.timers = this.timers.filter((t) => t.at > this.time);
+    for (const t of due) t.callback();
+  }
+}
+
+/** A reconcile the test finishes by hand. */
+function controllable() {
+  const calls: string[] = [];
+  const waiting = new Map<
+    string,
+    { resolve: (o: ReconcileOutcome) => void; reject: (e: unknown) => void }[]
+  >();
+  const handle = (key: string) =>
+    new Promise<ReconcileOutcome>((resolve, reject) => {
+      calls.push(key);
+      waiting.set(key, [...(waiting.get(key) ?? []), { resolve, reject }]);
+    });
+  const settle = async (key: string, outcome: { ok?: ReconcileOutcome; error?: unknown }) => {
+    const entry = waiting.get(key)?.shift();
+    if (!entry) throw new Error(`no running reconcile of ${key}`);
+    if ('error' in outcome) entry.reject(outcome.error);
+    else entry.resolve(outcome.ok);
+    // Let the queue's continuation run.
+    await new Promise((r) => setImmediate(r));
+  };
+  return { calls, handle, settle };
+}
+
+describe('WorkQueue', () => {
+  it('collapses duplicates and runs one reconcile per key at a time', async () => {
+    const clock = new FakeClock();
+    const r = controllable();
+    const queue = new WorkQueue({ concurrency: 5, handle: r.handle, logger: discardLogger, clock });
+    queue.add('a');
+    queue.add('a');
+    queue.start();
+    expect(r.calls).toEqual(['a']);
+    queue.add('a'); // while running: remembered once
+    queue.add('a');
+    expect(r.calls).toEqual(['a']);
+    await r.settle('a', {});
+    expect(r.calls).toEqual(['a', 'a']);
+    await r.settle('a', {});
+    expect(r.calls).toEqual(['a', 'a']);
+  });
+
+  it('bounds concurrency', async () => {
+    const r = controllable();
+    const queue = new WorkQueue({
+      concurrency: 2,
+      handle: r.handle,
+      logger: discardLogger,
+      clock: new FakeClock(),
+    });
+    for (const key of ['a', 'b', 'c']) queue.add(key);
+    queue.start();
+    expect(r.calls).toEqual(['a', 'b']);
+    expect(queue.length).toBe(1);
+    await r.settle('a', {});
+    expect(r.calls).toEqual(['a', 'b', 'c']);
+  });
+
+  it('backs off exponentially per key and resets on success', async () => {
+    const clock = new FakeClock();
+    const r = controllable();
+    const queue = new WorkQueue({ concurrency: 1, handle: r.handle, logger: discardLogger, clock });
+    queue.start();
+    queue.add('a');
+    await r.settle('a', { error: new Error('boom') });
+    expect(clock.pendingDelays()).toEqual([5]);
+    clock.advance(5);
+    await r.settle('a', { error: new Error('boom') });
+    expect(clock.pendingDelays()).toEqual([10]);
+    clock.advance(10);
+    await r.settle('a', { error: new Error('boom') });
+    expect(clock.pendingDelays()).toEqual([20]);
+    clock.advance(20);
+    await r.settle('a', {});
+    expect(queue.numRequeues('a')).toBe(0);
+    queue.add('a');
+    await r.settle('a', { error: new Error('again') });
+    expect(clock.pendingDelays()).toEqual([5]);
+  });
+
+  it('caps the backoff at 1000s', () => {
+    const clock = new FakeClock();
+    const queue = new WorkQueue({
+      concurrency: 1,
+      handle: () => Promise.resolve(undefined),
+      logger: discardLogger,
+      clock,
+    });
+    for (let i = 0; i < 40; i++) {
+      queue.addRateLimited('a');
+      clock.advance(2_000_000); // fire it, so the next (longer) delay is not shadowed by an earlier one
+    }
+    queue.addRateLimited('a');
+    expect(clock.pendingDelays()).toEqual([1_000_000]);
+  });
+
+  it('requeues after a requested delay without counting a failure', async () => {
+    const clock = new FakeClock();
+    const r = controllable();
+    const queue = new WorkQueue({ concurrency: 1, handle: r.handle, logger: discardLogger, clock });
+    queue.start();
+    queue.add('a');
+    await r.settle('a', { ok: { requeueAfterMs: 60_000 } });
+    expect(clock.pendingDelays()).toEqual([60_000]);
+    queue.addAfter('a', 1_000); // an earlier request wins
+    expect(clock.pendingDelays()).toEqual([1_000]);
+    clock.advance(1_000);
+    expect(r.calls).toEqual(['a', 'a']);
+    await r.settle('a', { error: new RequeueAfterError(30_000, 'waiting') });
+    expect(clock.pendingDelays()).toEqual([30_000]);
+    expect(queue.numRequeues('a')).toBe(0);
+  });
+
+  it('does not retry terminal errors', async () => {
+    const clock = new FakeClock();
+    const r = controllable();
+    const results: string[] = [];
+    const queue = new WorkQueue({
+      concurrency: 1,
+      handle: r.handle,
+      logger: discardLogger,
+      clock,
+      onReconciled: (result) => results.push(result),
+    });
+    queue.start();
+    queue.add('a');
+    await r.settle('a', { error: new Error('wrapped', { cause: new ConfigurationError('bad') }) });
+    expect(clock.pendingDelays()).toEqual([]);
+    expect(results).toEqual(['terminal_error']);
+  });
+
+  it('shutdown stops taking work and waits for running reconciles', async () => {
+    const clock = new FakeClock();
+    const r = controllable();
+    const queue = new WorkQueue({ concurrency: 1, handle: r.handle, logger: discardLogger, clock });
+    queue.start();
+    queue.add('a');
+    queue.add('b');
+    queue.addAfter('c', 100);
+    let drained = false;
+    const shutdown = queue.shutdown().then(() => {
+      drained = true;
+    });
+    queue.add('d');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(drained).toBe(false);
+    await r.settle('a', {});
+    await shutdown;
+    expect(drained).toBe(true);
+    clock.advance(100);
+    expect(r.calls).toEqual(['a']);
+  });
+});

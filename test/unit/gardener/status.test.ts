@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigurationError, CodedError } from '../../../src/controller/errors.js';
+import {
+  buildErrorStatus,
+  buildProcessingStatus,
+  buildSuccessStatus,
+  evaluateExtensionReadiness,
+  extractErrorCodes,
+  formatLastErrDescription,
+} from '../../../src/gardener/status.js';
+
+const now = new Date('2025-03-04T05:06:07.891Z');
+
+describe('status builders', () => {
+  it('Processing: lastOperation only, progress 1', () => {
+    expect(buildProcessingStatus('Create', 'Reconciling the Extension', now)).toEqual({
+      lastOperation: {
+        type: 'Create',
+        state: 'Processing',
+        progress: 1,
+        description: 'Reconciling the Extension',
+        lastUpdateTime: '2025-03-04T05:06:07Z',
+      },
+    });
+  });
+
+  it('Error: capitalised description, codes through the cause chain, observedGeneration', () => {
+    const err = new Error('bootstrap failed', {
+      cause: new ConfigurationError('invalid providerConfig: source.template: Required value'),
+    });
+    expect(buildErrorStatus('Reconcile', 'error reconciling Extension', err, 3, now)).toEqual({
+      lastOperation: {
+        type: 'Reconcile',
+        state: 'Error',
+        progress: 50,
+        description: 'Error reconciling Extension: bootstrap failed',
+        lastUpdateTime: '2025-03-04T05:06:07Z',
+      },
+      lastError: {
+        description: 'Error reconciling Extension: bootstrap failed',
+        codes: ['ERR_CONFIGURATION_PROBLEM'],
+        lastUpdateTime: '2025-03-04T05:06:07Z',
+      },
+      observedGeneration: 3,
+    });
+  });
+
+  it('Success: progress 100, lastError cleared, observedGeneration', () => {
+    expect(buildSuccessStatus('Create', 'Successfully reconciled Extension', 2, now)).toEqual({
+      lastOperation: {
+        type: 'Create',
+        state: 'Succeeded',
+        progress: 100,
+        description: 'Successfully reconciled Extension',
+        lastUpdateTime: '2025-03-04T05:06:07Z',
+      },
+      lastError: null,
+      observedGeneration: 2,
+    });
+  });
+
+  it('formats and extracts like Gardener', () => {
+    expect(formatLastErrDescription('error x')).toBe('Error x');
+    expect(formatLastErrDescription('')).toBe('');
+    expect(
+      extractErrorCodes(
+        new AggregateError([new CodedError('a', ['ERR_INFRA_UNAUTHORIZED']), new ConfigurationError('b')]),
+      ),
+    ).toEqual(['ERR_INFRA_UNAUTHORIZED', 'ERR_CONFIGURATION_PROBLEM']);
+    expect(extractErrorCodes(new Error('plain'))).toEqual([]);
+  });
+});
+
+describe('evaluateExtensionReadiness (gardenlet CheckExtensionObject)', () => {
+  const ready = {
+    metadata: { generation: 2, annotations: { 'gardener.cloud/timestamp': '2025-03-04T05:06:07.5Z' } },
+    status: { ...buildSuccessStatus('Reconcile', 'ok', 2, now) },
+  };
+  it('accepts a succeeded, current object', () => {
+    expect(evaluateExtensionReadiness(ready)).toBeUndefined();
+  });
+  it('rejects in gardenlet order', () => {
+    expect(
+      evaluateExtensionReadiness({ ...ready, status: { ...ready.status, lastError: { description: 'X' } } }),
+    ).toBe('error during reconciliation: X');
+    expect(evaluateExtensionReadiness({ ...ready, metadata: { generation: 3 } })).toBe(
+      'observed generation outdated',
+    );
+    expect(
+      evaluateExtensionReadiness({
+        ...ready,
+        metadata: { generation: 2, annotations: { 'gardener.cloud/operation': 'reconcile' } },
+      }),
+    ).toBe('operation annotation present');
+    expect(
+      evaluateExtensionReadiness({
+        ...ready,
+        metadata: { generation: 2, annotations: { 'gardener.cloud/timestamp': '2025-03-04T05:06:08Z' } },
+      }),
+    ).toBe('timestamp newer than last operation');
+  });
+});
