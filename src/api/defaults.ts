@@ -45,6 +45,13 @@ function objectField(parent: Record<string, unknown>, name: string): Record<stri
   return isObject(value) ? value : {};
 }
 
+/** The template's fields other than the ones every object has, to follow them in the written object. */
+function otherFields(template: TemplateInput): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(template).filter(([key]) => !['apiVersion', 'kind', 'metadata', 'spec'].includes(key)),
+  );
+}
+
 function defaultMetadata(template: TemplateInput, namespace: string): TemplateMetadata {
   const metadata = objectField(template, 'metadata');
   return {
@@ -73,11 +80,12 @@ export function defaultSourceTemplate(
     secretResourceName !== undefined &&
     secretResourceName !== '' &&
     (typeof secretRef.name !== 'string' || secretRef.name === '');
+  // Written in the usual Kubernetes key order; fields we do not know follow.
   return {
-    ...copy,
     apiVersion: type.apiVersion,
     kind: type.kind,
     metadata: defaultMetadata(copy, fluxNamespace),
+    ...otherFields(copy),
     spec: {
       ...spec,
       interval: typeof spec.interval === 'string' ? spec.interval : defaultInterval,
@@ -108,10 +116,10 @@ export function defaultKustomizationTemplate(
     namespace: pick(sourceRef.namespace, source?.metadata.namespace ?? fluxNamespace),
   };
   return {
-    ...copy,
     apiVersion: kustomizationApiVersion,
     kind: kustomizationKind,
     metadata: defaultMetadata(copy, fluxNamespace),
+    ...otherFields(copy),
     spec: {
       ...spec,
       interval: typeof spec.interval === 'string' ? spec.interval : defaultInterval,

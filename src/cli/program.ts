@@ -1,4 +1,7 @@
 import { Command, CommanderError } from 'commander';
+import { buildMigrateCommand } from './commands/migrate.js';
+import { buildRenderCommand } from './commands/render.js';
+import { buildValidateCommand } from './commands/validate.js';
 import { version } from './version.js';
 
 /** Builds the `gardener-extension-shoot-flux` command with every subcommand. */
@@ -8,6 +11,9 @@ export function buildProgram(): Command {
     .version(version, '--version')
     .showHelpAfterError()
     .exitOverride();
+  program.addCommand(buildValidateCommand());
+  program.addCommand(buildRenderCommand());
+  program.addCommand(buildMigrateCommand());
   return program;
 }
 

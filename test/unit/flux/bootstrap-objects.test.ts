@@ -114,3 +114,20 @@ describe('buildBootstrapObjects', () => {
     expect(source).not.toBe(cfg.source?.template);
   });
 });
+
+describe('buildBootstrapObjects key order', () => {
+  it('writes apiVersion, kind, metadata and spec first, as Kubernetes prints objects', () => {
+    const cfg = config({
+      source: {
+        template: {
+          spec: { url: 'https://example.com/repo', ref: { branch: 'main' } },
+          metadata: { name: 'x' },
+        },
+      },
+      kustomization: { template: { spec: { path: '.', sourceRef: { name: 'x' } } } },
+    });
+    for (const object of buildBootstrapObjects(cfg)) {
+      expect(Object.keys(object)).toEqual(['apiVersion', 'kind', 'metadata', 'spec']);
+    }
+  });
+});
