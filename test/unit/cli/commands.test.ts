@@ -300,3 +300,31 @@ kustomization: {template: {spec: {path: .}}}
     expect(cli(args, input).code).toBe(2);
   });
 });
+
+describe('example/', () => {
+  const example = (name: string) => join(import.meta.dirname, '../../../example', name);
+  const current = [
+    '30-extension-git.yaml',
+    '30-extension-oci.yaml',
+    '40-shoot-git.yaml',
+    '40-shoot-oci.yaml',
+  ];
+
+  it.each(current)('%s is valid, in the current format, and renders', (name) => {
+    const { code, stdout } = cli(['validate', '-f', example(name), '-o', 'json']);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toEqual([expect.objectContaining({ valid: true, warnings: [] })]);
+    expect(cli(['render', '-f', example(name)]).code).toBe(0);
+    expect(cli(['migrate', '-f', example(name)]).stdout).toBe(readFileSync(example(name), 'utf8'));
+  });
+
+  it('30-extension-legacy.yaml is valid with a deprecation, and migrates to the current format', () => {
+    const { code, stdout } = cli(['validate', '-f', example('30-extension-legacy.yaml'), '-o', 'json']);
+    expect(code).toBe(0);
+    const [report] = JSON.parse(stdout) as { warnings: { field: string }[] }[];
+    expect(report?.warnings.map((w) => w.field)).toEqual(['spec.providerConfig.source.template']);
+    const migrated = cli(['migrate', '-f', example('30-extension-legacy.yaml')]).stdout;
+    const recheck = cli(['validate', '-f', '-', '-o', 'json'], migrated);
+    expect(JSON.parse(recheck.stdout)).toEqual([expect.objectContaining({ valid: true, warnings: [] })]);
+  });
+});
