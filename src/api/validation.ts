@@ -98,6 +98,11 @@ function validateDurations(spec: { interval: string; timeout?: string }, path: F
 
 const gitUrlPattern = /^(http|https|ssh):\/\//;
 
+/** A URL as a bad value: credentials written into it (`https://user:token@host`) are never echoed. */
+function redactUrl(url: string): string {
+  return url.replace(/^([a-zA-Z][a-zA-Z0-9+.-]*:\/\/)[^/@]*@/, '$1***@');
+}
+
 function validateSourceSpec(template: SourceObject, spec: FieldPath): FieldError[] {
   const errors: FieldError[] = [];
   const { url, ref } = template.spec;
@@ -105,7 +110,7 @@ function validateSourceSpec(template: SourceObject, spec: FieldPath): FieldError
     if (url === undefined || url === '')
       errors.push(required(spec.child('url'), 'GitRepository must have a URL'));
     else if (!gitUrlPattern.test(url)) {
-      errors.push(invalid(spec.child('url'), url, 'must be an http://, https:// or ssh:// URL'));
+      errors.push(invalid(spec.child('url'), redactUrl(url), 'must be an http://, https:// or ssh:// URL'));
     }
     const hasRef = ref !== undefined && Object.values(ref).some((v) => typeof v === 'string' && v !== '');
     if (!hasRef) errors.push(required(spec.child('ref'), 'GitRepository must have a reference'));
@@ -113,7 +118,8 @@ function validateSourceSpec(template: SourceObject, spec: FieldPath): FieldError
   }
   if (url === undefined || url === '')
     errors.push(required(spec.child('url'), 'OCIRepository must have a URL'));
-  else if (!url.startsWith('oci://')) errors.push(invalid(spec.child('url'), url, 'must start with oci://'));
+  else if (!url.startsWith('oci://'))
+    errors.push(invalid(spec.child('url'), redactUrl(url), 'must start with oci://'));
   if (ref === undefined) errors.push(required(spec.child('ref'), 'OCIRepository must have a reference'));
   else if (![ref.tag, ref.semver, ref.digest].some((v) => v !== undefined && v !== '')) {
     errors.push(invalid(spec.child('ref'), ref, 'must specify tag, semver, or digest'));

@@ -776,3 +776,15 @@ describe('evaluateFluxConfig defaults', () => {
     expect(config).toEqual(before);
   });
 });
+
+describe('evaluateFluxConfig bad values', () => {
+  it('never echoes credentials written into a URL', () => {
+    const git = evaluateFluxConfig(configWith((_, s) => (s.spec.url = 'ftp://user:s3cr3t@example.com/repo')));
+    expect(git.errors[0]?.badValue).toBe('ftp://***@example.com/repo');
+    const oci = evaluateFluxConfig(
+      ociConfigWith((_, s) => (s.spec.url = 'https://robot:t0ken@ghcr.io/org/manifests')),
+    );
+    expect(oci.errors[0]?.badValue).toBe('https://***@ghcr.io/org/manifests');
+    expect(JSON.stringify([git, oci])).not.toMatch(/s3cr3t|t0ken/);
+  });
+});
