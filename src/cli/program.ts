@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { buildMigrateCommand } from './commands/migrate.js';
 import { buildRenderCommand } from './commands/render.js';
+import { buildRunCommand } from './commands/run.js';
 import { buildValidateCommand } from './commands/validate.js';
 import { version } from './version.js';
 
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
   program.addCommand(buildValidateCommand());
   program.addCommand(buildRenderCommand());
   program.addCommand(buildMigrateCommand());
+  program.addCommand(buildRunCommand());
   return program;
 }
 

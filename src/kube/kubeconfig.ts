@@ -24,6 +24,8 @@ export type KubeconfigSource = 'flag' | 'in-cluster' | 'env';
 export function loadKubeConfig(options: {
   kubeconfigFlag?: string;
   kubeconfigEnv?: string;
+  /** Whether `$KUBERNETES_SERVICE_HOST` is set (the CLI reads the environment). */
+  inClusterEnv: boolean;
   serviceAccountDir?: string;
 }): {
   kubeConfig: KubeConfig;
@@ -35,7 +37,7 @@ export function loadKubeConfig(options: {
     return { kubeConfig, source: 'flag' };
   }
   const serviceAccountDir = options.serviceAccountDir ?? '/var/run/secrets/kubernetes.io/serviceaccount';
-  if (process.env.KUBERNETES_SERVICE_HOST && existsSync(`${serviceAccountDir}/token`)) {
+  if (options.inClusterEnv && existsSync(`${serviceAccountDir}/token`)) {
     kubeConfig.loadFromCluster();
     return { kubeConfig, source: 'in-cluster' };
   }

@@ -1,0 +1,329 @@
+import { readFileSync } from 'node:fs';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { extensionType } from '../../api/constants.js';
+import type { Actuator } from '../../controller/actuator.js';
+import { Manager, type ActuatorDependencies } from '../../controller/manager.js';
+import { parseBindAddress } from '../../controller/http-server.js';
+import { parseManifestsBases } from '../../flux/bundle-loader.js';
+import { extensionClasses, type ExtensionClass } from '../../gardener/constants.js';
+import type { ShootClientMode } from '../../gardener/shoot-access.js';
+import { loadKubeConfig } from '../../kube/kubeconfig.js';
+import type { Logger } from '../../log/logger.js';
+import {
+  createLogger,
+  logFormats,
+  logLevels,
+  type LogFormat,
+  type LogLevel,
+} from '../../log/winston-logger.js';
+
+/** Settings of `run` that only the shoot-flux actuator uses. */
+export interface ActuatorSettings {
+  /** `--garden-cluster-identity`: written into the shoot-info ConfigMap. */
+  gardenClusterIdentity: string;
+  /** `--flux-manifests-base`: where Flux release bundles come from, in order. */
+  fluxManifestsBases: string[];
+  /** `$GARDENER_SHOOT_CLIENT`: `external` uses only the `gardener` access secret. */
+  shootClientMode: ShootClientMode;
+}
+
+/** Builds the actuator `run` drives; the shoot-flux actuator in production, a recorder in tests. */
+export type RunActuatorFactory = (settings: ActuatorSettings, dependencies: ActuatorDependencies) => Actuator;
+
+/** Every flag of `run`, parsed and validated. */
+export interface RunOptions {
+  kubeconfig?: string;
+  leaderElection: boolean;
+  leaderElectionId: string;
+  leaderElectionNamespace?: string;
+  maxConcurrentReconciles: number;
+  ignoreOperationAnnotation: boolean;
+  extensionClasses: ExtensionClass[];
+  gardenClusterIdentity: string;
+  heartbeatNamespace?: string;
+  heartbeatRenewIntervalSeconds: number;
+  metricsBindAddress: string;
+  healthBindAddress: string;
+  logLevel: LogLevel;
+  logFormat: LogFormat;
+  fluxManifestsBase: string[];
+  reconcileTimeout: number;
+}
+
+/**
+ * PLACEHOLDER until the shoot-flux actuator lands (issue 5, "The actuator"): it bootstraps
+ * nothing, says so in a Warning event and a log line, and lets the generic contract complete.
+ * Replace `defaultActuatorFactory` below with the real factory.
+ */
+function placeholderShootFluxActuator(
+  settings: ActuatorSettings,
+  dependencies: ActuatorDependencies,
+): Actuator {
+  const note = 'The shoot-flux actuator is not wired in yet: nothing was bootstrapped';
+  dependencies.logger.warn('Placeholder actuator in use', {
+    gardenClusterIdentity: settings.gardenClusterIdentity,
+    fluxManifestsBases: settings.fluxManifestsBases,
+    shootClientMode: settings.shootClientMode,
+  });
+  const noop = (context: Parameters<Actuator['reconcile']>[0]): Promise<void> => {
+    context.logger.warn(note);
+    context.events.event('Warning', 'PlaceholderActuator', note);
+    return Promise.resolve();
+  };
+  return { reconcile: noop, delete: noop, forceDelete: noop, migrate: noop, restore: noop };
+}
+
+const defaultActuatorFactory: RunActuatorFactory = placeholderShootFluxActuator;
+
+/** pflag-style boolean: `--flag`, `--flag=true`, `--flag=false` (also 1/0, t/f as Go's ParseBool). */
+export function parseBoolFlag(value: string | boolean): boolean {
+  if (typeof value === 'boolean') return value;
+  if (['1', 't', 'T', 'true', 'TRUE', 'True'].includes(value)) return true;
+  if (['0', 'f', 'F', 'false', 'FALSE', 'False'].includes(value)) return false;
+  throw new InvalidArgumentError(`"${value}" is not a boolean (use true or false)`);
+}
+
+function parsePositiveInteger(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1)
+    throw new InvalidArgumentError(`"${value}" must be an integer greater than 0`);
+  return Number(value);
+}
+
+const durationUnits: Record<string, number> = {
+  ns: 1e-6,
+  us: 1e-3,
+  µs: 1e-3,
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+};
+
+/** Go's `time.ParseDuration` (e.g. `3m`, `90s`, `1m30s`, `500ms`) in milliseconds; must be > 0. */
+export function parseDurationFlag(value: string): number {
+  const parts = /^(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+$/.test(value)
+    ? value.match(/\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h)/g)
+    : null;
+  if (!parts) throw new InvalidArgumentError(`"${value}" is not a duration (e.g. 3m, 90s, 1m30s)`);
+  const ms = parts.reduce((sum, part) => {
+    const [, amount = '0', unit = 'ms'] = /^(\d+(?:\.\d+)?)(\D+)$/.exec(part) ?? [];
+    return sum + Number(amount) * (durationUnits[unit] ?? 0);
+  }, 0);
+  if (ms <= 0) throw new InvalidArgumentError(`"${value}" must be greater than 0`);
+  return ms;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function parseClasses(value: string, previous: ExtensionClass[]): ExtensionClass[] {
+  const classes = value
+    .split(',')
+    .map((c) => c.trim())
+    .filter((c) => c !== '');
+  for (const c of classes) {
+    if (!(extensionClasses as readonly string[]).includes(c)) {
+      throw new InvalidArgumentError(
+        `unsupported extension class "${c}" (supported: ${extensionClasses.join(', ')})`,
+      );
+    }
+  }
+  return [...new Set([...previous, ...(classes as ExtensionClass[])])];
+}
+
+function parseBindAddressFlag(value: string): string {
+  try {
+    parseBindAddress(value);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+  return value;
+}
+
+function boolOption(flags: string, description: string, defaultValue: boolean): Option {
+  return new Option(`${flags} [enabled]`, description)
+    .argParser(parseBoolFlag)
+    .preset(true)
+    .default(defaultValue);
+}
+
+/** The value, or undefined when empty (an empty env var counts as unset). */
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === '' ? undefined : value;
+}
+
+/** The namespace of the in-cluster service account, if running in a pod. */
+function inClusterNamespace(): string | undefined {
+  try {
+    return (
+      readFileSync('/var/run/secrets/kubernetes.io/serviceaccount/namespace', 'utf8').trim() || undefined
+    );
+  } catch {
+    return undefined;
+  }
+}
+
+/** Builds the `run` command; tests pass their own actuator factory. */
+export function buildRunCommand(createActuator: RunActuatorFactory = defaultActuatorFactory): Command {
+  const env = process.env;
+  return new Command('run')
+    .description('Run the extension controller against a seed cluster')
+    .exitOverride()
+    .option('--kubeconfig <path>', 'seed kubeconfig (default: in-cluster, else $KUBECONFIG)')
+    .addOption(boolOption('--leader-election', 'elect a leader among replicas with a Lease', true))
+    .option(
+      '--leader-election-id <name>',
+      'name of the leader election Lease',
+      `${extensionType}-leader-election`,
+    )
+    .addOption(
+      new Option('--leader-election-namespace <namespace>', 'namespace of the leader election Lease').default(
+        env.LEADER_ELECTION_NAMESPACE,
+        '$LEADER_ELECTION_NAMESPACE',
+      ),
+    )
+    .addOption(
+      new Option('--max-concurrent-reconciles <n>', 'Extensions reconciled at the same time')
+        .argParser(parsePositiveInteger)
+        .default(5),
+    )
+    .addOption(
+      new Option(
+        '--extension-max-concurrent-reconciles <n>',
+        'alias of --max-concurrent-reconciles (Gardener name)',
+      )
+        .argParser(parsePositiveInteger)
+        .hideHelp(),
+    )
+    .addOption(
+      boolOption(
+        '--ignore-operation-annotation',
+        'reconcile on every generation change, also of the Cluster',
+        false,
+      ),
+    )
+    .addOption(
+      new Option(
+        '--extension-classes <classes>',
+        'Extension classes to serve (comma-separated or repeated; default shoot)',
+      )
+        .argParser(parseClasses)
+        .default([] as ExtensionClass[]),
+    )
+    .option('--garden-cluster-identity <identity>', 'identity of the garden cluster (shoot-info)', 'garden')
+    .addOption(
+      new Option('--heartbeat-namespace <namespace>', 'namespace of the heartbeat Lease').default(
+        env.LEADER_ELECTION_NAMESPACE,
+        '$LEADER_ELECTION_NAMESPACE',
+      ),
+    )
+    .addOption(
+      new Option('--heartbeat-renew-interval-seconds <n>', 'renew interval of the heartbeat Lease')
+        .argParser(parsePositiveInteger)
+        .default(30),
+    )
+    .addOption(
+      new Option('--metrics-bind-address <address>', 'metrics listener ("0" disables)')
+        .argParser(parseBindAddressFlag)
+        .default(':8080'),
+    )
+    .addOption(
+      new Option('--health-bind-address <address>', 'health probe listener ("0" disables)')
+        .argParser(parseBindAddressFlag)
+        .default(':8081'),
+    )
+    .addOption(new Option('--log-level <level>', 'log level').choices(logLevels).default('info'))
+    .addOption(new Option('--log-format <format>', 'log format').choices(logFormats).default('json'))
+    .addOption(
+      new Option(
+        '--flux-manifests-base <location>',
+        'Flux release bundle locations (directory or URL; repeatable, comma-separated)',
+      )
+        .argParser(collect)
+        .default([] as string[]),
+    )
+    .addOption(
+      new Option('--reconcile-timeout <duration>', 'deadline of one reconcile')
+        .argParser(parseDurationFlag)
+        .default(180_000, '3m'),
+    )
+    .action(async (raw: RunOptions & { extensionMaxConcurrentReconciles?: number }, command: Command) => {
+      const options: RunOptions = {
+        ...raw,
+        maxConcurrentReconciles: raw.extensionMaxConcurrentReconciles ?? raw.maxConcurrentReconciles,
+        leaderElectionNamespace:
+          nonEmpty(raw.leaderElectionNamespace) ?? (raw.leaderElection ? inClusterNamespace() : undefined),
+        heartbeatNamespace: nonEmpty(raw.heartbeatNamespace) ?? inClusterNamespace(),
+      };
+      if (options.leaderElection && !options.leaderElectionNamespace) {
+        command.error(
+          'error: --leader-election needs a namespace: pass --leader-election-namespace or set $LEADER_ELECTION_NAMESPACE',
+          { exitCode: 2, code: 'shoot-flux.leaderElectionNamespace' },
+        );
+      }
+      process.exitCode = await runController(options, createActuator, env);
+    });
+}
+
+/** Runs the controller until SIGTERM/SIGINT (exit 0) or a fatal error such as lost leadership (exit 1). */
+export async function runController(
+  options: RunOptions,
+  createActuator: RunActuatorFactory,
+  env: NodeJS.ProcessEnv,
+): Promise<number> {
+  const logger: Logger = createLogger({
+    level: options.logLevel,
+    format: options.logFormat,
+    name: 'shoot-flux',
+  });
+  logger.info('Starting gardener-extension-shoot-flux', { flags: { ...options } });
+  const { kubeConfig, source } = loadKubeConfig({
+    kubeconfigFlag: options.kubeconfig,
+    kubeconfigEnv: env.KUBECONFIG,
+    inClusterEnv: Boolean(env.KUBERNETES_SERVICE_HOST),
+  });
+  logger.info('Loaded seed kubeconfig', { source });
+  const settings: ActuatorSettings = {
+    gardenClusterIdentity: options.gardenClusterIdentity,
+    fluxManifestsBases: parseManifestsBases(options.fluxManifestsBase),
+    shootClientMode: env.GARDENER_SHOOT_CLIENT === 'external' ? 'external' : 'internal',
+  };
+  if (!options.heartbeatNamespace) logger.warn('No heartbeat namespace: heartbeat disabled');
+  const manager = new Manager({
+    kubeConfig,
+    createActuator: (dependencies) => createActuator(settings, dependencies),
+    logger: logger.named('manager'),
+    extensionClasses: options.extensionClasses,
+    ignoreOperationAnnotation: options.ignoreOperationAnnotation,
+    maxConcurrentReconciles: options.maxConcurrentReconciles,
+    reconcileTimeoutMs: options.reconcileTimeout,
+    leaderElection:
+      options.leaderElection && options.leaderElectionNamespace
+        ? { namespace: options.leaderElectionNamespace, id: options.leaderElectionId }
+        : undefined,
+    heartbeat: options.heartbeatNamespace
+      ? { namespace: options.heartbeatNamespace, renewIntervalSeconds: options.heartbeatRenewIntervalSeconds }
+      : undefined,
+    metricsBindAddress: options.metricsBindAddress,
+    healthBindAddress: options.healthBindAddress,
+  });
+  const stop = (signal: string) => {
+    logger.info('Received signal, shutting down', { signal });
+    void manager.stop();
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+  try {
+    await manager.start();
+    await manager.done;
+    return 0;
+  } catch (err) {
+    logger.error('Controller failed', { error: err instanceof Error ? err.message : String(err) });
+    await manager.stop();
+    return 1;
+  } finally {
+    process.off('SIGTERM', stop);
+    process.off('SIGINT', stop);
+  }
+}
