@@ -1,0 +1,266 @@
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigurationError } from '../../../src/controller/errors.js';
+import type { Manager } from '../../../src/controller/manager.js';
+import { evaluateExtensionReadiness } from '../../../src/gardener/status.js';
+import { clusterKubeConfig, createTestNamespace } from '../support/clusters.js';
+import { Gardenlet, RecordingActuator, startManager, uniqueType } from './support.js';
+
+describe('generic Extension reconciler', () => {
+  const seed = clusterKubeConfig('seed');
+  const gardenlet = new Gardenlet(seed);
+  const managers: Manager[] = [];
+  const namespaces: string[] = [];
+  let actuator: RecordingActuator;
+  let type: string;
+
+  const setup = async (options: Parameters<typeof startManager>[2] | object = {}) => {
+    const namespace = await createTestNamespace(seed);
+    namespaces.push(namespace);
+    const manager = await startManager(seed, actuator, { extensionType: type, ...options });
+    managers.push(manager);
+    return { namespace, manager };
+  };
+
+  const readiness = async (namespace: string) => {
+    const extension = await gardenlet.readExtension(namespace);
+    return extension ? evaluateExtensionReadiness(extension) : 'gone';
+  };
+
+  beforeAll(() => {
+    expect(seed.getCurrentCluster()).toBeDefined();
+  });
+
+  afterEach(async () => {
+    await Promise.all(managers.splice(0).map((m) => m.stop()));
+    for (const namespace of namespaces.splice(0)) {
+      const extension = await gardenlet.readExtension(namespace);
+      if (extension) {
+        await gardenlet.patchExtension(namespace, { metadata: { finalizers: null } });
+        await gardenlet.deleteExtension(namespace).catch(() => undefined);
+      }
+      await gardenlet.custom
+        .deleteClusterCustomObject({
+          group: 'extensions.gardener.cloud',
+          version: 'v1alpha1',
+          plural: 'clusters',
+          name: namespace,
+        })
+        .catch(() => undefined);
+    }
+  });
+
+  const fresh = () => {
+    actuator = new RecordingActuator();
+    type = uniqueType();
+  };
+
+  it('creates: finalizer, reconcile annotation removed before reconciling, status gardenlet accepts', async () => {
+    fresh();
+    const { namespace } = await setup();
+    await gardenlet.createCluster(namespace);
+    await gardenlet.createExtension(namespace, type);
+    await expect.poll(() => readiness(namespace)).toBeUndefined();
+    const extension = await gardenlet.readExtension(namespace);
+    expect(extension?.metadata.finalizers).toEqual(['extensions.gardener.cloud/shoot-flux']);
+    expect(extension?.status?.lastOperation).toMatchObject({
+      type: 'Create',
+      state: 'Succeeded',
+      progress: 100,
+      description: 'Successfully reconciled Extension',
+    });
+    expect(extension?.status?.observedGeneration).toBe(extension?.metadata.generation);
+    expect(actuator.calls).toHaveLength(1);
+    expect(actuator.calls[0]).toMatchObject({ method: 'reconcile', hasCluster: true });
+    expect(actuator.calls[0]?.annotations['gardener.cloud/operation']).toBeUndefined();
+
+    // A spec change without the annotation is not reconciled (annotation mode) ...
+    await gardenlet.patchExtension(namespace, { spec: { providerConfig: { a: 1 } } });
+    // ... until gardenlet asks for it.
+    await gardenlet.annotate(namespace, 'reconcile');
+    await expect.poll(() => actuator.calls.length).toBe(2);
+    await expect.poll(() => readiness(namespace)).toBeUndefined();
+    expect((await gardenlet.readExtension(namespace))?.status?.lastOperation?.type).toBe('Reconcile');
+  });
+
+  it('records errors with codes and no retry storm for configuration problems', async () => {
+    fresh();
+    actuator.behaviour = () =>
+      Promise.reject(
+        new Error('decode providerConfig', {
+          cause: new ConfigurationError('flux.version: Invalid value: "x"'),
+        }),
+      );
+    const { namespace } = await setup();
+    await gardenlet.createCluster(namespace);
+    await gardenlet.createExtension(namespace, type);
+    await expect
+      .poll(async () => (await gardenlet.readExtension(namespace))?.status?.lastError)
+      .toMatchObject({
+        description: 'Error reconciling Extension: decode providerConfig',
+        codes: ['ERR_CONFIGURATION_PROBLEM'],
+      });
+    const extension = await gardenlet.readExtension(namespace);
+    expect(extension?.status?.lastOperation).toMatchObject({ type: 'Create', state: 'Error', progress: 50 });
+    expect(extension?.status?.observedGeneration).toBe(extension?.metadata.generation);
+    expect(await readiness(namespace)).toBe(
+      'error during reconciliation: Error reconciling Extension: decode providerConfig',
+    );
+    expect(actuator.calls).toHaveLength(1);
+
+    // Fixed config: gardenlet redeploys with the annotation; success clears lastError.
+    actuator.behaviour = () => Promise.resolve();
+    await gardenlet.annotate(namespace, 'reconcile');
+    await expect.poll(() => readiness(namespace)).toBeUndefined();
+  });
+
+  it('writes the Error status after the reconcile deadline expired (D-5)', async () => {
+    fresh();
+    actuator.behaviour = (_method, context) =>
+      new Promise((_resolve, reject) => {
+        context.signal.addEventListener('abort', () => {
+          reject(new Error('waiting for Flux: deadline exceeded'));
+        });
+      });
+    const { namespace } = await setup({ reconcileTimeoutMs: 500 });
+    await gardenlet.createCluster(namespace);
+    await gardenlet.createExtension(namespace, type);
+    await expect
+      .poll(async () => (await gardenlet.readExtension(namespace))?.status?.lastOperation?.state)
+      .toBe('Error');
+    expect((await gardenlet.readExtension(namespace))?.status?.lastError?.description).toBe(
+      'Error reconciling Extension: waiting for Flux: deadline exceeded',
+    );
+  });
+
+  it('wait-for-state waits, restore restores and removes the annotation, migrate drops finalizers', async () => {
+    fresh();
+    const { namespace } = await setup();
+    await gardenlet.createCluster(namespace);
+    await gardenlet.createExtension(namespace, type, {
+      annotations: { 'gardener.cloud/operation': 'wait-for-state' },
+    });
+    // Nothing happens while waiting for the state; the restore request starts the work.
+    await gardenlet.patchExtensionStatus(namespace, { state: { bootstrapped: true } });
+    await gardenlet.annotate(namespace, 'restore');
+    await expect.poll(() => readiness(namespace)).toBeUndefined();
+    // Our own status writes while the restore annotation is still there requeue the key once
+    // (Gardener's predicate does the same), so a Reconcile may follow the Restore.
+    expect(actuator.calls[0]?.method).toBe('restore');
+    expect(new Set(actuator.calls.slice(1).map((c) => c.method))).not.toContain('restore');
+    let extension = await gardenlet.readExtension(namespace);
+    expect(extension?.status?.lastOperation?.state).toBe('Succeeded');
+    expect(extension?.status?.state).toEqual({ bootstrapped: true });
+    expect(extension?.metadata.finalizers).toEqual(['extensions.gardener.cloud/shoot-flux']);
+
+    await gardenlet.annotate(namespace, 'migrate');
+    await expect
+      .poll(
+        async () =>
+          (await gardenlet.readExtension(namespace))?.metadata.annotations?.['gardener.cloud/operation'],
+      )
+      .toBeUndefined();
+    extension = await gardenlet.readExtension(namespace);
+    expect(extension?.status?.lastOperation).toMatchObject({ type: 'Migrate', state: 'Succeeded' });
+    expect(extension?.metadata.finalizers).toBeUndefined();
+    expect(extension?.status?.state).toEqual({ bootstrapped: true });
+    expect(actuator.calls.at(-1)?.method).toBe('migrate');
+    const callsAfterMigrate = actuator.calls.length;
+
+    // After a successful migration, a reconcile request is consumed but skipped.
+    await gardenlet.annotate(namespace, 'reconcile');
+    await expect
+      .poll(
+        async () =>
+          (await gardenlet.readExtension(namespace))?.metadata.annotations?.['gardener.cloud/operation'],
+      )
+      .toBeUndefined();
+    expect(actuator.calls).toHaveLength(callsAfterMigrate);
+  });
+
+  it('deletes: Delete operation, then the finalizer goes and the object with it', async () => {
+    fresh();
+    const { namespace } = await setup();
+    await gardenlet.createCluster(namespace);
+    await gardenlet.createExtension(namespace, type);
+    await expect.poll(() => readiness(namespace)).toBeUndefined();
+    await gardenlet.deleteExtension(namespace);
+    await expect.poll(() => gardenlet.readExtension(namespace)).toBeUndefined();
+    expect(actuator.calls.map((c) => c.method)).toEqual(['reconcile', 'delete']);
+  });
+
+  it('force-deletes when the shoot is marked for force deletion', async () => {
+    fresh();
+    const { namespace } = await setup();
+    await gardenlet.createCluster(namespace, {
+      metadata: {
+        name: 's',
+        namespace: 'garden-it',
+        annotations: { 'confirmation.gardener.cloud/force-deletion': 'true' },
+      },
+    });
+    await gardenlet.createExtension(namespace, type);
+    await expect.poll(() => readiness(namespace)).toBeUndefined();
+    await gardenlet.deleteExtension(namespace);
+    await expect.poll(() => gardenlet.readExtension(namespace)).toBeUndefined();
+    expect(actuator.calls.map((c) => c.method)).toEqual(['reconcile', 'forceDelete']);
+  });
+
+  it('skips Extensions of failed shoots and reports an undecodable Cluster as an error', async () => {
+    fresh();
+    const { namespace } = await setup();
+    await gardenlet.createCluster(namespace, {
+      status: { lastOperation: { type: 'Reconcile', state: 'Failed' } },
+    });
+    await gardenlet.createExtension(namespace, type);
+    // The request is consumed (annotation removed) but nothing runs and no status is written.
+    await expect
+      .poll(
+        async () =>
+          (await gardenlet.readExtension(namespace))?.metadata.annotations?.['gardener.cloud/operation'],
+      )
+      .toBeUndefined();
+    expect(actuator.calls).toEqual([]);
+    expect((await gardenlet.readExtension(namespace))?.status?.lastOperation).toBeUndefined();
+
+    await gardenlet.patchCluster(namespace, { spec: { shoot: { metadata: { name: null }, status: null } } });
+    await gardenlet.annotate(namespace, 'reconcile');
+    await expect
+      .poll(async () => (await gardenlet.readExtension(namespace))?.status?.lastError?.description)
+      .toBe(`Error reconciling Extension: cluster ${namespace}: spec.shoot.metadata.name is missing`);
+    expect(actuator.calls).toEqual([]);
+  });
+
+  it('--extension-classes selects Extensions by class', async () => {
+    fresh();
+    const { namespace } = await setup({ extensionClasses: ['seed'] });
+    await gardenlet.createExtension(namespace, type, { class: 'seed' });
+    await expect.poll(() => readiness(namespace)).toBeUndefined();
+    // Seed-class Extensions need no Cluster.
+    expect(actuator.calls[0]).toMatchObject({ method: 'reconcile', hasCluster: false });
+
+    const other = await createTestNamespace(seed);
+    namespaces.push(other);
+    await gardenlet.createCluster(other);
+    await gardenlet.createExtension(other, type); // class shoot: not ours
+    await gardenlet.annotate(namespace, 'reconcile');
+    await expect.poll(() => actuator.calls.length).toBe(2);
+    expect(actuator.calls.map((c) => c.namespace)).toEqual([namespace, namespace]);
+  });
+
+  it('--ignore-operation-annotation reconciles on generation changes of the Extension and the Cluster', async () => {
+    fresh();
+    const { namespace } = await setup({ ignoreOperationAnnotation: true });
+    await gardenlet.createCluster(namespace);
+    await gardenlet.createExtension(namespace, type, { annotations: {} });
+    await expect.poll(() => actuator.calls.length).toBe(1);
+    await gardenlet.patchExtension(namespace, { spec: { providerConfig: { changed: true } } });
+    await expect.poll(() => actuator.calls.length).toBe(2);
+    await gardenlet.patchCluster(namespace, {
+      spec: { shoot: { spec: { hibernation: { enabled: true } } } },
+    });
+    await expect.poll(() => actuator.calls.length).toBe(3);
+    await expect
+      .poll(async () => (await gardenlet.readExtension(namespace))?.status?.lastOperation?.state)
+      .toBe('Succeeded');
+  });
+});
