@@ -64,8 +64,9 @@ function byName(objects: readonly unknown[]): Map<string, ObservedObject> {
 }
 
 /** Why a CRD is not usable yet, or undefined when it is Established and its names accepted. */
-export function evaluateCrdReadiness(crd: ObservedObject | undefined): string | undefined {
-  if (!crd) return 'not found';
+export function evaluateCrdReadiness(object: unknown): string | undefined {
+  if (!object) return 'not found';
+  const crd = object as ObservedObject;
   if (crd.metadata?.deletionTimestamp) return 'being deleted';
   const namesAccepted = condition(crd, 'NamesAccepted');
   if (namesAccepted?.status === 'False')
@@ -92,8 +93,9 @@ function evaluateDeploymentConditions(deployment: ObservedObject): string | unde
  * controller observed the current generation, rolled out every replica, and reports Available
  * (Gardener's deployment health check plus the rollout being complete).
  */
-export function evaluateDeploymentReadiness(deployment: ObservedObject | undefined): string | undefined {
-  if (!deployment) return 'not found';
+export function evaluateDeploymentReadiness(object: unknown): string | undefined {
+  if (!object) return 'not found';
+  const deployment = object as ObservedObject;
   if (deployment.metadata?.deletionTimestamp) return 'being deleted';
   const generation = deployment.metadata?.generation ?? 0;
   const status = deployment.status ?? {};

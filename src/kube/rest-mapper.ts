@@ -1,0 +1,104 @@
+import { KubernetesApiError } from './errors.js';
+import type { KubeRawClient } from './raw-client.js';
+
+/** Where a kind lives in the API: its resource (plural) and whether it is namespaced. */
+export interface ResourceMapping {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly plural: string;
+  readonly namespaced: boolean;
+}
+
+interface DiscoveryResource {
+  name?: string;
+  kind?: string;
+  namespaced?: boolean;
+}
+
+/** The API path of a collection or object: `/api/v1/...` for the core group, `/apis/<g>/<v>/...` else. */
+export function buildResourcePath(mapping: ResourceMapping, namespace?: string, name?: string): string {
+  const root = mapping.apiVersion.includes('/')
+    ? `/apis/${mapping.apiVersion}`
+    : `/api/${mapping.apiVersion}`;
+  const scope = mapping.namespaced && namespace ? `/namespaces/${encodeURIComponent(namespace)}` : '';
+  return `${root}${scope}/${mapping.plural}${name ? `/${encodeURIComponent(name)}` : ''}`;
+}
+
+/**
+ * Maps apiVersion + kind to resource and scope through discovery (`GET /api/v1`,
+ * `GET /apis/<group>/<version>`), cached per group version; a kind missing from the cache is
+ * looked up once more, since a CRD may have been established since.
+ */
+export class RestMapper {
+  private readonly cache = new Map<string, Promise<Map<string, ResourceMapping>>>();
+
+  constructor(private readonly client: KubeRawClient) {}
+
+  /** The mapping of a kind; throws KubernetesApiError (404) when the server does not serve it. */
+  async resolve(apiVersion: string, kind: string, signal?: AbortSignal): Promise<ResourceMapping> {
+    const cached = await this.discover(apiVersion, signal, false);
+    const mapping = cached.get(kind) ?? (await this.discover(apiVersion, signal, true)).get(kind);
+    if (!mapping) {
+      throw new KubernetesApiError(
+        'discover',
+        `${kind} (${apiVersion})`,
+        404,
+        'NotFound',
+        `the server does not serve kind ${kind} in ${apiVersion}`,
+      );
+    }
+    return mapping;
+  }
+
+  /** Forgets what discovery said (all group versions, or one). */
+  invalidate(apiVersion?: string): void {
+    if (apiVersion) this.cache.delete(apiVersion);
+    else this.cache.clear();
+  }
+
+  private discover(apiVersion: string, signal: AbortSignal | undefined, refresh: boolean) {
+    let pending = refresh ? undefined : this.cache.get(apiVersion);
+    if (!pending) {
+      pending = this.fetch(apiVersion, signal);
+      this.cache.set(apiVersion, pending);
+      pending.catch(() => {
+        if (this.cache.get(apiVersion) === pending) this.cache.delete(apiVersion);
+      });
+    }
+    return pending;
+  }
+
+  private async fetch(
+    apiVersion: string,
+    signal: AbortSignal | undefined,
+  ): Promise<Map<string, ResourceMapping>> {
+    const path = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
+    const mappings = new Map<string, ResourceMapping>();
+    let body: unknown;
+    try {
+      ({ body } = await this.client.request({
+        method: 'GET',
+        path,
+        signal,
+        verb: 'discover',
+        object: apiVersion,
+      }));
+    } catch (err) {
+      // A group version that is not served (yet) maps nothing.
+      if (err instanceof KubernetesApiError && err.statusCode === 404) return mappings;
+      throw err;
+    }
+    const resources = (body as { resources?: DiscoveryResource[] } | undefined)?.resources ?? [];
+    for (const resource of resources) {
+      // Subresources (`deployments/status`) share the kind; only the resource itself maps.
+      if (!resource.name || !resource.kind || resource.name.includes('/')) continue;
+      mappings.set(resource.kind, {
+        apiVersion,
+        kind: resource.kind,
+        plural: resource.name,
+        namespaced: resource.namespaced ?? false,
+      });
+    }
+    return mappings;
+  }
+}
