@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { buildInstallManifestsCommand } from './commands/install-manifests.js';
 import { buildMigrateCommand } from './commands/migrate.js';
 import { buildRenderCommand } from './commands/render.js';
 import { buildRunCommand } from './commands/run.js';
@@ -11,11 +12,14 @@ export function buildProgram(): Command {
     .description('Gardener extension that bootstraps Flux into shoot clusters')
     .version(version, '--version')
     .showHelpAfterError()
+    // Program options only before a subcommand, so `install-manifests --version V` is the Flux version.
+    .enablePositionalOptions()
     .exitOverride();
   program.addCommand(buildValidateCommand());
   program.addCommand(buildRenderCommand());
   program.addCommand(buildMigrateCommand());
   program.addCommand(buildRunCommand());
+  program.addCommand(buildInstallManifestsCommand());
   return program;
 }
 

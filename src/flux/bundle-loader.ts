@@ -26,6 +26,23 @@ export function parseManifestsBases(values: readonly string[]): string[] {
   return unique.length > 0 ? unique : [defaultFluxManifestsBase];
 }
 
+/**
+ * Checksums from `--flux-manifests-checksum VERSION=SHA256` values (repeatable, comma-separated):
+ * version → lowercase hex digest. Throws naming the value that is not of that form.
+ */
+export function parseManifestsChecksums(values: readonly string[]): Record<string, string> {
+  const checksums: Record<string, string> = {};
+  for (const value of values.flatMap((v) => v.split(',')).map((v) => v.trim())) {
+    if (value === '') continue;
+    const [version = '', digest = ''] = value.split('=', 2).map((part) => part.trim());
+    if (!isFluxReleaseVersion(version) || !sha256Pattern.test(digest.toLowerCase())) {
+      throw new Error(`invalid checksum "${value}": expected VERSION=SHA256, e.g. v2.9.2=<64 hex digits>`);
+    }
+    checksums[version] = digest.toLowerCase();
+  }
+  return checksums;
+}
+
 /** A bundle location: a local directory holding `<version>/`, or a URL prefix. */
 export type ManifestsLocation = { kind: 'directory'; path: string } | { kind: 'url'; prefix: string };
 

@@ -20,6 +20,7 @@ import {
   decodeManifestsLocation,
   defaultFluxManifestsBase,
   parseManifestsBases,
+  parseManifestsChecksums,
   redactUrl,
 } from '../../../src/flux/bundle-loader.js';
 import { findFluxBundleDir } from '../../harness/testdata.js';
@@ -298,5 +299,19 @@ describe('FluxBundleLoader', () => {
     const pending = loader([server.url], { retries: 0, timeoutMs: 5_000 }).load(version, controller.signal);
     controller.abort(new Error('deadline'));
     await expect(pending).rejects.toThrow('deadline');
+  });
+});
+
+describe('parseManifestsChecksums', () => {
+  const digest = 'A'.repeat(64);
+  it('reads VERSION=SHA256 values, repeated or comma-separated', () => {
+    expect(parseManifestsChecksums([`v2.9.2=${digest}, v2.8.0=${'b'.repeat(64)}`, ''])).toEqual({
+      'v2.9.2': 'a'.repeat(64),
+      'v2.8.0': 'b'.repeat(64),
+    });
+  });
+
+  it.each(['v2.9.2', `latest=${digest}`, 'v2.9.2=abc'])('rejects %j', (value) => {
+    expect(() => parseManifestsChecksums([value])).toThrow(`invalid checksum "${value}"`);
   });
 });
