@@ -15,8 +15,9 @@ export interface ShootInfo {
 export interface ShootInfoConfigMap {
   apiVersion: 'v1';
   kind: 'ConfigMap';
-  metadata: { name: string; namespace: string; labels: Record<string, string> };
+  metadata: { name: string; namespace: string; labels: Record<string, string>; [field: string]: unknown };
   data: Record<string, string>;
+  [field: string]: unknown;
 }
 
 /**

@@ -7,6 +7,7 @@ export interface ObjectMeta {
   uid?: string;
   resourceVersion?: string;
   generation?: number;
+  creationTimestamp?: string;
   deletionTimestamp?: string;
   annotations?: Record<string, string>;
   labels?: Record<string, string>;

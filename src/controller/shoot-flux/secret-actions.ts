@@ -8,9 +8,10 @@ export const copyLabelsAnnotation = 'gardener-extension-shoot-flux/copy-labels';
 export interface DesiredSecret {
   apiVersion: 'v1';
   kind: 'Secret';
-  metadata: { name: string; namespace: string; labels: Record<string, string> };
+  metadata: { name: string; namespace: string; labels: Record<string, string>; [field: string]: unknown };
   type: string;
   data: Record<string, string>;
+  [field: string]: unknown;
 }
 
 /** The parts of a secret the sync compares. */

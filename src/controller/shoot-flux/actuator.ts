@@ -1,0 +1,403 @@
+import type { KubeConfig } from '@kubernetes/client-node';
+import { evaluateFluxConfig } from '../../api/evaluate.js';
+import { formatFieldErrors } from '../../api/field-errors.js';
+import { decodeNamedResourceReferences } from '../../api/shoot-resources.js';
+import type {
+  FluxConfig,
+  KustomizationObject,
+  NamedResourceReference,
+  SourceObject,
+} from '../../api/types.js';
+import { buildBootstrapObjects } from '../../flux/bootstrap-objects.js';
+import { buildFluxInstallOptions } from '../../flux/install/options.js';
+import { evaluateFluxReadiness, type FluxReadiness } from '../../flux/readiness.js';
+import { buildSecretPlan } from '../../flux/secret-plan.js';
+import { buildShootInfoConfigMap } from '../../flux/shoot-info.js';
+import { isHibernatingOrWakingUp, isHibernationEnabled } from '../../gardener/cluster.js';
+import { buildCondition, findCondition, mergeConditions } from '../../gardener/condition.js';
+import type { Cluster, Extension } from '../../gardener/types.js';
+import { applyObject } from '../../kube/apply.js';
+import { installFlux, type FluxBundleSource } from '../../kube/flux-install.js';
+import { readObject } from '../../kube/objects.js';
+import { KubeRawClient, type KubeRequestListener } from '../../kube/raw-client.js';
+import { RestMapper } from '../../kube/rest-mapper.js';
+import { waitForCollections } from '../../kube/watch.js';
+import type { Logger } from '../../log/logger.js';
+import type { Actuator, ActuatorContext } from '../actuator.js';
+import { ConfigurationError, RequeueAfterError } from '../errors.js';
+import { syncSecrets, type ClusterAccess } from './secret-sync.js';
+import { ShootWaker } from './shoot-waker.js';
+import {
+  buildStatePatch,
+  fluxBootstrappedCondition,
+  hashBootstrapConfig,
+  isBootstrapped,
+  readBootstrapState,
+  rebootstrapAnnotation,
+  wantsRebootstrap,
+  type FluxBootstrapState,
+} from './state.js';
+
+/** Where shoot KubeConfigs come from (ShootClientProvider in production). */
+export interface ShootKubeConfigSource {
+  kubeConfigFor(namespace: string): Promise<KubeConfig>;
+}
+
+/** Everything the shoot-flux actuator needs, injected by `run`. */
+export interface ShootFluxActuatorOptions {
+  seed: KubeConfig;
+  shootClients: ShootKubeConfigSource;
+  bundles: FluxBundleSource;
+  /** `--garden-cluster-identity`, published in shoot-info. */
+  gardenClusterIdentity: string;
+  logger: Logger;
+  /** Enqueues an Extension by `namespace/name` (the manager's queue). */
+  enqueue: (key: string) => void;
+  /** Removes an annotation from an Extension (the rebootstrap request, once honoured). */
+  removeAnnotation: (extension: Extension, key: string) => Promise<void>;
+  /** How long one reconcile may wait for Flux before it returns and requeues. */
+  waitBudgetMs: number;
+  /** Fallback requeue while waiting; a watch on the shoot wakes the key earlier. */
+  requeueAfterMs?: number;
+  /** Observes a finished bootstrap's duration. */
+  observeBootstrap?: (result: 'success' | 'failure', seconds: number) => void;
+  requestObserver?: KubeRequestListener;
+  now?: () => Date;
+}
+
+const bootstrappedReason = 'BootstrapSuccessful';
+const bootstrappedMessage = 'Flux has been successfully bootstrapped on the Shoot cluster.';
+
+function keyOf(extension: Extension): string {
+  return `${extension.metadata.namespace ?? ''}/${extension.metadata.name}`;
+}
+
+function describeFluxObject(object: SourceObject | KustomizationObject): string {
+  return `${object.kind} ${object.metadata.namespace}/${object.metadata.name}`;
+}
+
+function collectionOf(object: SourceObject | KustomizationObject) {
+  const [group = '', version = ''] = object.apiVersion.split('/');
+  const plural = `${object.kind.toLowerCase()}${object.kind === 'Kustomization' ? 's' : 'ies'}`.replace(
+    'repositoryies',
+    'repositories',
+  );
+  return {
+    path: `/apis/${group}/${version}/namespaces/${encodeURIComponent(object.metadata.namespace)}/${plural}`,
+    fieldSelector: `metadata.name=${object.metadata.name}`,
+  };
+}
+
+/**
+ * The shoot-flux actuator: installs Flux into the shoot, syncs secrets and shoot-info, bootstraps
+ * the source and Kustomization once, and afterwards keeps only secrets and shoot-info in sync.
+ * Nothing it creates in the shoot is ever removed, by design: the shoot belongs to its users.
+ */
+export class ShootFluxActuator implements Actuator {
+  private readonly seed: ClusterAccess;
+  private readonly shootAccess = new WeakMap<KubeConfig, ClusterAccess>();
+  private readonly waker: ShootWaker;
+  private readonly now: () => Date;
+
+  constructor(private readonly options: ShootFluxActuatorOptions) {
+    const client = new KubeRawClient(options.seed, options.requestObserver);
+    this.seed = { client, mapper: new RestMapper(client) };
+    this.waker = new ShootWaker(options.enqueue, options.logger.named('shoot-waker'));
+    this.now = options.now ?? (() => new Date());
+  }
+
+  /** Stops background watches (shutdown). */
+  stop(): void {
+    this.waker.stop();
+  }
+
+  /** Create and Reconcile: bootstrap once, then keep secrets and shoot-info in sync. */
+  async reconcile(context: ActuatorContext): Promise<void> {
+    const { extension, cluster, logger, events } = context;
+    if (!cluster) throw new Error('the Cluster of the shoot is missing');
+    const shootResources = decodeNamedResourceReferences(cluster.shoot.spec?.resources);
+    const config = this.evaluateConfig(context, shootResources);
+    if (isHibernationEnabled(cluster.shoot) || isHibernatingOrWakingUp(cluster.shoot)) {
+      logger.info('Shoot is hibernated or changing hibernation state, skipping the shoot');
+      return;
+    }
+    const shoot = await this.accessShoot(extension);
+    if (isBootstrapped(extension) && !wantsRebootstrap(extension)) {
+      await this.reconcileBootstrapped(context, config, cluster, shoot, shootResources);
+      return;
+    }
+    if (wantsRebootstrap(extension)) {
+      events.event(
+        'Normal',
+        'Rebootstrap',
+        `Annotation ${rebootstrapAnnotation} set: running the full bootstrap again`,
+      );
+    }
+    await this.bootstrap(context, config, cluster, shoot, shootResources);
+  }
+
+  /** Nothing is removed from the shoot: users uninstall Flux themselves; shoot deletion cleans up. */
+  delete(context: ActuatorContext): Promise<void> {
+    this.waker.cancel(keyOf(context.extension));
+    context.logger.info('Leaving Flux and its objects in the shoot');
+    return Promise.resolve();
+  }
+
+  /** Like delete: the shoot is going away, nothing to do in it. */
+  forceDelete(context: ActuatorContext): Promise<void> {
+    return this.delete(context);
+  }
+
+  /** The bootstrapped state lives in status.state, which gardenlet carries over; nothing else to do. */
+  migrate(context: ActuatorContext): Promise<void> {
+    this.waker.cancel(keyOf(context.extension));
+    context.logger.info('Keeping the bootstrap state for the restore', {
+      bootstrapped: readBootstrapState(context.extension).bootstrapped,
+    });
+    return Promise.resolve();
+  }
+
+  /** status.state came back from the ShootState: reconcile from it without bootstrapping again. */
+  restore(context: ActuatorContext): Promise<void> {
+    return this.reconcile(context);
+  }
+
+  private evaluateConfig(context: ActuatorContext, shootResources: NamedResourceReference[]): FluxConfig {
+    const evaluation = evaluateFluxConfig(context.extension.spec.providerConfig, { shootResources });
+    for (const warning of evaluation.warnings) {
+      context.logger.warn('Deprecated or unknown providerConfig field', {
+        field: warning.field,
+        warning: warning.message,
+      });
+      context.events.event('Warning', 'ProviderConfigWarning', `${warning.field}: ${warning.message}`);
+    }
+    if (!evaluation.config || evaluation.errors.length > 0) {
+      throw new ConfigurationError(
+        `invalid providerConfig: ${formatFieldErrors(evaluation.errors)}`,
+        evaluation.errors,
+      );
+    }
+    return evaluation.config;
+  }
+
+  private async accessShoot(extension: Extension): Promise<ClusterAccess> {
+    const kubeConfig = await this.options.shootClients.kubeConfigFor(extension.metadata.namespace ?? '');
+    let access = this.shootAccess.get(kubeConfig);
+    if (!access) {
+      const client = new KubeRawClient(kubeConfig, this.options.requestObserver);
+      access = { client, mapper: new RestMapper(client) };
+      this.shootAccess.set(kubeConfig, access);
+    }
+    return access;
+  }
+
+  private async applyShootInfo(
+    config: FluxConfig,
+    cluster: Cluster,
+    shoot: ClusterAccess,
+    signal: AbortSignal,
+  ) {
+    const configMap = buildShootInfoConfigMap(config.flux.namespace, {
+      name: cluster.shoot.metadata.name,
+      clusterIdentity: cluster.shoot.status?.clusterIdentity,
+      technicalID: cluster.shoot.status?.technicalID,
+      gardenClusterIdentity: this.options.gardenClusterIdentity,
+    });
+    return applyObject(shoot.client, configMap, { signal, mapper: shoot.mapper });
+  }
+
+  private async syncShootSecrets(
+    context: ActuatorContext,
+    config: FluxConfig,
+    shoot: ClusterAccess,
+    shootResources: NamedResourceReference[],
+  ): Promise<void> {
+    await syncSecrets({
+      seed: this.seed,
+      shoot,
+      seedNamespace: context.extension.metadata.namespace ?? '',
+      plan: buildSecretPlan(config, shootResources),
+      signal: context.signal,
+      logger: context.logger,
+    });
+  }
+
+  /** After the bootstrap: secrets and shoot-info only; say so when the config changed since. */
+  private async reconcileBootstrapped(
+    context: ActuatorContext,
+    config: FluxConfig,
+    cluster: Cluster,
+    shoot: ClusterAccess,
+    shootResources: NamedResourceReference[],
+  ): Promise<void> {
+    const { extension, logger, events, signal } = context;
+    const state = readBootstrapState(extension);
+    const namespace = await readObject(
+      shoot.client,
+      shoot.mapper,
+      { apiVersion: 'v1', kind: 'Namespace', name: config.flux.namespace },
+      signal,
+    );
+    let message = bootstrappedMessage;
+    let reason = bootstrappedReason;
+    if (!namespace) {
+      // Users may uninstall Flux; failing every reconcile (and so the shoot's) helps nobody (D-20).
+      reason = 'FluxNamespaceMissing';
+      message =
+        `Flux was bootstrapped, but its namespace ${config.flux.namespace} no longer exists in the shoot ` +
+        '(uninstalled?); secrets and shoot-info are not synced.';
+      logger.warn('Flux namespace missing in the shoot', { namespace: config.flux.namespace });
+      events.event('Warning', reason, message);
+    } else {
+      logger.debug(
+        'Flux installation has been bootstrapped already, reconciling secrets and shoot-info only',
+      );
+      await this.syncShootSecrets(context, config, shoot, shootResources);
+      await this.applyShootInfo(config, cluster, shoot, signal);
+      const configHash = hashBootstrapConfig(config);
+      if (state.configHash !== undefined && state.configHash !== configHash) {
+        reason = 'ConfigChangedAfterBootstrap';
+        message =
+          `${bootstrappedMessage} The providerConfig changed since; the change is not applied because the ` +
+          `bootstrap runs once. Annotate the Extension with ${rebootstrapAnnotation}=true to bootstrap again.`;
+        events.event('Normal', reason, message);
+      }
+    }
+    await this.writeBootstrapped(context, reason, message, state);
+  }
+
+  /** The full bootstrap. Every step is idempotent and skips work a previous attempt finished. */
+  private async bootstrap(
+    context: ActuatorContext,
+    config: FluxConfig,
+    cluster: Cluster,
+    shoot: ClusterAccess,
+    shootResources: NamedResourceReference[],
+  ): Promise<void> {
+    const { extension, logger, events, signal, status } = context;
+    const key = keyOf(extension);
+    const state = readBootstrapState(extension);
+    const waitSignal = AbortSignal.any([signal, AbortSignal.timeout(this.options.waitBudgetMs)]);
+    if (state.installHash === undefined) {
+      events.event('Normal', 'BootstrapStarted', `Bootstrapping Flux ${config.flux.version} into the shoot`);
+    }
+
+    await status.progress(`Installing Flux ${config.flux.version}`);
+    const install = await installFlux({
+      shoot: shoot.client,
+      bundles: this.options.bundles,
+      options: buildFluxInstallOptions(config.flux),
+      previousHash: state.installHash,
+      signal: waitSignal,
+      logger,
+    });
+    if (install.hash !== state.installHash) {
+      await status.patch({ state: buildStatePatch({ ...state, installHash: install.hash }) });
+      events.event('Normal', 'FluxInstalled', `Applied the Flux ${config.flux.version} install manifests`);
+    }
+    if (!install.readiness.ready) {
+      this.waker.wakeOnChange(key, shoot.client, [
+        { path: `/apis/apps/v1/namespaces/${encodeURIComponent(config.flux.namespace)}/deployments` },
+      ]);
+      throw new RequeueAfterError(
+        this.options.requeueAfterMs ?? 30_000,
+        `waiting for the Flux installation: ${install.readiness.pending.join(', ')}`,
+      );
+    }
+
+    const objects = buildBootstrapObjects(config, shootResources);
+    for (const object of objects) {
+      if (object.kind !== 'Namespace') continue;
+      const namespace = { ...object, metadata: { ...object.metadata } };
+      await applyObject(shoot.client, namespace, { signal, mapper: shoot.mapper });
+    }
+    await this.syncShootSecrets(context, config, shoot, shootResources);
+    const source = config.source?.template;
+    if (source) await applyObject(shoot.client, source, { signal, mapper: shoot.mapper });
+    await this.applyShootInfo(config, cluster, shoot, signal);
+    const kustomization = config.kustomization?.template;
+    if (kustomization) await applyObject(shoot.client, kustomization, { signal, mapper: shoot.mapper });
+
+    const watched = [source, kustomization].filter(
+      (o): o is SourceObject | KustomizationObject => o !== undefined,
+    );
+    if (watched.length > 0) {
+      await status.progress(`Waiting for ${watched.map(describeFluxObject).join(' and ')} to become ready`);
+      const outcome = await waitForCollections(shoot.client, {
+        collections: watched.map(collectionOf),
+        signal: waitSignal,
+        logger,
+        evaluate: (lists) => {
+          const results = watched.map((object, i) => ({
+            object,
+            readiness: evaluateFluxReadiness(lists[i]?.[0]),
+          }));
+          const done =
+            results.every((r) => r.readiness.state === 'ready') ||
+            results.some((r) => r.readiness.state === 'failed');
+          return { done, progress: results };
+        },
+      });
+      const failed = outcome.progress.find((r) => r.readiness.state === 'failed');
+      if (failed) {
+        this.options.observeBootstrap?.('failure', 0);
+        throw new ConfigurationError(
+          `${describeFluxObject(failed.object)} failed: ${failed.readiness.message}`,
+        );
+      }
+      const waiting = outcome.progress.filter((r) => r.readiness.state !== 'ready');
+      if (waiting.length > 0) {
+        this.waker.wakeOnChange(key, shoot.client, watched.map(collectionOf));
+        throw new RequeueAfterError(
+          this.options.requeueAfterMs ?? 30_000,
+          waiting
+            .map((r) => `waiting for ${describeFluxObject(r.object)}: ${readinessText(r.readiness)}`)
+            .join('; '),
+        );
+      }
+      if (source) events.event('Normal', 'SourceReady', `${describeFluxObject(source)} is ready`);
+      if (kustomization)
+        events.event('Normal', 'KustomizationReady', `${describeFluxObject(kustomization)} is ready`);
+    }
+
+    this.waker.cancel(key);
+    const bootstrappedState: FluxBootstrapState = {
+      bootstrapped: true,
+      bootstrappedAt: this.now().toISOString(),
+      configHash: hashBootstrapConfig(config),
+      installHash: install.hash,
+      fluxVersion: config.flux.version,
+    };
+    await this.writeBootstrapped(context, bootstrappedReason, bootstrappedMessage, bootstrappedState);
+    const started = Date.parse(extension.metadata.creationTimestamp ?? '');
+    if (!Number.isNaN(started)) {
+      this.options.observeBootstrap?.('success', (this.now().getTime() - started) / 1000);
+    }
+    events.event('Normal', 'Bootstrapped', bootstrappedMessage);
+    logger.info('Flux bootstrapped', { fluxVersion: config.flux.version });
+    if (wantsRebootstrap(extension)) await this.options.removeAnnotation(extension, rebootstrapAnnotation);
+  }
+
+  /** Writes the FluxBootstrapped condition and the state in one status patch (no-op when unchanged). */
+  private async writeBootstrapped(
+    context: ActuatorContext,
+    reason: string,
+    message: string,
+    state: FluxBootstrapState,
+  ): Promise<void> {
+    const current = context.status.current.status;
+    const { condition } = buildCondition(
+      findCondition(current?.conditions, fluxBootstrappedCondition),
+      { type: fluxBootstrappedCondition, status: 'True', reason, message },
+      this.now(),
+    );
+    await context.status.patch({
+      conditions: mergeConditions(current?.conditions, condition),
+      state: buildStatePatch({ ...state, bootstrapped: true }),
+    });
+  }
+}
+
+function readinessText(readiness: FluxReadiness): string {
+  return readiness.message === '' ? readiness.state : readiness.message;
+}
