@@ -100,6 +100,7 @@ export class Manager {
   private fatal: ((err: Error) => void) | undefined;
   private resolveDone: (() => void) | undefined;
   private stopping: Promise<void> | undefined;
+  private leading = false;
   /** Ports the listeners bound to (after `start`). */
   readonly ports: { metrics?: number; health?: number } = {};
   /** Rejects when the manager must exit (leadership lost); resolves after `stop`. */
@@ -166,6 +167,7 @@ export class Manager {
       handlers: {
         add: (extension) => {
           if (
+            this.leading &&
             this.matches(extension) &&
             (options.ignoreOperationAnnotation || evaluateCreatePredicate(extension))
           ) {
@@ -173,7 +175,7 @@ export class Manager {
           }
         },
         update: (oldExtension, newExtension) => {
-          if (!this.matches(newExtension)) return;
+          if (!this.leading || !this.matches(newExtension)) return;
           const wanted = options.ignoreOperationAnnotation
             ? evaluateGenerationChanged(oldExtension, newExtension)
             : evaluateUpdatePredicate(oldExtension, newExtension);
@@ -183,6 +185,7 @@ export class Manager {
     });
     if (options.ignoreOperationAnnotation) {
       const enqueueExtensionsOf = (cluster: ClusterObject) => {
+        if (!this.leading) return;
         for (const extension of this.extensionInformer.list()) {
           if (extension.metadata.namespace === cluster.metadata.name && this.matches(extension)) {
             this.queue.add(buildExtensionKey(extension.metadata));
@@ -290,6 +293,17 @@ export class Manager {
 
   private startLeading(): void {
     if (this.shutdown.signal.aborted || this.stopping) return;
+    // Like controller-runtime, events count only from now on: the cache is replayed through the
+    // create predicate, so a follower's stale events do not cause reconciles.
+    this.leading = true;
+    for (const extension of this.extensionInformer.list()) {
+      if (
+        this.matches(extension) &&
+        (this.options.ignoreOperationAnnotation || evaluateCreatePredicate(extension))
+      ) {
+        this.queue.add(buildExtensionKey(extension.metadata));
+      }
+    }
     this.queue.start();
     this.heartbeat?.start();
   }

@@ -51,14 +51,18 @@ export function loadKubeConfig(options: {
 /** Receives one observation per Kubernetes API request (for the requests metric). */
 export type KubeRequestObserver = (verb: string, code: string) => void;
 
-function verbOf(method: string, url: string): string {
-  const path = new URL(url).pathname;
+/** Kubernetes' verb of a request: a GET of a collection is a list, with `watch=true` a watch. */
+export function verbOf(method: string, url: string): string {
+  const parsed = new URL(url);
   switch (method) {
-    case 'GET':
-      // A GET of a collection is a list: its last path segment is a resource, not a name.
-      return /\/(namespaces\/[^/]+\/)?[a-z0-9.-]+$/.test(path) && path.split('/').length % 2 === 0
-        ? 'list'
-        : 'get';
+    case 'GET': {
+      if (parsed.searchParams.get('watch') === 'true') return 'watch';
+      const segments = parsed.pathname.split('/').filter((s) => s !== '');
+      // /api/v1/<rest> or /apis/<group>/<version>/<rest>
+      let rest = segments[0] === 'api' ? segments.slice(2) : segments.slice(3);
+      if (rest[0] === 'namespaces' && rest.length >= 3) rest = rest.slice(2);
+      return rest.length === 1 ? 'list' : 'get';
+    }
     case 'POST':
       return 'create';
     case 'PUT':

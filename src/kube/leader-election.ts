@@ -132,6 +132,7 @@ export class LeaderElector {
   private observed: { record: string; at: number } | undefined;
   private lastRenew = 0;
   private stopped = false;
+  private running: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private leading: { resolve: () => void; promise: Promise<void> };
   private lost: { resolve: () => void; promise: Promise<void> };
@@ -164,13 +165,21 @@ export class LeaderElector {
 
   /** Starts trying to acquire, then renewing, in the background. */
   start(): void {
-    void this.tick();
+    this.schedule(0);
+  }
+
+  private schedule(ms: number): void {
+    this.timer = setTimeout(() => {
+      this.running = this.tick();
+    }, ms);
   }
 
   /** Stops renewing and, if leading, releases the Lease so another replica takes over at once. */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    // A renewal in flight must land before the release, or it would re-take the lease.
+    await this.running;
     if (this.state !== 'leader') return;
     this.state = 'follower';
     const { namespace, name } = this.options;
@@ -227,7 +236,7 @@ export class LeaderElector {
     } else {
       this.state = 'follower';
     }
-    this.timer = setTimeout(() => void this.tick(), this.retryPeriodMs);
+    this.schedule(this.retryPeriodMs);
   }
 
   /** Read through a method: `stop()` flips it while a tick awaits. */
