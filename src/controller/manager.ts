@@ -39,6 +39,10 @@ export interface ActuatorDependencies {
   metrics: ControllerMetrics;
   /** Reports Kubernetes requests to the requests metric; pass to `makeApiClient`. */
   requestObserver: KubeRequestObserver;
+  /** Enqueues an Extension by its `namespace/name` key (e.g. when a shoot object it waits for changed). */
+  enqueue: (key: string) => void;
+  /** Reads and merge-patches Extensions (e.g. to remove an annotation the actuator honoured). */
+  extensions: ExtensionClient;
 }
 
 /** Builds the actuator once the manager's shared dependencies exist. */
@@ -129,6 +133,10 @@ export class Manager {
       logger: logger.named('actuator'),
       metrics: this.metrics,
       requestObserver: observer,
+      enqueue: (key) => {
+        this.queue.add(key);
+      },
+      extensions: this.client,
     });
     const reconciler = new ExtensionReconciler({
       actuator,

@@ -1,10 +1,14 @@
 import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { extensionType } from '../../api/constants.js';
 import type { Actuator } from '../../controller/actuator.js';
 import { Manager, type ActuatorDependencies } from '../../controller/manager.js';
 import { parseBindAddress } from '../../controller/http-server.js';
-import { parseManifestsBases } from '../../flux/bundle-loader.js';
+import { FluxBundleLoader, parseManifestsBases } from '../../flux/bundle-loader.js';
+import { ShootFluxActuator } from '../../controller/shoot-flux/actuator.js';
+import { ShootClientProvider } from '../../kube/shoot-client.js';
 import { extensionClasses, type ExtensionClass } from '../../gardener/constants.js';
 import type { ShootClientMode } from '../../gardener/shoot-access.js';
 import { loadKubeConfig } from '../../kube/kubeconfig.js';
@@ -25,6 +29,8 @@ export interface ActuatorSettings {
   fluxManifestsBases: string[];
   /** `$GARDENER_SHOOT_CLIENT`: `external` uses only the `gardener` access secret. */
   shootClientMode: ShootClientMode;
+  /** `--reconcile-timeout`: the actuator waits for Flux only within it. */
+  reconcileTimeoutMs: number;
 }
 
 /** Builds the actuator `run` drives; the shoot-flux actuator in production, a recorder in tests. */
@@ -50,30 +56,33 @@ export interface RunOptions {
   reconcileTimeout: number;
 }
 
-/**
- * PLACEHOLDER until the shoot-flux actuator lands (issue 5, "The actuator"): it bootstraps
- * nothing, says so in a Warning event and a log line, and lets the generic contract complete.
- * Replace `defaultActuatorFactory` below with the real factory.
- */
-function placeholderShootFluxActuator(
-  settings: ActuatorSettings,
-  dependencies: ActuatorDependencies,
-): Actuator {
-  const note = 'The shoot-flux actuator is not wired in yet: nothing was bootstrapped';
-  dependencies.logger.warn('Placeholder actuator in use', {
+/** The shoot-flux actuator with its production dependencies. */
+export function createShootFluxActuator(settings: ActuatorSettings, dependencies: ActuatorDependencies): Actuator {
+  const { logger, metrics, requestObserver } = dependencies;
+  return new ShootFluxActuator({
+    seed: dependencies.seed,
+    shootClients: new ShootClientProvider(dependencies.seed, settings.shootClientMode),
+    bundles: new FluxBundleLoader({
+      bases: settings.fluxManifestsBases,
+      cacheDir: path.join(os.tmpdir(), 'gardener-extension-shoot-flux', 'flux-bundles'),
+      logger,
+    }),
     gardenClusterIdentity: settings.gardenClusterIdentity,
-    fluxManifestsBases: settings.fluxManifestsBases,
-    shootClientMode: settings.shootClientMode,
+    logger,
+    enqueue: dependencies.enqueue,
+    removeAnnotation: async (extension, key) => {
+      await dependencies.extensions.patchExtensionMetadata(extension, { annotations: { [key]: null } });
+    },
+    // Leave time within the reconcile deadline to record the outcome.
+    waitBudgetMs: Math.max(5_000, settings.reconcileTimeoutMs - 30_000),
+    observeBootstrap: (result, seconds) => {
+      metrics.bootstrapDuration.observe({ result }, seconds);
+    },
+    requestObserver,
   });
-  const noop = (context: Parameters<Actuator['reconcile']>[0]): Promise<void> => {
-    context.logger.warn(note);
-    context.events.event('Warning', 'PlaceholderActuator', note);
-    return Promise.resolve();
-  };
-  return { reconcile: noop, delete: noop, forceDelete: noop, migrate: noop, restore: noop };
 }
 
-const defaultActuatorFactory: RunActuatorFactory = placeholderShootFluxActuator;
+const defaultActuatorFactory: RunActuatorFactory = createShootFluxActuator;
 
 /** pflag-style boolean: `--flag`, `--flag=true`, `--flag=false` (also 1/0, t/f as Go's ParseBool). */
 export function parseBoolFlag(value: string | boolean): boolean {
@@ -288,6 +297,7 @@ export async function runController(
     gardenClusterIdentity: options.gardenClusterIdentity,
     fluxManifestsBases: parseManifestsBases(options.fluxManifestsBase),
     shootClientMode: env.GARDENER_SHOOT_CLIENT === 'external' ? 'external' : 'internal',
+    reconcileTimeoutMs: options.reconcileTimeout,
   };
   if (!options.heartbeatNamespace) logger.warn('No heartbeat namespace: heartbeat disabled');
   const manager = new Manager({

@@ -240,7 +240,10 @@ export class ShootFluxActuator implements Actuator {
     );
     let message = bootstrappedMessage;
     let reason = bootstrappedReason;
-    if (!namespace) {
+    const terminating = Boolean(
+      (namespace as { metadata?: { deletionTimestamp?: string } } | undefined)?.metadata?.deletionTimestamp,
+    );
+    if (!namespace || terminating) {
       // Users may uninstall Flux; failing every reconcile (and so the shoot's) helps nobody (D-20).
       reason = 'FluxNamespaceMissing';
       message =
