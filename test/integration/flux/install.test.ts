@@ -54,8 +54,8 @@ describe('installFlux against a real kube-apiserver', () => {
   const writes = () => requests.filter((verb) => verb !== 'list' && verb !== 'discover' && verb !== 'get');
 
   /** Plays kube-controller-manager: reports a Deployment's current generation as rolled out. */
-  const rollOut = async (name: string) => {
-    const path = `/apis/apps/v1/namespaces/${namespace}/deployments/${name}`;
+  const rollOut = async (name: string, inNamespace = namespace) => {
+    const path = `/apis/apps/v1/namespaces/${inNamespace}/deployments/${name}`;
     const { body } = await shoot.request({ method: 'GET', path, verb: 'get', object: name });
     const generation = (body as { metadata: { generation: number } }).metadata.generation;
     const now = new Date().toISOString();
@@ -179,5 +179,47 @@ describe('installFlux against a real kube-apiserver', () => {
     }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(KubernetesApiError);
     expect(err).toMatchObject({ verb: 'apply', object: `Widget ${namespace}/w`, statusCode: 404 });
+  });
+
+  it('installs into a custom namespace with a registry and source-watcher', async () => {
+    const custom = buildFluxInstallOptions({
+      namespace: 'gitops',
+      registry: 'registry.example.com/fluxcd',
+      components: ['source-controller', 'kustomize-controller'],
+      componentsExtra: ['source-watcher'],
+    });
+    const controller = new AbortController();
+    const pending = installFlux({
+      shoot,
+      bundles: new FluxBundleLoader({ bases: [bundlesDir] }),
+      options: custom,
+      signal: controller.signal,
+      logger: discardLogger,
+    });
+    const names = ['kustomize-controller', 'source-controller', 'source-watcher'];
+    await expect
+      .poll(async () => {
+        const { body } = await shoot.request({
+          method: 'GET',
+          path: '/apis/apps/v1/namespaces/gitops/deployments',
+          verb: 'test-list',
+          object: 'deployments',
+        });
+        return (body as { items: unknown[] }).items.length;
+      })
+      .toBe(names.length);
+    for (const name of names) await rollOut(name, 'gitops');
+    const result = await pending;
+    controller.abort();
+    expect(result.readiness).toEqual({ ready: true, pending: [] });
+    const { body } = await shoot.request({
+      method: 'GET',
+      path: '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/crd-controller-gitops',
+      verb: 'test-get',
+      object: 'binding',
+    });
+    const binding = body as { roleRef: { name: string }; subjects: { namespace: string }[] };
+    expect(binding.roleRef.name).toBe('crd-controller-gitops');
+    expect(new Set(binding.subjects.map((s) => s.namespace))).toEqual(new Set(['gitops']));
   });
 });
