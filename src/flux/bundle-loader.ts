@@ -197,7 +197,9 @@ export class FluxBundleLoader {
   load(version: string, signal?: AbortSignal): Promise<FluxReleaseBundle> {
     if (!isFluxReleaseVersion(version)) {
       return Promise.reject(
-        new FluxBundleError(`invalid Flux version "${version}": must be a release tag like v2.9.2`),
+        new FluxBundleError(
+          `invalid Flux version "${version}": must be a Flux release of the form vMAJOR.MINOR.PATCH (at least v2.0.0)`,
+        ),
       );
     }
     let pending = this.memory.get(version);

@@ -1,10 +1,8 @@
 import { resolveFluxComponents } from '../../api/components.js';
-import {
-  defaultFluxNamespace,
-  defaultFluxRegistry,
-  defaultFluxVersion,
-  knownFluxComponents,
-} from '../../api/constants.js';
+import { defaultFluxRegistry, knownFluxComponents } from '../../api/constants.js';
+import { defaultFluxInstallation } from '../../api/defaults.js';
+import { validateFluxVersion } from '../../api/flux-version.js';
+import { validateDns1123Label } from '../../api/names.js';
 
 /** What to install: the inputs of `flux install --export` that a FluxConfig controls. */
 export interface FluxInstallOptions {
@@ -54,22 +52,25 @@ export class FluxInstallError extends Error {
  * An explicit empty `registry` is kept (no image rewrite).
  */
 export function buildFluxInstallOptions(spec: FluxInstallationSpec = {}): FluxInstallOptions {
+  const { version, namespace, registry } = defaultFluxInstallation({
+    ...(spec.version !== undefined ? { version: spec.version } : {}),
+    ...(spec.namespace !== undefined ? { namespace: spec.namespace } : {}),
+    ...(spec.registry !== undefined ? { registry: spec.registry } : {}),
+  });
   return {
-    version: spec.version ?? defaultFluxVersion,
-    namespace: spec.namespace ?? defaultFluxNamespace,
-    registry: spec.registry ?? defaultFluxRegistry,
+    version,
+    namespace,
+    registry,
     components: resolveFluxComponents(spec.components, spec.componentsExtra),
   };
 }
 
-const releaseVersion = /^v\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
-const dnsLabel = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 // host[:port][/path] without scheme, tag or whitespace, as kustomize's images newName takes it.
 const registryPattern = /^[a-z0-9]([a-z0-9._-]*[a-z0-9])?(:[0-9]+)?(\/[a-z0-9]([a-z0-9._/-]*[a-z0-9])?)?$/;
 
-/** Whether a string is a Flux release version we can fetch and label (`v2.9.2`, `v2.7.0-rc.1`). */
+/** Whether a string is a Flux release we install (`vMAJOR.MINOR.PATCH`, at least v2.0.0; the API's rule). */
 export function isFluxReleaseVersion(version: string): boolean {
-  return releaseVersion.test(version);
+  return validateFluxVersion(version).length === 0;
 }
 
 /**
@@ -77,15 +78,14 @@ export function isFluxReleaseVersion(version: string): boolean {
  * Catches what the reference let through (D-14: `latest` or `2.9.2`; D-15: unknown components).
  */
 export function validateFluxInstallOptions(options: FluxInstallOptions): FluxInstallError | undefined {
-  if (!isFluxReleaseVersion(options.version)) {
-    return new FluxInstallError(
-      `Invalid value: "${options.version}": must be a Flux release tag like ${defaultFluxVersion}`,
-      'flux.version',
-    );
+  const [versionProblem] = validateFluxVersion(options.version);
+  if (versionProblem) {
+    return new FluxInstallError(`Invalid value: "${options.version}": ${versionProblem}`, 'flux.version');
   }
-  if (!dnsLabel.test(options.namespace)) {
+  const [namespaceProblem] = validateDns1123Label(options.namespace);
+  if (namespaceProblem) {
     return new FluxInstallError(
-      `Invalid value: "${options.namespace}": must be a DNS label (lowercase alphanumerics and '-', at most 63)`,
+      `Invalid value: "${options.namespace}": ${namespaceProblem}`,
       'flux.namespace',
     );
   }

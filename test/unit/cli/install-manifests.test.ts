@@ -112,7 +112,8 @@ spec:
   it('exits 1 naming the field for an invalid version or component', () => {
     expect(cli(['--version', 'latest'])).toMatchObject({
       code: 1,
-      stderr: 'flags: error: flux.version: Invalid value: "latest": must be a Flux release tag like v2.9.2\n',
+      stderr:
+        'flags: error: flux.version: Invalid value: "latest": must be a Flux release of the form vMAJOR.MINOR.PATCH, e.g. v2.9.2\n',
     });
     expect(cli(['--components-extra', 'foo-controller']).stderr).toContain(
       'flux.components[4]: Unsupported value: "foo-controller"',
