@@ -138,3 +138,18 @@ export function evaluateInstallReadiness(
   }
   return { ready: pending.length === 0, pending };
 }
+
+/** `Kind name` of every CRD and controller Deployment of the installation that does not exist. */
+export function findMissingInstallObjects(
+  targets: InstallReadinessTargets,
+  observed: { crds: readonly unknown[]; deployments: readonly unknown[] },
+): string[] {
+  const crds = byName(observed.crds);
+  const deployments = byName(observed.deployments);
+  return [
+    ...targets.crds.filter((name) => !crds.has(name)).map((name) => `CustomResourceDefinition ${name}`),
+    ...targets.deployments
+      .filter((name) => !deployments.has(name))
+      .map((name) => `Deployment ${targets.namespace}/${name}`),
+  ];
+}

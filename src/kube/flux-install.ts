@@ -5,6 +5,7 @@ import { renderInstallManifests } from '../flux/install/render.js';
 import {
   buildInstallReadinessTargets,
   evaluateInstallReadiness,
+  findMissingInstallObjects,
   type InstallReadiness,
   type InstallReadinessTargets,
 } from '../flux/install-readiness.js';
@@ -41,6 +42,37 @@ export interface InstallFluxResult {
   readonly readiness: InstallReadiness;
 }
 
+const crdCollection = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions';
+const fluxLabelSelector = 'app.kubernetes.io/part-of=flux';
+
+function deploymentCollection(namespace: string): string {
+  return `/apis/apps/v1/namespaces/${encodeURIComponent(namespace)}/deployments`;
+}
+
+/** Reads the installation's CRDs and controller Deployments once (two lists), without waiting. */
+export async function readFluxInstallObjects(
+  shoot: KubeRawClient,
+  targets: InstallReadinessTargets,
+  signal?: AbortSignal,
+): Promise<{ crds: unknown[]; deployments: unknown[] }> {
+  const list = async (path: string, labelSelector?: string) => {
+    const { body } = await shoot.request({
+      method: 'GET',
+      path,
+      query: { labelSelector },
+      signal,
+      verb: 'list',
+      object: path,
+    });
+    return (body as { items?: unknown[] } | undefined)?.items ?? [];
+  };
+  const [crds, deployments] = await Promise.all([
+    list(crdCollection, fluxLabelSelector),
+    list(deploymentCollection(targets.namespace)),
+  ]);
+  return { crds, deployments };
+}
+
 /**
  * Waits by watching until the installation is ready (every CRD Established, every controller
  * Deployment available for its generation) or the signal ends; returns the readiness either way.
@@ -71,9 +103,10 @@ export async function waitForFluxInstallReady(
 
 /**
  * Installs Flux into a shoot: loads the release bundle, renders the install set, applies it with
- * server-side apply unless its hash equals `previousHash`, then waits by watching for readiness
- * until the signal, returning what is still pending instead of blocking past it. Record `hash`
- * after a ready result to skip the next identical install.
+ * server-side apply unless its hash equals `previousHash` and nothing of it is missing (a CRD or
+ * controller someone deleted is put back), then waits by watching for readiness until the signal,
+ * returning what is still pending instead of blocking past it. Record `hash` after a ready result
+ * to skip the next identical install.
  */
 export async function installFlux(params: InstallFluxParams): Promise<InstallFluxResult> {
   const { shoot, options, signal } = params;
@@ -83,8 +116,15 @@ export async function installFlux(params: InstallFluxParams): Promise<InstallFlu
   const bundle = await params.bundles.load(options.version, signal);
   const manifests = renderInstallManifests(bundle, options);
   const hash = hashManifests(manifests);
+  const targets = buildInstallReadinessTargets(manifests, options.namespace);
   let objects: AppliedObject[] = [];
-  const applied = hash !== params.previousHash;
+  let applied = hash !== params.previousHash;
+  if (!applied) {
+    // Unchanged set: two lists tell whether something was deleted since (D-20), no writes otherwise.
+    const missing = findMissingInstallObjects(targets, await readFluxInstallObjects(shoot, targets, signal));
+    applied = missing.length > 0;
+    if (applied) logger.info('Flux objects missing, applying again', { missing });
+  }
   if (applied) {
     logger.info('Applying Flux install manifests', { objects: manifests.length, hash });
     objects = await applyObjects(shoot, manifests, { signal, logger });
@@ -93,12 +133,7 @@ export async function installFlux(params: InstallFluxParams): Promise<InstallFlu
   } else {
     logger.debug('Flux install manifests unchanged, not applying', { hash });
   }
-  const readiness = await waitForFluxInstallReady(
-    shoot,
-    buildInstallReadinessTargets(manifests, options.namespace),
-    signal,
-    logger,
-  );
+  const readiness = await waitForFluxInstallReady(shoot, targets, signal, logger);
   if (!readiness.ready) logger.info('Flux installation not ready yet', { pending: readiness.pending });
   return { hash, applied, objects, readiness };
 }

@@ -171,6 +171,31 @@ describe('installFlux against a real kube-apiserver', () => {
     expect(again.objects.filter((o) => o.result !== 'unchanged')).toEqual([]);
   });
 
+  it('applies again when an object of an unchanged set was deleted', async () => {
+    const path = `/apis/apps/v1/namespaces/${namespace}/deployments/notification-controller`;
+    await shoot.request({ method: 'DELETE', path, verb: 'test-delete', object: 'notification-controller' });
+    const controller = new AbortController();
+    const pending = install(first.hash, controller.signal);
+    await expect
+      .poll(async () => {
+        try {
+          await shoot.request({ method: 'GET', path, verb: 'test-get', object: 'notification-controller' });
+          return true;
+        } catch {
+          return false;
+        }
+      })
+      .toBe(true);
+    await rollOut('notification-controller');
+    const result = await pending;
+    controller.abort();
+    expect(result.applied).toBe(true);
+    expect(result.readiness.ready).toBe(true);
+    expect(
+      result.objects.find((o) => o.object === `Deployment ${namespace}/notification-controller`)?.result,
+    ).toBe('created');
+  });
+
   it('names the object when the server does not serve its kind', async () => {
     const err = await applyObject(shoot, {
       apiVersion: 'example.com/v1',

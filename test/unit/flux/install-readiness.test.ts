@@ -3,6 +3,7 @@ import {
   buildInstallReadinessTargets,
   evaluateDeploymentReadiness,
   evaluateInstallReadiness,
+  findMissingInstallObjects,
 } from '../../../src/flux/install-readiness.js';
 import { buildFluxInstallOptions } from '../../../src/flux/install/options.js';
 import { renderInstallManifests } from '../../../src/flux/install/render.js';
@@ -146,5 +147,21 @@ describe('evaluateInstallReadiness', () => {
         'Deployment flux-system/y: not found',
       ],
     });
+  });
+});
+
+describe('findMissingInstallObjects', () => {
+  it('names the CRDs and Deployments that do not exist, not those that are merely unready', () => {
+    const targets = {
+      namespace: 'flux-system',
+      crds: ['a.example.com', 'b.example.com'],
+      deployments: ['x', 'y'],
+    };
+    expect(
+      findMissingInstallObjects(targets, {
+        crds: [{ metadata: { name: 'a.example.com' } }],
+        deployments: [{ metadata: { name: 'x' } }],
+      }),
+    ).toEqual(['CustomResourceDefinition b.example.com', 'Deployment flux-system/y']);
   });
 });
