@@ -9,9 +9,10 @@ import { promisify } from 'node:util';
 
 const execFileAsync = promisify(execFile);
 
-/** Where Debian's git package keeps the smart-HTTP CGI program. */
-export const gitHttpBackendPath =
-  process.env.SHOOT_FLUX_GIT_HTTP_BACKEND ?? '/usr/lib/git-core/git-http-backend';
+/** The smart-HTTP CGI program: `$SHOOT_FLUX_GIT_HTTP_BACKEND`, else where Debian's git keeps it. */
+export function gitHttpBackendPath(): string {
+  return process.env.SHOOT_FLUX_GIT_HTTP_BACKEND ?? '/usr/lib/git-core/git-http-backend';
+}
 
 /** Basic-auth credentials a server demands, or a client presents. */
 export interface BasicAuth {
@@ -53,22 +54,24 @@ export interface GitServerOptions {
 
 // Fixed identity and time: the same files always give the same commit SHA, and the user's own
 // git configuration (signing, hooks, templates) never leaks in.
-const gitEnvironment: NodeJS.ProcessEnv = {
-  PATH: process.env.PATH,
-  HOME: tmpdir(),
-  GIT_CONFIG_NOSYSTEM: '1',
-  GIT_CONFIG_GLOBAL: '/dev/null',
-  GIT_AUTHOR_NAME: 'shoot-flux test',
-  GIT_AUTHOR_EMAIL: 'test@shoot-flux.invalid',
-  GIT_COMMITTER_NAME: 'shoot-flux test',
-  GIT_COMMITTER_EMAIL: 'test@shoot-flux.invalid',
-  GIT_AUTHOR_DATE: '2025-01-01T00:00:00Z',
-  GIT_COMMITTER_DATE: '2025-01-01T00:00:00Z',
-};
+function gitEnvironment(): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    HOME: tmpdir(),
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_CONFIG_GLOBAL: '/dev/null',
+    GIT_AUTHOR_NAME: 'shoot-flux test',
+    GIT_AUTHOR_EMAIL: 'test@shoot-flux.invalid',
+    GIT_COMMITTER_NAME: 'shoot-flux test',
+    GIT_COMMITTER_EMAIL: 'test@shoot-flux.invalid',
+    GIT_AUTHOR_DATE: '2025-01-01T00:00:00Z',
+    GIT_COMMITTER_DATE: '2025-01-01T00:00:00Z',
+  };
+}
 
 async function git(cwd: string, args: string[]): Promise<string> {
   try {
-    const { stdout } = await execFileAsync('git', args, { cwd, env: gitEnvironment });
+    const { stdout } = await execFileAsync('git', args, { cwd, env: gitEnvironment() });
     return stdout.trim();
   } catch (err) {
     const stderr = (err as { stderr?: string }).stderr ?? '';
@@ -116,10 +119,9 @@ function parseCgiHead(
  * repositories live in a fresh temporary directory that stop() removes.
  */
 export async function startGitServer(options: GitServerOptions = {}): Promise<GitServer> {
-  if (!existsSync(gitHttpBackendPath)) {
-    throw new Error(
-      `${gitHttpBackendPath} not found: install Debian's git package, or set SHOOT_FLUX_GIT_HTTP_BACKEND`,
-    );
+  const backend = gitHttpBackendPath();
+  if (!existsSync(backend)) {
+    throw new Error(`${backend} not found: install Debian's git package, or set SHOOT_FLUX_GIT_HTTP_BACKEND`);
   }
   const dir = await mkdtemp(path.join(tmpdir(), 'shoot-flux-git-'));
   const projectRoot = path.join(dir, 'repositories');
@@ -143,10 +145,10 @@ export async function startGitServer(options: GitServerOptions = {}): Promise<Gi
       const value = request.headers[name];
       return Array.isArray(value) ? value.join(', ') : (value ?? '');
     };
-    const child = spawn(gitHttpBackendPath, [], {
+    const child = spawn(backend, [], {
       stdio: ['pipe', 'pipe', 'pipe'],
       env: {
-        ...gitEnvironment,
+        ...gitEnvironment(),
         GIT_PROJECT_ROOT: projectRoot,
         GIT_HTTP_EXPORT_ALL: '1',
         GATEWAY_INTERFACE: 'CGI/1.1',

@@ -8,8 +8,10 @@ import yaml from 'js-yaml';
 import type { BasicAuth } from './git-server.js';
 import { ManagedProcess, freePort, pollUntil } from './processes.js';
 
-/** Debian's `docker-registry` (distribution 2.8); `SHOOT_FLUX_DOCKER_REGISTRY` points elsewhere. */
-export const dockerRegistryPath = process.env.SHOOT_FLUX_DOCKER_REGISTRY ?? '/usr/bin/docker-registry';
+/** The registry binary: `$SHOOT_FLUX_DOCKER_REGISTRY`, else Debian's `docker-registry` (distribution 2.8). */
+export function dockerRegistryPath(): string {
+  return process.env.SHOOT_FLUX_DOCKER_REGISTRY ?? '/usr/bin/docker-registry';
+}
 
 /** An OCI registry (plain HTTP) on 127.0.0.1 with its own config and storage. */
 export interface OciRegistry {
@@ -40,9 +42,9 @@ export interface OciRegistryOptions {
  * `/v2/` answers.
  */
 export async function startOciRegistry(options: OciRegistryOptions = {}): Promise<OciRegistry> {
-  if (!existsSync(dockerRegistryPath)) {
+  if (!existsSync(dockerRegistryPath())) {
     throw new Error(
-      `${dockerRegistryPath} not found: run "npm run system-packages" (Debian package docker-registry), ` +
+      `${dockerRegistryPath()} not found: run "npm run system-packages" (Debian package docker-registry), ` +
         'or set SHOOT_FLUX_DOCKER_REGISTRY',
     );
   }
@@ -82,7 +84,7 @@ async function startOnce(options: OciRegistryOptions): Promise<OciRegistry> {
 
   // REGISTRY_* variables override the config file; none of the caller's may leak in.
   const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('REGISTRY_')));
-  const registry = new ManagedProcess('docker-registry', dockerRegistryPath, ['serve', configFile], {
+  const registry = new ManagedProcess('docker-registry', dockerRegistryPath(), ['serve', configFile], {
     logFile: path.join(dir, 'registry.log'),
     env,
   });
