@@ -153,11 +153,19 @@ export async function startKubelet(kubeConfig: KubeConfig, namespace?: string): 
         if (stopped) return;
         if (err && !(err instanceof Error && err.name === 'AbortError')) errors.push(err as Error);
         // Watches end (timeouts, 410 Gone): start over from a fresh list, briefly delayed.
-        restartTimer = setTimeout(() => {
-          connect().catch((e: unknown) => errors.push(e as Error));
-        }, 200);
+        reconnect();
       },
     );
+  };
+  // Keeps trying (every 200 ms) while the API server is away, until stop().
+  const reconnect = () => {
+    if (stopped) return;
+    restartTimer = setTimeout(() => {
+      connect().catch((err: unknown) => {
+        errors.push(err as Error);
+        reconnect();
+      });
+    }, 200);
   };
   await connect();
 
