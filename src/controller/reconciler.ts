@@ -21,6 +21,7 @@ import {
 import type { Cluster, ClusterObject, Extension, ObjectMeta } from '../gardener/types.js';
 import type { Logger } from '../log/logger.js';
 import type { Actuator, ActuatorContext, EventRecorder } from './actuator.js';
+import { startDeadline } from './deadline.js';
 import { findError, RequeueAfterError } from './errors.js';
 import type { ReconcileOutcome } from './queue.js';
 import type { StatusSession, StatusWriter } from './status-writer.js';
@@ -89,9 +90,20 @@ export class ExtensionReconciler {
   async reconcile(key: string): Promise<ReconcileOutcome> {
     const { namespace, name } = parseKey(key);
     const logger = this.options.logger.child({ reconcileID: randomUUID(), extension: { namespace, name } });
-    const signals = [AbortSignal.timeout(this.reconcileTimeoutMs)];
-    if (this.options.shutdownSignal) signals.push(this.options.shutdownSignal);
-    const signal = AbortSignal.any(signals);
+    const deadline = startDeadline(this.reconcileTimeoutMs, [this.options.shutdownSignal]);
+    try {
+      return await this.reconcileWithin(namespace, name, deadline.signal, logger);
+    } finally {
+      deadline.dispose();
+    }
+  }
+
+  private async reconcileWithin(
+    namespace: string,
+    name: string,
+    signal: AbortSignal,
+    logger: Logger,
+  ): Promise<ReconcileOutcome> {
     logger.debug('Reconciling');
 
     let extension = await this.options.store.readExtension(namespace, name, signal);

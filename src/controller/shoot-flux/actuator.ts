@@ -24,6 +24,7 @@ import { RestMapper } from '../../kube/rest-mapper.js';
 import { waitForCollections } from '../../kube/watch.js';
 import type { Logger } from '../../log/logger.js';
 import type { Actuator, ActuatorContext } from '../actuator.js';
+import { startDeadline } from '../deadline.js';
 import { ConfigurationError, RequeueAfterError } from '../errors.js';
 import { syncSecrets, type ClusterAccess } from './secret-sync.js';
 import { ShootWaker } from './shoot-waker.js';
@@ -277,10 +278,25 @@ export class ShootFluxActuator implements Actuator {
     shoot: ClusterAccess,
     shootResources: NamedResourceReference[],
   ): Promise<void> {
+    const deadline = startDeadline(this.options.waitBudgetMs, [context.signal]);
+    try {
+      await this.bootstrapWithin(context, config, cluster, shoot, shootResources, deadline.signal);
+    } finally {
+      deadline.dispose();
+    }
+  }
+
+  private async bootstrapWithin(
+    context: ActuatorContext,
+    config: FluxConfig,
+    cluster: Cluster,
+    shoot: ClusterAccess,
+    shootResources: NamedResourceReference[],
+    waitSignal: AbortSignal,
+  ): Promise<void> {
     const { extension, logger, events, signal, status } = context;
     const key = keyOf(extension);
     const state = readBootstrapState(extension);
-    const waitSignal = AbortSignal.any([signal, AbortSignal.timeout(this.options.waitBudgetMs)]);
     if (state.installHash === undefined) {
       events.event('Normal', 'BootstrapStarted', `Bootstrapping Flux ${config.flux.version} into the shoot`);
     }

@@ -1,6 +1,7 @@
 import type { KubeRawClient } from '../../kube/raw-client.js';
 import { waitForCollections, type WatchedCollection } from '../../kube/watch.js';
 import type { Logger } from '../../log/logger.js';
+import { startDeadline } from '../deadline.js';
 
 interface Versioned {
   metadata?: { resourceVersion?: string };
@@ -36,7 +37,8 @@ export class ShootWaker {
     this.cancel(key);
     const controller = new AbortController();
     this.watches.set(key, controller);
-    const signal = AbortSignal.any([controller.signal, AbortSignal.timeout(this.maxWatchMs)]);
+    const deadline = startDeadline(this.maxWatchMs, [controller.signal]);
+    const signal = deadline.signal;
     let initial: string | undefined;
     void waitForCollections(client, {
       collections,
@@ -48,10 +50,12 @@ export class ShootWaker {
       },
     })
       .then((outcome) => {
+        deadline.dispose();
         if (this.watches.get(key) === controller) this.watches.delete(key);
         if (outcome.done && !controller.signal.aborted) this.wake(key);
       })
       .catch((err: unknown) => {
+        deadline.dispose();
         if (this.watches.get(key) === controller) this.watches.delete(key);
         this.logger.debug('Shoot watch ended', { key, error: (err as Error).message });
       });

@@ -10,6 +10,7 @@ import { createShootFluxActuator } from '../../../src/cli/commands/run.js';
 import { Manager } from '../../../src/controller/manager.js';
 import type { Extension } from '../../../src/gardener/types.js';
 import { discardLogger } from '../../../src/log/logger.js';
+import { createLogger } from '../../../src/log/winston-logger.js';
 import { findFluxBundleDir } from '../../harness/testdata.js';
 import { clusterKubeConfig, createTestNamespace, shootAccessKubeconfig } from '../support/clusters.js';
 
@@ -33,7 +34,9 @@ export async function startShootFluxManager(
         },
         dependencies,
       ),
-    logger: discardLogger,
+    logger: process.env.SHOOT_FLUX_TEST_LOGS
+      ? createLogger({ level: 'debug', format: 'text', name: 'it' })
+      : discardLogger,
     extensionClasses: [],
     ignoreOperationAnnotation: options.ignoreOperationAnnotation ?? false,
     maxConcurrentReconciles: 5,
