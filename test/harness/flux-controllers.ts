@@ -42,7 +42,7 @@ const requiredWorkers = {
  * Collects the controller names of controller-runtime's "Starting workers" log lines (JSON
  * encoding), which mark the moment a controller's caches are synced and it reconciles.
  */
-function watchStartedWorkers(process: ManagedProcess): Set<string> {
+function watchStartedWorkers(controller: ManagedProcess): Set<string> {
   const started = new Set<string>();
   let pending = '';
   const scan = (chunk: Buffer) => {
@@ -59,8 +59,8 @@ function watchStartedWorkers(process: ManagedProcess): Set<string> {
       }
     }
   };
-  process.child.stdout?.on('data', scan);
-  process.child.stderr?.on('data', scan);
+  controller.child.stdout?.on('data', scan);
+  controller.child.stderr?.on('data', scan);
   return started;
 }
 
@@ -71,6 +71,16 @@ function watchStartedWorkers(process: ManagedProcess): Set<string> {
  * the artifact server answers and the Git, OCI and Kustomization controllers run.
  */
 export async function startFluxControllers(options: FluxControllersOptions): Promise<FluxControllers> {
+  try {
+    return await startOnce(options);
+  } catch (err) {
+    // Free ports are only suggested; another process may take the storage port before it binds.
+    if (/address already in use/i.test((err as Error).message)) return startOnce(options);
+    throw err;
+  }
+}
+
+async function startOnce(options: FluxControllersOptions): Promise<FluxControllers> {
   const progress = options.progress ?? (() => undefined);
   const timeout = options.startTimeoutMs ?? 60_000;
   const [sourceBin, kustomizeBin] = await Promise.all([
@@ -139,9 +149,9 @@ export async function startFluxControllers(options: FluxControllersOptions): Pro
     await pollUntil(
       'Flux controllers ready',
       async () => {
-        for (const [process, workers] of started) {
-          const required = requiredWorkers[process.name as keyof typeof requiredWorkers];
-          if (!required.every((controller) => workers.has(controller))) return false;
+        for (const [controller, workers] of started) {
+          const required = requiredWorkers[controller.name as keyof typeof requiredWorkers];
+          if (!required.every((name) => workers.has(name))) return false;
         }
         // Any HTTP answer (404 for "/") means the artifact server listens.
         await fetch(`http://${storageAddress}/`, { signal: AbortSignal.timeout(2_000) });
