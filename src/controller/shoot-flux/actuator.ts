@@ -66,6 +66,15 @@ export interface ShootFluxActuatorOptions {
   now?: () => Date;
 }
 
+/** What one reconcile of one shoot works with, resolved once at its start. */
+interface ShootReconcile {
+  context: ActuatorContext;
+  config: FluxConfig;
+  cluster: Cluster;
+  shoot: ClusterAccess;
+  shootResources: NamedResourceReference[];
+}
+
 const bootstrappedReason = 'BootstrapSuccessful';
 const bootstrappedMessage = 'Flux has been successfully bootstrapped on the Shoot cluster.';
 
@@ -124,7 +133,7 @@ export class ShootFluxActuator implements Actuator {
     }
     const shoot = await this.accessShoot(extension);
     if (isBootstrapped(extension) && !wantsRebootstrap(extension)) {
-      await this.reconcileBootstrapped(context, config, cluster, shoot, shootResources);
+      await this.reconcileBootstrapped({ context, config, cluster, shoot, shootResources });
       return;
     }
     if (wantsRebootstrap(extension)) {
@@ -134,7 +143,7 @@ export class ShootFluxActuator implements Actuator {
         `Annotation ${rebootstrapAnnotation} set: running the full bootstrap again`,
       );
     }
-    await this.bootstrap(context, config, cluster, shoot, shootResources);
+    await this.bootstrap({ context, config, cluster, shoot, shootResources });
   }
 
   /** Nothing is removed from the shoot: users uninstall Flux themselves; shoot deletion cleans up. */
@@ -207,12 +216,7 @@ export class ShootFluxActuator implements Actuator {
     return applyObject(shoot.client, configMap, { signal, mapper: shoot.mapper });
   }
 
-  private async syncShootSecrets(
-    context: ActuatorContext,
-    config: FluxConfig,
-    shoot: ClusterAccess,
-    shootResources: NamedResourceReference[],
-  ): Promise<void> {
+  private async syncShootSecrets({ context, config, shoot, shootResources }: ShootReconcile): Promise<void> {
     await syncSecrets({
       seed: this.seed,
       shoot,
@@ -224,13 +228,8 @@ export class ShootFluxActuator implements Actuator {
   }
 
   /** After the bootstrap: secrets and shoot-info only; say so when the config changed since. */
-  private async reconcileBootstrapped(
-    context: ActuatorContext,
-    config: FluxConfig,
-    cluster: Cluster,
-    shoot: ClusterAccess,
-    shootResources: NamedResourceReference[],
-  ): Promise<void> {
+  private async reconcileBootstrapped(run: ShootReconcile): Promise<void> {
+    const { context, config, cluster, shoot } = run;
     const { extension, logger, events, signal } = context;
     const state = readBootstrapState(extension);
     const namespace = await readObject(
@@ -256,7 +255,7 @@ export class ShootFluxActuator implements Actuator {
       logger.debug(
         'Flux installation has been bootstrapped already, reconciling secrets and shoot-info only',
       );
-      await this.syncShootSecrets(context, config, shoot, shootResources);
+      await this.syncShootSecrets(run);
       await this.applyShootInfo(config, cluster, shoot, signal);
       const configHash = hashBootstrapConfig(config);
       if (state.configHash !== undefined && state.configHash !== configHash) {
@@ -271,29 +270,17 @@ export class ShootFluxActuator implements Actuator {
   }
 
   /** The full bootstrap. Every step is idempotent and skips work a previous attempt finished. */
-  private async bootstrap(
-    context: ActuatorContext,
-    config: FluxConfig,
-    cluster: Cluster,
-    shoot: ClusterAccess,
-    shootResources: NamedResourceReference[],
-  ): Promise<void> {
-    const deadline = startDeadline(this.options.waitBudgetMs, [context.signal]);
+  private async bootstrap(run: ShootReconcile): Promise<void> {
+    const deadline = startDeadline(this.options.waitBudgetMs, [run.context.signal]);
     try {
-      await this.bootstrapWithin(context, config, cluster, shoot, shootResources, deadline.signal);
+      await this.bootstrapWithin(run, deadline.signal);
     } finally {
       deadline.dispose();
     }
   }
 
-  private async bootstrapWithin(
-    context: ActuatorContext,
-    config: FluxConfig,
-    cluster: Cluster,
-    shoot: ClusterAccess,
-    shootResources: NamedResourceReference[],
-    waitSignal: AbortSignal,
-  ): Promise<void> {
+  private async bootstrapWithin(run: ShootReconcile, waitSignal: AbortSignal): Promise<void> {
+    const { context, config, cluster, shoot, shootResources } = run;
     const { extension, logger, events, signal, status } = context;
     const key = keyOf(extension);
     const state = readBootstrapState(extension);
@@ -330,7 +317,7 @@ export class ShootFluxActuator implements Actuator {
       const namespace = { ...object, metadata: { ...object.metadata } };
       await applyObject(shoot.client, namespace, { signal, mapper: shoot.mapper });
     }
-    await this.syncShootSecrets(context, config, shoot, shootResources);
+    await this.syncShootSecrets(run);
     const source = config.source?.template;
     if (source) await applyObject(shoot.client, source, { signal, mapper: shoot.mapper });
     await this.applyShootInfo(config, cluster, shoot, signal);

@@ -27,6 +27,20 @@ function gitConfig(fluxNamespace: string, overrides: Record<string, unknown> = {
   };
 }
 
+/** A GitRepository without credentials and nothing else to sync. */
+function publicGitConfig(fluxNamespace: string) {
+  return gitConfig(fluxNamespace, {
+    additionalSecretResources: [],
+    source: {
+      template: {
+        apiVersion: 'source.toolkit.fluxcd.io/v1',
+        kind: 'GitRepository',
+        spec: { url: 'https://git.example.com/r.git', ref: { branch: 'main' } },
+      },
+    },
+  });
+}
+
 const shootResources = [
   { name: 'git-credentials', resourceRef: { apiVersion: 'v1', kind: 'Secret', name: 'git-basic-auth' } },
   { name: 'extra', resourceRef: { apiVersion: 'v1', kind: 'Secret', name: 'extra-secret' } },
@@ -76,6 +90,19 @@ describe('shoot-flux actuator', () => {
       .toBeDefined();
     await gardenlet.setFluxStatus('kustomizations', 'flux-system', gardenlet.fluxNamespace, readyCondition);
     await expect.poll(async () => evaluateExtensionReadiness(await gardenlet.extension())).toBeUndefined();
+    return gardenlet;
+  }
+
+  /** A shoot whose bootstrap got as far as creating its GitRepository (no secrets). */
+  async function shootWaitingForSource(): Promise<Gardenlet> {
+    const gardenlet = new Gardenlet();
+    const ns = gardenlet.fluxNamespace;
+    await gardenlet.createShoot();
+    kubelets.push(await startKubelet(gardenlet.shoot, ns));
+    await gardenlet.createExtension(publicGitConfig(ns));
+    await expect
+      .poll(() => gardenlet.shootObject('source.toolkit.fluxcd.io', 'gitrepositories', ns, 'flux-system'))
+      .toBeDefined();
     return gardenlet;
   }
 
@@ -197,25 +224,8 @@ describe('shoot-flux actuator', () => {
   });
 
   it('keeps waiting while Flux reports a transient Ready=False, shows its message, and finishes on Ready=True', async () => {
-    const gardenlet = new Gardenlet();
+    const gardenlet = await shootWaitingForSource();
     const ns = gardenlet.fluxNamespace;
-    await gardenlet.createShoot();
-    kubelets.push(await startKubelet(gardenlet.shoot, ns));
-    await gardenlet.createExtension(
-      gitConfig(ns, {
-        additionalSecretResources: [],
-        source: {
-          template: {
-            apiVersion: 'source.toolkit.fluxcd.io/v1',
-            kind: 'GitRepository',
-            spec: { url: 'https://git.example.com/r.git', ref: { branch: 'main' } },
-          },
-        },
-      }),
-    );
-    await expect
-      .poll(() => gardenlet.shootObject('source.toolkit.fluxcd.io', 'gitrepositories', ns, 'flux-system'))
-      .toBeDefined();
     await gardenlet.setFluxStatus(
       'gitrepositories',
       'flux-system',
@@ -246,25 +256,8 @@ describe('shoot-flux actuator', () => {
   });
 
   it('fails at once with Flux message when the source is Stalled', async () => {
-    const gardenlet = new Gardenlet();
+    const gardenlet = await shootWaitingForSource();
     const ns = gardenlet.fluxNamespace;
-    await gardenlet.createShoot();
-    kubelets.push(await startKubelet(gardenlet.shoot, ns));
-    await gardenlet.createExtension(
-      gitConfig(ns, {
-        additionalSecretResources: [],
-        source: {
-          template: {
-            apiVersion: 'source.toolkit.fluxcd.io/v1',
-            kind: 'GitRepository',
-            spec: { url: 'https://git.example.com/r.git', ref: { branch: 'main' } },
-          },
-        },
-      }),
-    );
-    await expect
-      .poll(() => gardenlet.shootObject('source.toolkit.fluxcd.io', 'gitrepositories', ns, 'flux-system'))
-      .toBeDefined();
     await gardenlet.setFluxStatus('gitrepositories', 'flux-system', ns, [
       { type: 'Ready', status: 'False', reason: 'InvalidURL', message: 'invalid URL' },
       { type: 'Stalled', status: 'True', reason: 'InvalidURL', message: 'URL scheme not supported' },
@@ -559,18 +552,7 @@ describe('shoot-flux actuator', () => {
     // The file's manager must not take part: stop it for this test, start it again afterwards.
     await manager.stop();
     try {
-      await gardenlet.createExtension(
-        gitConfig(ns, {
-          additionalSecretResources: [],
-          source: {
-            template: {
-              apiVersion: 'source.toolkit.fluxcd.io/v1',
-              kind: 'GitRepository',
-              spec: { url: 'https://git.example.com/r.git', ref: { branch: 'main' } },
-            },
-          },
-        }),
-      );
+      await gardenlet.createExtension(publicGitConfig(ns));
       await expect
         .poll(() => gardenlet.shootObject('kustomize.toolkit.fluxcd.io', 'kustomizations', ns, 'flux-system'))
         .toBeDefined();
