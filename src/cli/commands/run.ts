@@ -57,7 +57,10 @@ export interface RunOptions {
 }
 
 /** The shoot-flux actuator with its production dependencies. */
-export function createShootFluxActuator(settings: ActuatorSettings, dependencies: ActuatorDependencies): Actuator {
+export function createShootFluxActuator(
+  settings: ActuatorSettings,
+  dependencies: ActuatorDependencies,
+): Actuator {
   const { logger, metrics, requestObserver } = dependencies;
   return new ShootFluxActuator({
     seed: dependencies.seed,
