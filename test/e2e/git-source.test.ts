@@ -1,0 +1,145 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { BasicAuth } from '../harness/git-server.js';
+import {
+  buildSeedNamespace,
+  buildSourceFiles,
+  expectBootstrapped,
+  kustomizationTemplate,
+  readShootConfigMap,
+} from './support/cases.js';
+import { startLandscape, type Landscape } from './support/landscape.js';
+
+// One seed and one shoot control plane for this file; every case is its own shoot in the seed
+// (own seed namespace) and installs Flux into its own namespace of the shared shoot API server.
+// Real source-controller and kustomize-controller start once the extension installed Flux (they
+// need its CRDs); the test plays only gardenlet and the kubelet.
+const gitAuth = { username: 'fleet', password: randomBytes(8).toString('hex') } satisfies BasicAuth;
+
+/** A current-format GitRepository config reading `url` with the `git-credentials` resource. */
+function gitConfig(fluxNamespace: string, url: string) {
+  return {
+    apiVersion: 'flux.extensions.gardener.cloud/v1alpha1',
+    kind: 'FluxConfig',
+    flux: { namespace: fluxNamespace },
+    source: {
+      template: {
+        apiVersion: 'source.toolkit.fluxcd.io/v1',
+        kind: 'GitRepository',
+        spec: { url, ref: { branch: 'main' }, interval: '1m', timeout: '20s' },
+      },
+      secretResourceName: 'git-credentials',
+    },
+    kustomization: { template: kustomizationTemplate },
+  };
+}
+
+const gitCredentialsResource = [
+  {
+    name: 'git-credentials',
+    resourceRef: { apiVersion: 'v1', kind: 'Secret', name: 'fleet-git-credentials' },
+  },
+];
+
+describe('e2e: GitRepository sources with real Flux', () => {
+  let landscape: Landscape;
+
+  beforeAll(async () => {
+    landscape = await startLandscape({ gitAuth, reconcileTimeout: '60s' });
+  });
+  afterAll(async () => {
+    await landscape.stop();
+  });
+  beforeEach(({ onTestFailed }) => {
+    onTestFailed(() => {
+      process.stderr.write(`${landscape.logs(80)}\n`);
+    });
+  });
+
+  it('bootstraps a GitRepository with basic auth; Flux applies the repository with shoot-info substituted', async () => {
+    const namespace = buildSeedNamespace('e2e');
+    const gardenlet = landscape.gardenlet(namespace);
+    await landscape.git.createRepository('fleet', buildSourceFiles('from-git'));
+    await gardenlet.createShoot({
+      name: 'git',
+      projectNamespace: 'garden-e2e',
+      resources: gitCredentialsResource,
+    });
+    await gardenlet.writeSecret('ref-fleet-git-credentials', gitAuth);
+    const createdAt = await gardenlet.createExtension(gitConfig('flux-system', landscape.git.url('fleet')));
+    await landscape.ensureFluxControllers();
+
+    await expectBootstrapped(gardenlet, createdAt, 'GitRepository with basic auth');
+    expect(await readShootConfigMap(landscape.shoot.kubeConfig, 'from-git')).toEqual({
+      shoot: 'git',
+      technicalID: namespace,
+      garden: landscape.gardenClusterIdentity,
+    });
+    // The real source-controller presented the synced credentials to the Git server.
+    expect(landscape.git.requests().some((r) => r.path.startsWith('/fleet.git') && r.status === 200)).toBe(
+      true,
+    );
+  });
+
+  it('reports Flux authentication failure without claiming success, and finishes once the seed secret is fixed', async () => {
+    const namespace = buildSeedNamespace('e2e');
+    const gardenlet = landscape.gardenlet(namespace);
+    await landscape.git.createRepository('fleet-auth', buildSourceFiles('from-git-fixed'));
+    await gardenlet.createShoot({
+      name: 'auth',
+      projectNamespace: 'garden-e2e',
+      resources: gitCredentialsResource,
+    });
+    await gardenlet.writeSecret('ref-fleet-git-credentials', { ...gitAuth, password: 'wrong' });
+    const createdAt = await gardenlet.createExtension(
+      gitConfig('flux-wrong-auth', landscape.git.url('fleet-auth')),
+    );
+    await landscape.ensureFluxControllers();
+
+    await expect
+      .poll(async () => (await gardenlet.extension()).status?.lastOperation?.description ?? '')
+      .toMatch(/authentication required/i);
+    const waiting = await gardenlet.extension();
+    expect(waiting.status?.lastOperation?.state).not.toBe('Succeeded');
+    expect(waiting.status?.conditions?.find((c) => c.type === 'FluxBootstrapped')?.status).not.toBe('True');
+    expect(await readShootConfigMap(landscape.shoot.kubeConfig, 'from-git-fixed')).toBeUndefined();
+
+    // Only the seed secret changes: no annotation, no other action.
+    const fixedAt = Date.now();
+    await gardenlet.writeSecret('ref-fleet-git-credentials', gitAuth);
+    await expectBootstrapped(gardenlet, createdAt, 'GitRepository with wrong, then fixed credentials');
+    console.log(`[e2e]   of which after fixing the secret: ${((Date.now() - fixedAt) / 1000).toFixed(1)}s`);
+    expect((await readShootConfigMap(landscape.shoot.kubeConfig, 'from-git-fixed'))?.shoot).toBe('auth');
+  });
+
+  it('bootstraps a legacy kind-less config and warns about it with an Event', async () => {
+    const namespace = buildSeedNamespace('e2e');
+    const gardenlet = landscape.gardenlet(namespace);
+    await landscape.git.createRepository('fleet-legacy', buildSourceFiles('from-legacy'));
+    await gardenlet.createShoot({
+      name: 'legacy',
+      projectNamespace: 'garden-e2e',
+      resources: gitCredentialsResource,
+    });
+    await gardenlet.writeSecret('ref-fleet-git-credentials', gitAuth);
+    const legacy = {
+      apiVersion: 'flux.extensions.gardener.cloud/v1alpha1',
+      kind: 'FluxConfig',
+      flux: { namespace: 'flux-legacy' },
+      source: {
+        template: { spec: { url: landscape.git.url('fleet-legacy'), ref: { branch: 'main' } } },
+        secretResourceName: 'git-credentials',
+      },
+      kustomization: { template: kustomizationTemplate },
+    };
+    const createdAt = await gardenlet.createExtension(legacy);
+    await landscape.ensureFluxControllers();
+
+    await expectBootstrapped(gardenlet, createdAt, 'legacy kind-less GitRepository config');
+    expect((await readShootConfigMap(landscape.shoot.kubeConfig, 'from-legacy'))?.shoot).toBe('legacy');
+    const warnings = (await gardenlet.events()).filter(
+      (e) => e.type === 'Warning' && e.reason === 'ProviderConfigWarning',
+    );
+    expect(warnings.map((e) => e.message).join('\n')).toMatch(/source\.template/);
+  });
+});

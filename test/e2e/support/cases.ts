@@ -1,0 +1,78 @@
+import { randomBytes } from 'node:crypto';
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { expect } from 'vitest';
+import type { ShootGardenlet } from './landscape.js';
+
+/**
+ * The one manifest every e2e source carries: a ConfigMap in `default` whose `shoot` value
+ * kustomize-controller substitutes from the extension's shoot-info ConfigMap.
+ */
+export function buildSourceFiles(configMapName: string): Record<string, string> {
+  return {
+    'deploy/configmap.yaml': [
+      'apiVersion: v1',
+      'kind: ConfigMap',
+      'metadata:',
+      `  name: ${configMapName}`,
+      '  namespace: default',
+      'data:',
+      '  shoot: ${SHOOT_INFO_NAME}',
+      '  technicalID: ${SHOOT_INFO_TECHNICAL_ID}',
+      '  garden: ${SHOOT_INFO_GARDEN_CLUSTER_IDENTITY}',
+      '',
+    ].join('\n'),
+  };
+}
+
+/** The Kustomization template every case uses: the repository's `deploy/`, substituted from shoot-info. */
+export const kustomizationTemplate = {
+  spec: {
+    path: './deploy',
+    interval: '1m',
+    prune: true,
+    postBuild: { substituteFrom: [{ kind: 'ConfigMap', name: 'shoot-info' }] },
+  },
+};
+
+/** A fresh seed namespace name, as gardenlet names them (`shoot--<project>--<shoot>`). */
+export function buildSeedNamespace(project: string): string {
+  return `shoot--${project}--${randomBytes(3).toString('hex')}`;
+}
+
+/** The data of a ConfigMap in the shoot's `default` namespace, undefined while absent. */
+export async function readShootConfigMap(
+  shoot: KubeConfig,
+  name: string,
+): Promise<Record<string, string> | undefined> {
+  return shoot
+    .makeApiClient(CoreV1Api)
+    .readNamespacedConfigMap({ name, namespace: 'default' })
+    .then(
+      (c) => c.data,
+      () => undefined,
+    );
+}
+
+/**
+ * Waits for `FluxBootstrapped=True`, prints the time since the Extension was created and
+ * asserts the Extension ended `Succeeded`; resolves with the seconds measured.
+ */
+export async function expectBootstrapped(
+  gardenlet: ShootGardenlet,
+  createdAt: number,
+  label: string,
+): Promise<number> {
+  await expect
+    .poll(async () => (await gardenlet.condition('FluxBootstrapped'))?.status, { timeout: 300_000 })
+    .toBe('True');
+  const seconds = (Date.now() - createdAt) / 1000;
+  console.log(`[e2e] ${label}: Extension created → FluxBootstrapped=True in ${seconds.toFixed(1)}s`);
+  await expect.poll(async () => (await gardenlet.extension()).status?.lastOperation?.state).toBe('Succeeded');
+  const extension = await gardenlet.extension();
+  expect(extension.status?.conditions?.find((c) => c.type === 'FluxBootstrapped')).toMatchObject({
+    status: 'True',
+    reason: 'BootstrapSuccessful',
+  });
+  expect(extension.status?.lastOperation).toMatchObject({ state: 'Succeeded', progress: 100 });
+  return seconds;
+}
