@@ -34,6 +34,8 @@ export interface LandscapeOptions {
   kubeconfigDir?: string;
   /** The controller's `--reconcile-timeout`; short values keep waits short. */
   reconcileTimeout?: string;
+  /** Keep the controller's log here (`controller.log`); default a temporary directory. */
+  logDir?: string;
   /** Identity of the (pretend) garden, written into shoot-info. */
   gardenClusterIdentity?: string;
   progress?: (line: string) => void;
@@ -144,8 +146,12 @@ export async function startLandscape(options: LandscapeOptions = {}): Promise<La
 
     const bundleBase = await buildBundleBase();
     stoppers.push(() => rm(bundleBase, { recursive: true, force: true }));
-    const logDir = await mkdtemp(path.join(tmpdir(), 'shoot-flux-e2e-controller-'));
-    stoppers.push(() => rm(logDir, { recursive: true, force: true }));
+    let logDir = options.logDir;
+    if (!logDir) {
+      const temporary = await mkdtemp(path.join(tmpdir(), 'shoot-flux-e2e-controller-'));
+      stoppers.push(() => rm(temporary, { recursive: true, force: true }));
+      logDir = temporary;
+    }
     const controller = started(
       new ManagedProcess(
         'gardener-extension-shoot-flux',
