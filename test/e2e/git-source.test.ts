@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { CoreV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { BasicAuth } from '../harness/git-server.js';
 import {
@@ -43,6 +44,15 @@ const gitCredentialsResource = [
 
 describe('e2e: GitRepository sources with real Flux', () => {
   let landscape: Landscape;
+
+  const readShootSecretPassword = (namespace: string, name: string) =>
+    landscape.shoot.kubeConfig
+      .makeApiClient(CoreV1Api)
+      .readNamespacedSecret({ namespace, name })
+      .then(
+        (secret) => Buffer.from(secret.data?.password ?? '', 'base64').toString(),
+        () => undefined,
+      );
 
   beforeAll(async () => {
     landscape = await startLandscape({ gitAuth, reconcileTimeout: '60s' });
@@ -107,6 +117,10 @@ describe('e2e: GitRepository sources with real Flux', () => {
     // Only the seed secret changes: no annotation, no other action.
     const fixedAt = Date.now();
     await gardenlet.writeSecret('ref-fleet-git-credentials', gitAuth);
+    await expect.poll(() => readShootSecretPassword('flux-wrong-auth', 'flux-system')).toBe(gitAuth.password);
+    console.log(
+      `[e2e]   fixed secret synced into the shoot after ${((Date.now() - fixedAt) / 1000).toFixed(1)}s`,
+    );
     await expectBootstrapped(gardenlet, createdAt, 'GitRepository with wrong, then fixed credentials');
     console.log(`[e2e]   of which after fixing the secret: ${((Date.now() - fixedAt) / 1000).toFixed(1)}s`);
     expect((await readShootConfigMap(landscape.shoot.kubeConfig, 'from-git-fixed'))?.shoot).toBe('auth');
