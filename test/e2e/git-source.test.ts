@@ -6,9 +6,11 @@ import {
   buildSeedNamespace,
   buildSourceFiles,
   expectBootstrapped,
+  expectCleanControllerShutdown,
   kustomizationTemplate,
   readShootConfigMap,
 } from './support/cases.js';
+import { livePids } from '../harness/processes.js';
 import { startLandscape, type Landscape } from './support/landscape.js';
 
 // One seed and one shoot control plane for this file; every case is its own shoot in the seed
@@ -58,7 +60,12 @@ describe('e2e: GitRepository sources with real Flux', () => {
     landscape = await startLandscape({ gitAuth, reconcileTimeout: '60s' });
   });
   afterAll(async () => {
-    await landscape.stop();
+    try {
+      await expectCleanControllerShutdown(landscape, [gitAuth.password]);
+    } finally {
+      await landscape.stop();
+    }
+    expect(livePids()).toEqual([]);
   });
   beforeEach(({ onTestFailed }) => {
     onTestFailed(() => {

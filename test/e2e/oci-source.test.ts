@@ -7,9 +7,11 @@ import {
   buildSeedNamespace,
   buildSourceFiles,
   expectBootstrapped,
+  expectCleanControllerShutdown,
   kustomizationTemplate,
   readShootConfigMap,
 } from './support/cases.js';
+import { livePids } from '../harness/processes.js';
 import { buildDockerConfigJson, startLandscape, type Landscape } from './support/landscape.js';
 
 // One seed and one shoot control plane for this file, an OCI registry with htpasswd auth on
@@ -24,7 +26,12 @@ describe('e2e: OCIRepository source with real Flux', () => {
     landscape = await startLandscape({ registry: { auth: registryAuth }, reconcileTimeout: '60s' });
   });
   afterAll(async () => {
-    await landscape.stop();
+    try {
+      await expectCleanControllerShutdown(landscape, [registryAuth.password]);
+    } finally {
+      await landscape.stop();
+    }
+    expect(livePids()).toEqual([]);
   });
   beforeEach(({ onTestFailed }) => {
     onTestFailed(() => {

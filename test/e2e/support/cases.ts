@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { expect } from 'vitest';
-import type { ShootGardenlet } from './landscape.js';
+import type { Landscape, ShootGardenlet } from './landscape.js';
 
 /**
  * The one manifest every e2e source carries: a ConfigMap in `default` whose `shoot` value
@@ -75,4 +76,18 @@ export async function expectBootstrapped(
   });
   expect(extension.status?.lastOperation).toMatchObject({ state: 'Succeeded', progress: 100 });
   return seconds;
+}
+
+/**
+ * Stops the controller like a kubelet would (SIGTERM) and checks the black box from outside: a
+ * clean exit 0, structured JSON logs only, and none of the given secrets anywhere in them.
+ */
+export async function expectCleanControllerShutdown(landscape: Landscape, secrets: string[]): Promise<void> {
+  await landscape.controller.stop();
+  expect(await landscape.controller.waitForExit()).toBe(0);
+  const log = await readFile(landscape.controllerLogFile, 'utf8');
+  const lines = log.split('\n').filter((line) => line.trim() !== '');
+  expect(lines.length).toBeGreaterThan(0);
+  for (const line of lines) expect(() => JSON.parse(line) as unknown, line).not.toThrow();
+  for (const secret of secrets) expect(log).not.toContain(secret);
 }

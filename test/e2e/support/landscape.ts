@@ -48,6 +48,8 @@ export interface Landscape {
   readonly git: GitServer;
   readonly registry: OciRegistry | undefined;
   readonly controller: ManagedProcess;
+  /** Everything the controller printed (JSON lines), kept until stop(). */
+  readonly controllerLogFile: string;
   readonly gardenClusterIdentity: string;
   /** The real Flux controllers, once {@link Landscape.ensureFluxControllers} started them. */
   flux(): FluxControllers | undefined;
@@ -152,6 +154,7 @@ export async function startLandscape(options: LandscapeOptions = {}): Promise<La
       stoppers.push(() => rm(temporary, { recursive: true, force: true }));
       logDir = temporary;
     }
+    const controllerLogFile = path.join(logDir, 'controller.log');
     const controller = started(
       new ManagedProcess(
         'gardener-extension-shoot-flux',
@@ -168,7 +171,7 @@ export async function startLandscape(options: LandscapeOptions = {}): Promise<La
           `--flux-manifests-base=${bundleBase}`,
           `--reconcile-timeout=${options.reconcileTimeout ?? '60s'}`,
         ],
-        { logFile: path.join(logDir, 'controller.log') },
+        { logFile: controllerLogFile },
       ),
     );
     progress(`controller running (pid ${controller.pid ?? '?'})`);
@@ -202,6 +205,7 @@ export async function startLandscape(options: LandscapeOptions = {}): Promise<La
       git,
       registry,
       controller,
+      controllerLogFile,
       gardenClusterIdentity,
       flux: () => flux,
       ensureFluxControllers,
