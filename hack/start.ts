@@ -115,17 +115,21 @@ async function prepareAssets(): Promise<void> {
     assets.kustomizeController,
   ];
   const missing: AssetSpec[] = [];
+  const found: string[] = [];
   for (const spec of needed) {
-    await resolveAsset(spec, { lookOnly: true }).catch(() => missing.push(spec));
+    await resolveAsset(spec, { lookOnly: true }).then(
+      (resolved) => found.push(`${spec.name} (${resolved.origin})`),
+      () => missing.push(spec),
+    );
   }
   if (missing.length === 0) {
-    say('assets ready (cached): etcd, kube-apiserver, source-controller, kustomize-controller');
+    say(`assets ready: ${found.join(', ')}`);
     return;
   }
   say(
     `preparing assets (first run only): ${missing.map((s) => `${s.name} ${s.version}`).join(', ')} → ` +
-      `${path.dirname(cachedAssetPath(missing[0] ?? assets.etcd))}; downloads take seconds, Go builds ` +
-      'about 5-10 minutes each on 2 cores',
+      `${path.dirname(cachedAssetPath(missing[0] ?? assets.etcd))}; downloads take seconds, a cold Go ` +
+      'build 1.5-3.5 minutes per binary on 2 cores (all four about 8 minutes); later runs start in seconds',
   );
   for (const spec of missing) {
     const t0 = Date.now();
