@@ -1,4 +1,5 @@
-import { readFile, mkdtemp, rm, symlink } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
@@ -114,6 +115,7 @@ async function isFluxInstalled(shoot: KubeConfig, namespace: string): Promise<bo
  */
 export async function startLandscape(options: LandscapeOptions = {}): Promise<Landscape> {
   const progress = options.progress ?? (() => undefined);
+  if (!existsSync(builtCli)) throw new Error(`${builtCli} is missing: run "npm run build" first`);
   const gardenClusterIdentity = options.gardenClusterIdentity ?? 'garden-e2e';
   const stoppers: (() => Promise<void>)[] = [];
   const started = <T extends { stop: () => Promise<void> }>(piece: T): T => {
