@@ -3,6 +3,7 @@ import pRetry, { AbortError } from 'p-retry';
 import { formatLastErrDescription, formatTime } from '../gardener/status.js';
 import type { Extension, ExtensionStatus, ObjectMeta } from '../gardener/types.js';
 import type { Logger } from '../log/logger.js';
+import { statusCodeOf } from '../kube/errors.js';
 import type { ExtensionStatusSession } from './actuator.js';
 
 /** The port the status writer patches through (src/kube/extension-client.ts implements it). */
@@ -70,7 +71,7 @@ export class StatusWriter {
         try {
           return await this.options.patcher.patchExtensionStatus(extension, patch, signal);
         } catch (err) {
-          const code = (err as { statusCode?: number }).statusCode;
+          const code = statusCodeOf(err);
           // Client errors other than conflicts and throttling will not heal by retrying.
           if (code !== undefined && code >= 400 && code < 500 && code !== 409 && code !== 429) {
             throw new AbortError(err as Error);

@@ -73,3 +73,19 @@ export function isNotFoundError(err: unknown): boolean {
 export function isConflictError(err: unknown): boolean {
   return err instanceof KubernetesApiError && err.statusCode === 409;
 }
+
+/** The HTTP status of a request error (ours or client-node's), if a response came. */
+export function statusCodeOf(err: unknown): number | undefined {
+  if (err instanceof KubernetesApiError) return err.statusCode;
+  if (err instanceof ApiException) return (err as ApiException<unknown>).code;
+  return undefined;
+}
+
+/** A short, secret-free description of a request error: `HTTP 409 Conflict: <message>`. */
+export function describeApiError(err: unknown): string {
+  if (err instanceof ApiException) {
+    const e = err as ApiException<unknown>;
+    return describeHttpFailure(e.code, decodeStatusBody(e.body));
+  }
+  return err instanceof Error ? err.message : String(err);
+}

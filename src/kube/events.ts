@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { CoreV1Api, PatchStrategy, type KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from '../log/logger.js';
-import { callOptions, describeApiError, makeApiClient, type KubeRequestObserver } from './kubeconfig.js';
+import { describeApiError } from './errors.js';
+import { callOptions, makeApiClient, type KubeRequestObserver } from './kubeconfig.js';
 
 /** The object an event is about. */
 export interface EventSubject {

@@ -6,31 +6,8 @@ import {
   extensionsVersion,
 } from '../gardener/constants.js';
 import type { ClusterObject, Extension, ExtensionStatus, ObjectMeta } from '../gardener/types.js';
-import {
-  apiErrorCode,
-  callOptions,
-  describeApiError,
-  makeApiClient,
-  type KubeRequestObserver,
-} from './kubeconfig.js';
-
-/** A failed Kubernetes request of the Extension client: verb, object, HTTP status; no secrets. */
-export class ExtensionApiError extends Error {
-  override readonly name = 'ExtensionApiError';
-  constructor(
-    readonly verb: string,
-    readonly object: string,
-    readonly statusCode: number | undefined,
-    cause: unknown,
-  ) {
-    super(`${verb} ${object}: ${describeApiError(cause)}`, { cause });
-  }
-}
-
-/** Whether an error is an optimistic-lock conflict (HTTP 409). */
-export function isConflict(err: unknown): boolean {
-  return err instanceof ExtensionApiError && err.statusCode === 409;
-}
+import { isNotFoundError, wrapKubernetesError } from './errors.js';
+import { callOptions, makeApiClient, type KubeRequestObserver } from './kubeconfig.js';
 
 /** A merge patch of the metadata fields the controller changes (null removes a key). */
 export interface MetadataPatch {
@@ -152,7 +129,7 @@ export class ExtensionClient {
     try {
       return await this.call(verb, object, request);
     } catch (err) {
-      if (err instanceof ExtensionApiError && err.statusCode === 404) return undefined;
+      if (isNotFoundError(err)) return undefined;
       throw err;
     }
   }
@@ -161,7 +138,7 @@ export class ExtensionClient {
     try {
       return await request();
     } catch (err) {
-      throw new ExtensionApiError(verb, object, apiErrorCode(err), err);
+      throw wrapKubernetesError(err, verb, object);
     }
   }
 }

@@ -1,6 +1,7 @@
 import type { Logger } from '../log/logger.js';
 import { heartbeatLeaseName } from '../gardener/constants.js';
-import { formatMicroTime, LeaseWriteError, type LeaseClient } from './leader-election.js';
+import { statusCodeOf } from './errors.js';
+import { formatMicroTime, type LeaseClient } from './leader-election.js';
 
 /** Options of {@link Heartbeat}. */
 export interface HeartbeatOptions {
@@ -50,7 +51,7 @@ export class Heartbeat {
     try {
       await leases.patch(namespace, heartbeatLeaseName, spec, undefined, signal);
     } catch (err) {
-      if (!(err instanceof LeaseWriteError) || err.statusCode !== 404) throw err;
+      if (statusCodeOf(err) !== 404) throw err;
       await leases.create(namespace, heartbeatLeaseName, spec, signal);
     }
   }

@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import {
-  ApiException,
   createConfiguration,
   IsomorphicFetchHttpLibrary,
   KubeConfig,
@@ -131,27 +130,4 @@ export function callOptions(options: { signal?: AbortSignal; contentType?: strin
     },
   ];
   return { middleware, middlewareMergeStrategy: 'append' };
-}
-
-/** The HTTP status of a client-node error, if it is one. */
-export function apiErrorCode(err: unknown): number | undefined {
-  return err instanceof ApiException ? err.code : undefined;
-}
-
-/**
- * A short, secret-free description of a client-node error: HTTP status, reason and the API
- * server's message (headers and request bodies are left out).
- */
-export function describeApiError(err: unknown): string {
-  if (err instanceof ApiException) {
-    let detail = '';
-    try {
-      const status = JSON.parse(String(err.body)) as { reason?: string; message?: string };
-      detail = [status.reason, status.message].filter(Boolean).join(': ');
-    } catch {
-      // Not a JSON Status (e.g. 401 without body).
-    }
-    return detail ? `HTTP ${err.code}: ${detail}` : `HTTP ${err.code}`;
-  }
-  return err instanceof Error ? err.message : String(err);
 }

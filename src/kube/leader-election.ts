@@ -1,12 +1,7 @@
 import { CustomObjectsApi, PatchStrategy, type KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from '../log/logger.js';
-import {
-  apiErrorCode,
-  callOptions,
-  describeApiError,
-  makeApiClient,
-  type KubeRequestObserver,
-} from './kubeconfig.js';
+import { statusCodeOf, wrapKubernetesError } from './errors.js';
+import { callOptions, makeApiClient, type KubeRequestObserver } from './kubeconfig.js';
 
 const group = 'coordination.k8s.io';
 const version = 'v1';
@@ -47,8 +42,8 @@ export class LeaseClient {
         callOptions({ signal }),
       )) as Lease;
     } catch (err) {
-      if (apiErrorCode(err) === 404) return undefined;
-      throw new Error(`get lease ${namespace}/${name}: ${describeApiError(err)}`, { cause: err });
+      if (statusCodeOf(err) === 404) return undefined;
+      throw wrapKubernetesError(err, 'get', `lease ${namespace}/${name}`);
     }
   }
 
@@ -61,11 +56,7 @@ export class LeaseClient {
         callOptions({ signal }),
       )) as Lease;
     } catch (err) {
-      throw new LeaseWriteError(
-        `create lease ${namespace}/${name}: ${describeApiError(err)}`,
-        apiErrorCode(err),
-        err,
-      );
+      throw wrapKubernetesError(err, 'create', `lease ${namespace}/${name}`);
     }
   }
 
@@ -84,24 +75,8 @@ export class LeaseClient {
         callOptions({ signal, contentType: PatchStrategy.MergePatch }),
       )) as Lease;
     } catch (err) {
-      throw new LeaseWriteError(
-        `patch lease ${namespace}/${name}: ${describeApiError(err)}`,
-        apiErrorCode(err),
-        err,
-      );
+      throw wrapKubernetesError(err, 'patch', `lease ${namespace}/${name}`);
     }
-  }
-}
-
-/** A failed Lease write. */
-export class LeaseWriteError extends Error {
-  override readonly name = 'LeaseWriteError';
-  constructor(
-    message: string,
-    readonly statusCode: number | undefined,
-    cause: unknown,
-  ) {
-    super(message, { cause });
   }
 }
 
