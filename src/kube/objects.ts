@@ -79,3 +79,23 @@ export async function deleteObject(
     throw err;
   }
 }
+
+/** Merge-patches one object (e.g. an annotation that asks a controller to act now). */
+export async function mergePatchObject(
+  client: KubeRawClient,
+  mapper: RestMapper,
+  ref: ObjectReference,
+  patch: unknown,
+  signal?: AbortSignal,
+): Promise<void> {
+  const mapping = await mapper.resolve(ref.apiVersion, ref.kind, signal);
+  await client.request({
+    method: 'PATCH',
+    path: buildResourcePath(mapping, ref.namespace, ref.name),
+    body: patch,
+    contentType: 'application/merge-patch+json',
+    signal,
+    verb: 'patch',
+    object: describe(ref),
+  });
+}

@@ -18,7 +18,7 @@ import { buildCondition, findCondition, mergeConditions } from '../../gardener/c
 import type { Cluster, Extension } from '../../gardener/types.js';
 import { applyObject } from '../../kube/apply.js';
 import { installFlux, type FluxBundleSource } from '../../kube/flux-install.js';
-import { readObject } from '../../kube/objects.js';
+import { mergePatchObject, readObject } from '../../kube/objects.js';
 import { KubeRawClient, type KubeRequestListener } from '../../kube/raw-client.js';
 import { RestMapper } from '../../kube/rest-mapper.js';
 import { waitForCollections } from '../../kube/watch.js';
@@ -26,7 +26,7 @@ import type { Logger } from '../../log/logger.js';
 import type { Actuator, ActuatorContext } from '../actuator.js';
 import { startDeadline } from '../deadline.js';
 import { ConfigurationError, RequeueAfterError } from '../errors.js';
-import { syncSecrets, type ClusterAccess } from './secret-sync.js';
+import { syncSecrets, type ClusterAccess, type SecretSyncResult } from './secret-sync.js';
 import { ShootWaker } from './shoot-waker.js';
 import {
   buildStatePatch,
@@ -74,6 +74,9 @@ interface ShootReconcile {
   shoot: ClusterAccess;
   shootResources: NamedResourceReference[];
 }
+
+/** Flux's annotation that requests an immediate reconcile (`flux reconcile` sets it). */
+const reconcileRequestAnnotation = 'reconcile.fluxcd.io/requestedAt';
 
 const bootstrappedReason = 'BootstrapSuccessful';
 const bootstrappedMessage = 'Flux has been successfully bootstrapped on the Shoot cluster.';
@@ -216,8 +219,13 @@ export class ShootFluxActuator implements Actuator {
     return applyObject(shoot.client, configMap, { signal, mapper: shoot.mapper });
   }
 
-  private async syncShootSecrets({ context, config, shoot, shootResources }: ShootReconcile): Promise<void> {
-    await syncSecrets({
+  private async syncShootSecrets({
+    context,
+    config,
+    shoot,
+    shootResources,
+  }: ShootReconcile): Promise<SecretSyncResult> {
+    return syncSecrets({
       seed: this.seed,
       shoot,
       seedNamespace: context.extension.metadata.namespace ?? '',
@@ -302,7 +310,7 @@ export class ShootFluxActuator implements Actuator {
       events.event('Normal', 'FluxInstalled', `Applied the Flux ${config.flux.version} install manifests`);
     }
     if (!install.readiness.ready) {
-      this.waker.wakeOnChange(key, shoot.client, [
+      this.waker.wakeOnChange(key, 'flux-install', shoot.client, [
         { path: `/apis/apps/v1/namespaces/${encodeURIComponent(config.flux.namespace)}/deployments` },
       ]);
       throw new RequeueAfterError(
@@ -317,9 +325,12 @@ export class ShootFluxActuator implements Actuator {
       const namespace = { ...object, metadata: { ...object.metadata } };
       await applyObject(shoot.client, namespace, { signal, mapper: shoot.mapper });
     }
-    await this.syncShootSecrets(run);
+    const secrets = await this.syncShootSecrets(run);
     const source = config.source?.template;
-    if (source) await applyObject(shoot.client, source, { signal, mapper: shoot.mapper });
+    if (source) {
+      await applyObject(shoot.client, source, { signal, mapper: shoot.mapper });
+      await this.requestSourceReconcile(run, source, secrets);
+    }
     await this.applyShootInfo(config, cluster, shoot, signal);
     const kustomization = config.kustomization?.template;
     if (kustomization) await applyObject(shoot.client, kustomization, { signal, mapper: shoot.mapper });
@@ -353,7 +364,11 @@ export class ShootFluxActuator implements Actuator {
       }
       const waiting = outcome.progress.filter((r) => r.readiness.state !== 'ready');
       if (waiting.length > 0) {
-        this.waker.wakeOnChange(key, shoot.client, watched.map(collectionOf));
+        this.waker.wakeOnChange(key, 'flux-objects', shoot.client, watched.map(collectionOf));
+        // A fixed credential in the seed (`ref-*`) must not wait for the fallback requeue.
+        this.waker.wakeOnChange(key, 'seed-secrets', this.seed.client, [
+          { path: `/api/v1/namespaces/${encodeURIComponent(extension.metadata.namespace ?? '')}/secrets` },
+        ]);
         throw new RequeueAfterError(
           this.options.requeueAfterMs ?? 30_000,
           waiting
@@ -382,6 +397,34 @@ export class ShootFluxActuator implements Actuator {
     events.event('Normal', 'Bootstrapped', bootstrappedMessage);
     logger.info('Flux bootstrapped', { fluxVersion: config.flux.version });
     if (wantsRebootstrap(extension)) await this.options.removeAnnotation(extension, rebootstrapAnnotation);
+  }
+
+  /**
+   * When the source's secret changed under a source that already exists (e.g. wrong credentials
+   * fixed), asks source-controller to reconcile now instead of after its failure back-off.
+   */
+  private async requestSourceReconcile(
+    { context, shoot }: ShootReconcile,
+    source: SourceObject,
+    secrets: SecretSyncResult,
+  ): Promise<void> {
+    const secretName = source.spec.secretRef?.name;
+    if (!secretName || !secrets.updated.includes(`${source.metadata.namespace}/${secretName}`)) return;
+    await mergePatchObject(
+      shoot.client,
+      shoot.mapper,
+      {
+        apiVersion: source.apiVersion,
+        kind: source.kind,
+        namespace: source.metadata.namespace,
+        name: source.metadata.name,
+      },
+      { metadata: { annotations: { [reconcileRequestAnnotation]: this.now().toISOString() } } },
+      context.signal,
+    );
+    context.logger.info('Asked Flux to reconcile the source with its changed secret', {
+      source: { namespace: source.metadata.namespace, name: source.metadata.name },
+    });
   }
 
   /** Writes the FluxBootstrapped condition and the state in one status patch (no-op when unchanged). */

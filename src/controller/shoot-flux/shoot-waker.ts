@@ -19,12 +19,13 @@ function fingerprint(collections: readonly unknown[][]): string {
 }
 
 /**
- * Wakes an Extension's key the moment shoot objects it waits for change, so a bootstrap that
- * returned "requeue later" resumes at once instead of polling. One watch per key; a new one
- * replaces the old; each gives up after `maxWatchMs` (the requeue-after fallback still holds).
+ * Wakes an Extension's key the moment objects it waits for change (in the shoot, or its seed
+ * secrets), so a bootstrap that returned "requeue later" resumes at once instead of polling.
+ * Watches are named per key; a new one replaces the one of the same name; each gives up after
+ * `maxWatchMs` (the requeue-after fallback still holds).
  */
 export class ShootWaker {
-  private readonly watches = new Map<string, AbortController>();
+  private readonly watches = new Map<string, Map<string, AbortController>>();
 
   constructor(
     private readonly wake: (key: string) => void,
@@ -32,11 +33,21 @@ export class ShootWaker {
     private readonly maxWatchMs = 10 * 60 * 1000,
   ) {}
 
-  /** Watches `collections` of the shoot and wakes `key` on their first change. */
-  wakeOnChange(key: string, client: KubeRawClient, collections: readonly WatchedCollection[]): void {
-    this.cancel(key);
+  /** Watches `collections` through `client` and wakes `key` on their first change. */
+  wakeOnChange(
+    key: string,
+    name: string,
+    client: KubeRawClient,
+    collections: readonly WatchedCollection[],
+  ): void {
+    const named = this.watches.get(key) ?? new Map<string, AbortController>();
+    this.watches.set(key, named);
+    named.get(name)?.abort();
     const controller = new AbortController();
-    this.watches.set(key, controller);
+    named.set(name, controller);
+    const forget = () => {
+      if (named.get(name) === controller) named.delete(name);
+    };
     const deadline = startDeadline(this.maxWatchMs, [controller.signal]);
     const signal = deadline.signal;
     let initial: string | undefined;
@@ -51,25 +62,24 @@ export class ShootWaker {
     })
       .then((outcome) => {
         deadline.dispose();
-        if (this.watches.get(key) === controller) this.watches.delete(key);
+        forget();
         if (outcome.done && !controller.signal.aborted) this.wake(key);
       })
       .catch((err: unknown) => {
         deadline.dispose();
-        if (this.watches.get(key) === controller) this.watches.delete(key);
+        forget();
         this.logger.debug('Shoot watch ended', { key, error: (err as Error).message });
       });
   }
 
-  /** Stops the watch of a key (its bootstrap finished, or the Extension is gone). */
+  /** Stops the watches of a key (its bootstrap finished, or the Extension is gone). */
   cancel(key: string): void {
-    this.watches.get(key)?.abort();
+    for (const controller of this.watches.get(key)?.values() ?? []) controller.abort();
     this.watches.delete(key);
   }
 
   /** Stops every watch (shutdown). */
   stop(): void {
-    for (const controller of this.watches.values()) controller.abort();
-    this.watches.clear();
+    for (const key of [...this.watches.keys()]) this.cancel(key);
   }
 }

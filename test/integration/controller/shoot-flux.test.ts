@@ -255,6 +255,49 @@ describe('shoot-flux actuator', () => {
     await expect.poll(async () => evaluateExtensionReadiness(await gardenlet.extension())).toBeUndefined();
   });
 
+  it('resumes at once when a wrong seed credential is fixed, and asks Flux to retry now', async () => {
+    const gardenlet = new Gardenlet();
+    const ns = gardenlet.fluxNamespace;
+    await gardenlet.createShoot({ resources: shootResources });
+    await gardenlet.writeSecret('ref-git-basic-auth', { username: 'git', password: 'wrong' });
+    await gardenlet.writeSecret('ref-extra-secret', { token: 'extra' });
+    kubelets.push(await startKubelet(gardenlet.shoot, ns));
+    await gardenlet.createExtension(gitConfig(ns));
+    await expect
+      .poll(() => gardenlet.shootObject('source.toolkit.fluxcd.io', 'gitrepositories', ns, 'flux-system'))
+      .toBeDefined();
+    await gardenlet.setFluxStatus(
+      'gitrepositories',
+      'flux-system',
+      ns,
+      [{ type: 'Ready', status: 'False', reason: 'GitOperationFailed', message: 'authentication required' }],
+      false,
+    );
+    await expect
+      .poll(async () => (await gardenlet.extension()).status?.lastOperation?.description ?? '')
+      .toContain('authentication required');
+    // The fix is only in the seed: a watch on the seed secrets wakes the bootstrap.
+    await gardenlet.writeSecret('ref-git-basic-auth', { username: 'git', password: 'right' });
+    await expect
+      .poll(
+        async () => {
+          const source = (await gardenlet.shootObject(
+            'source.toolkit.fluxcd.io',
+            'gitrepositories',
+            ns,
+            'flux-system',
+          )) as {
+            metadata: { annotations?: Record<string, string> };
+          };
+          return source.metadata.annotations?.['reconcile.fluxcd.io/requestedAt'];
+        },
+        { timeout: 20_000 },
+      )
+      .toBeDefined();
+    const secret = await gardenlet.shootCore.readNamespacedSecret({ name: 'flux-system', namespace: ns });
+    expect(Buffer.from(secret.data?.password ?? '', 'base64').toString()).toBe('right');
+  });
+
   it('fails at once with Flux message when the source is Stalled', async () => {
     const gardenlet = await shootWaitingForSource();
     const ns = gardenlet.fluxNamespace;
