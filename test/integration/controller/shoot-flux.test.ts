@@ -279,20 +279,17 @@ describe('shoot-flux actuator', () => {
     // The fix is only in the seed: a watch on the seed secrets wakes the bootstrap.
     await gardenlet.writeSecret('ref-git-basic-auth', { username: 'git', password: 'right' });
     await expect
-      .poll(
-        async () => {
-          const source = (await gardenlet.shootObject(
-            'source.toolkit.fluxcd.io',
-            'gitrepositories',
-            ns,
-            'flux-system',
-          )) as {
-            metadata: { annotations?: Record<string, string> };
-          };
-          return source.metadata.annotations?.['reconcile.fluxcd.io/requestedAt'];
-        },
-        { timeout: 20_000 },
-      )
+      .poll(async () => {
+        const source = (await gardenlet.shootObject(
+          'source.toolkit.fluxcd.io',
+          'gitrepositories',
+          ns,
+          'flux-system',
+        )) as {
+          metadata: { annotations?: Record<string, string> };
+        };
+        return source.metadata.annotations?.['reconcile.fluxcd.io/requestedAt'];
+      })
       .toBeDefined();
     const secret = await gardenlet.shootCore.readNamespacedSecret({ name: 'flux-system', namespace: ns });
     expect(Buffer.from(secret.data?.password ?? '', 'base64').toString()).toBe('right');
