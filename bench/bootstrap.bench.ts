@@ -2,9 +2,6 @@
 // bootstrapped at once by the real controller against real seed and shoot API servers (the bench
 // plays gardenlet, the kubelet and Flux). Prints figures; asserts nothing.
 //   npm run bench [-- --shoots 20]
-import { mkdtemp, readFile, symlink } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   CoreV1Api,
@@ -13,7 +10,6 @@ import {
   setHeaderOptions,
   type KubeConfig,
 } from '@kubernetes/client-node';
-import yaml from 'js-yaml';
 import { evaluateFluxConfig } from '../src/api/evaluate.js';
 import { createShootFluxActuator } from '../src/cli/commands/run.js';
 import { Manager } from '../src/controller/manager.js';
@@ -25,7 +21,11 @@ import type { Extension } from '../src/gardener/types.js';
 import { discardLogger } from '../src/log/logger.js';
 import { startControlPlane, type ControlPlane } from '../test/harness/control-plane.js';
 import { startKubelet } from '../test/harness/kubelet.js';
-import { findFluxBundleDir } from '../test/harness/testdata.js';
+import {
+  buildClusterObject,
+  buildShootAccessKubeconfig,
+  makeFluxManifestsBase,
+} from '../test/harness/gardener-objects.js';
 
 const { values } = parseArgs({ options: { shoots: { type: 'string', default: '20' } } });
 const shootCount = Number(values.shoots);
@@ -71,12 +71,6 @@ async function pureFigures(bundleBase: string): Promise<void> {
   print(
     `renderInstallManifests (v2.9.2, 4 components, 32 objects): ${(render.perOpUs / 1000).toFixed(2)} ms/op`,
   );
-}
-
-async function flatBundleBase(): Promise<string> {
-  const base = await mkdtemp(path.join(tmpdir(), 'bench-bundles-'));
-  await symlink(findFluxBundleDir(), path.join(base, 'v2.9.2'));
-  return base;
 }
 
 /** Plays Flux: marks every GitRepository and Kustomization Ready for its generation. */
@@ -142,14 +136,7 @@ async function controllerFigures(bundleBase: string): Promise<void> {
       startControlPlane({ name: 'bench-shoot', crds: ['flux'] }),
     ]);
     planes.push(seed, shoot);
-    const shootKubeconfig = yaml.load(await readFile(shoot.kubeconfigPath, 'utf8')) as {
-      clusters: { cluster: Record<string, unknown> }[];
-    };
-    for (const { cluster } of shootKubeconfig.clusters) {
-      cluster['certificate-authority-data'] = (await readFile(shoot.caFile)).toString('base64');
-      delete cluster['certificate-authority'];
-    }
-    const accessKubeconfig = Buffer.from(yaml.dump(shootKubeconfig)).toString('base64');
+    const accessKubeconfig = Buffer.from(await buildShootAccessKubeconfig(shoot)).toString('base64');
     const kubelet = await startKubelet(shoot.kubeConfig);
     const stopFlux = startFluxStandIn(shoot.kubeConfig);
     const heapBefore = process.memoryUsage();
@@ -188,20 +175,7 @@ async function controllerFigures(bundleBase: string): Promise<void> {
         group: 'extensions.gardener.cloud',
         version: 'v1alpha1',
         plural: 'clusters',
-        body: {
-          apiVersion: 'extensions.gardener.cloud/v1alpha1',
-          kind: 'Cluster',
-          metadata: { name: namespace },
-          spec: {
-            cloudProfile: {},
-            seed: {},
-            shoot: {
-              metadata: { name: `s${i}` },
-              spec: { resources: shootResources },
-              status: { technicalID: namespace },
-            },
-          },
-        },
+        body: buildClusterObject(namespace, { name: `s${i}`, resources: shootResources }),
       });
       for (const [name, data] of [
         ['gardener', { kubeconfig: accessKubeconfig }],
@@ -260,7 +234,7 @@ async function controllerFigures(bundleBase: string): Promise<void> {
       `Kubernetes requests by the controller: ${requests} (${(requests / shootCount).toFixed(0)} per shoot)`,
     );
     print(
-      `controller process: RSS peak ${mib(peakRss)}, heap used ${mib(heapBefore.heapUsed)} → ${mib(process.memoryUsage().heapUsed)}`,
+      `bench process (controller, kubelet and Flux stand-ins): RSS peak ${mib(peakRss)}, heap used ${mib(heapBefore.heapUsed)} → ${mib(process.memoryUsage().heapUsed)}`,
     );
     await manager.stop();
     stopFlux();
@@ -270,7 +244,7 @@ async function controllerFigures(bundleBase: string): Promise<void> {
   }
 }
 
-const bundleBase = await flatBundleBase();
+const bundleBase = await makeFluxManifestsBase();
 await pureFigures(bundleBase);
 await controllerFigures(bundleBase);
 process.exit(0);

@@ -1,5 +1,6 @@
 import type { TestProject } from 'vitest/node';
 import { startControlPlane, type ControlPlane } from '../harness/control-plane.js';
+import { buildShootAccessKubeconfig } from '../harness/gardener-objects.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -7,6 +8,8 @@ declare module 'vitest' {
     seedKubeconfig: string;
     /** Admin kubeconfig of the shoot control plane (Flux CRDs). */
     shootKubeconfig: string;
+    /** The shoot's kubeconfig as a `gardener` access secret holds it (CA inlined). */
+    shootAccessKubeconfig: string;
   }
 }
 
@@ -26,6 +29,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const [seed, shoot] = planes as [ControlPlane, ControlPlane];
   project.provide('seedKubeconfig', seed.kubeconfigPath);
   project.provide('shootKubeconfig', shoot.kubeconfigPath);
+  project.provide('shootAccessKubeconfig', await buildShootAccessKubeconfig(shoot));
   return async () => {
     await Promise.all(planes.map((p) => p.stop()));
   };

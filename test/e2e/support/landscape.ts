@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
@@ -11,16 +11,18 @@ import {
   setHeaderOptions,
   type KubeConfig,
 } from '@kubernetes/client-node';
-import yaml from 'js-yaml';
-import { defaultFluxVersion } from '../../../src/api/constants.js';
 import { repoRoot } from '../../harness/assets.js';
 import { startControlPlane, type ControlPlane } from '../../harness/control-plane.js';
 import { startFluxControllers, type FluxControllers } from '../../harness/flux-controllers.js';
+import {
+  buildClusterObject,
+  buildShootAccessKubeconfig,
+  makeFluxManifestsBase,
+} from '../../harness/gardener-objects.js';
 import { startGitServer, type BasicAuth, type GitServer } from '../../harness/git-server.js';
 import { startKubelet } from '../../harness/kubelet.js';
 import { startOciRegistry, type OciRegistry } from '../../harness/oci-registry.js';
 import { ManagedProcess, pollUntil } from '../../harness/processes.js';
-import { findFluxBundleDir } from '../../harness/testdata.js';
 
 /** The built controller's entry point; e2e tests and `npm start` run exactly what ships. */
 export const builtCli = path.join(repoRoot, 'dist', 'cli', 'main.js');
@@ -66,26 +68,6 @@ export interface Landscape {
   logs(lines?: number): string;
   /** Stops everything started, newest first, and removes temporary files. Idempotent. */
   stop(): Promise<void>;
-}
-
-/** The kubeconfig gardenlet writes into the `gardener` access secret: CA inlined, token auth. */
-export async function buildShootAccessKubeconfig(shoot: ControlPlane): Promise<string> {
-  const ca = (await readFile(shoot.caFile)).toString('base64');
-  return yaml.dump({
-    apiVersion: 'v1',
-    kind: 'Config',
-    clusters: [{ name: 'shoot', cluster: { server: shoot.server, 'certificate-authority-data': ca } }],
-    users: [{ name: 'gardener', user: { token: shoot.token } }],
-    contexts: [{ name: 'shoot', context: { cluster: 'shoot', user: 'gardener' } }],
-    'current-context': 'shoot',
-  });
-}
-
-/** `--flux-manifests-base` wants `<base>/<version>/`; the shared bundle is one flat directory. */
-async function buildBundleBase(): Promise<string> {
-  const base = await mkdtemp(path.join(tmpdir(), 'shoot-flux-e2e-bundles-'));
-  await symlink(findFluxBundleDir(), path.join(base, defaultFluxVersion));
-  return base;
 }
 
 /** The Flux CRDs real source- and kustomize-controller watch; they start only once these are served. */
@@ -148,7 +130,7 @@ export async function startLandscape(options: LandscapeOptions = {}): Promise<La
     ]);
     progress(`Git server ${git.baseUrl}${registry ? `, OCI registry ${registry.baseUrl}` : ''}`);
 
-    const bundleBase = await buildBundleBase();
+    const bundleBase = await makeFluxManifestsBase();
     stoppers.push(() => rm(bundleBase, { recursive: true, force: true }));
     let logDir = options.logDir;
     if (!logDir) {
@@ -295,26 +277,11 @@ export class ShootGardenlet {
         name: this.namespace,
         fieldManager: 'gardenlet',
         force: true,
-        body: {
-          apiVersion: 'extensions.gardener.cloud/v1alpha1',
-          kind: 'Cluster',
-          metadata: { name: this.namespace },
-          spec: {
-            cloudProfile: {
-              apiVersion: 'core.gardener.cloud/v1beta1',
-              kind: 'CloudProfile',
-              metadata: { name: 'local' },
-            },
-            seed: { apiVersion: 'core.gardener.cloud/v1beta1', kind: 'Seed', metadata: { name: 'local' } },
-            shoot: {
-              apiVersion: 'core.gardener.cloud/v1beta1',
-              kind: 'Shoot',
-              metadata: { name: spec.name, namespace: spec.projectNamespace },
-              spec: { resources: spec.resources ?? [] },
-              status: { clusterIdentity: `${this.namespace}-identity`, technicalID: this.namespace },
-            },
-          },
-        },
+        body: buildClusterObject(this.namespace, {
+          name: spec.name,
+          projectNamespace: spec.projectNamespace,
+          resources: spec.resources,
+        }),
       },
       setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply),
     );

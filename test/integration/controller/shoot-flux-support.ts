@@ -11,17 +11,14 @@ import { Manager } from '../../../src/controller/manager.js';
 import type { Extension } from '../../../src/gardener/types.js';
 import { discardLogger } from '../../../src/log/logger.js';
 import { createLogger } from '../../../src/log/winston-logger.js';
-import { findFluxBundleDir } from '../../harness/testdata.js';
+import { buildClusterObject, makeFluxManifestsBase } from '../../harness/gardener-objects.js';
 import { clusterKubeConfig, createTestNamespace, shootAccessKubeconfig } from '../support/clusters.js';
 
 /** A manager running the real shoot-flux actuator against the run's seed, as `run` wires it. */
 export async function startShootFluxManager(
   options: { reconcileTimeoutMs?: number; ignoreOperationAnnotation?: boolean } = {},
 ): Promise<Manager> {
-  const bundles = findFluxBundleDir();
-  // The bundle directory is laid out flat; the loader wants <base>/<version>/, so point at its parent
-  // through a symlinked layout made once per run.
-  const base = await flatBundleBase(bundles);
+  const base = await makeFluxManifestsBase();
   const manager = new Manager({
     kubeConfig: clusterKubeConfig('seed'),
     createActuator: (dependencies) =>
@@ -50,15 +47,6 @@ export async function startShootFluxManager(
   return manager;
 }
 
-async function flatBundleBase(bundleDir: string): Promise<string> {
-  const { mkdtemp, symlink } = await import('node:fs/promises');
-  const { tmpdir } = await import('node:os');
-  const path = await import('node:path');
-  const base = await mkdtemp(path.join(tmpdir(), 'flux-bundles-'));
-  await symlink(bundleDir, path.join(base, 'v2.9.2'));
-  return base;
-}
-
 /** Plays gardenlet for one shoot: namespace, Cluster, access secret, referenced secrets, Extension. */
 export class Gardenlet {
   readonly seed = clusterKubeConfig('seed');
@@ -78,33 +66,13 @@ export class Gardenlet {
   }
 
   async writeCluster(shootOverrides: { resources?: unknown[]; hibernated?: boolean } = {}): Promise<void> {
-    const body = {
-      apiVersion: 'extensions.gardener.cloud/v1alpha1',
-      kind: 'Cluster',
-      metadata: { name: this.namespace },
-      spec: {
-        cloudProfile: {
-          apiVersion: 'core.gardener.cloud/v1beta1',
-          kind: 'CloudProfile',
-          metadata: { name: 'local' },
-        },
-        seed: { apiVersion: 'core.gardener.cloud/v1beta1', kind: 'Seed', metadata: { name: 'local' } },
-        shoot: {
-          apiVersion: 'core.gardener.cloud/v1beta1',
-          kind: 'Shoot',
-          metadata: { name: 'my-shoot', namespace: 'garden-it' },
-          spec: {
-            resources: shootOverrides.resources ?? [],
-            ...(shootOverrides.hibernated ? { hibernation: { enabled: true } } : {}),
-          },
-          status: {
-            clusterIdentity: 'shoot-identity',
-            technicalID: this.namespace,
-            ...(shootOverrides.hibernated ? { isHibernated: true } : {}),
-          },
-        },
-      },
-    };
+    const body = buildClusterObject(this.namespace, {
+      name: 'my-shoot',
+      projectNamespace: 'garden-it',
+      resources: shootOverrides.resources,
+      hibernated: shootOverrides.hibernated,
+      clusterIdentity: 'shoot-identity',
+    });
     await this.seedCustom.patchClusterCustomObject(
       {
         group: 'extensions.gardener.cloud',

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import yaml from 'js-yaml';
 import { inject } from 'vitest';
 
 /** The run's seed or shoot control plane (started once by global-setup.ts). */
@@ -16,22 +15,9 @@ export function clusterKubeconfigText(which: 'seed' | 'shoot'): string {
   return readFileSync(inject(which === 'seed' ? 'seedKubeconfig' : 'shootKubeconfig'), 'utf8');
 }
 
-/**
- * The shoot kubeconfig with the CA inlined, as gardenlet writes it into the `gardener` secret
- * (a secret cannot point at a file of the test machine).
- */
+/** The shoot kubeconfig as gardenlet writes it into the `gardener` access secret (CA inlined). */
 export function shootAccessKubeconfig(): string {
-  const config = yaml.load(clusterKubeconfigText('shoot')) as {
-    clusters: { cluster: Record<string, unknown> }[];
-  };
-  for (const { cluster } of config.clusters) {
-    const caFile = cluster['certificate-authority'];
-    if (typeof caFile === 'string') {
-      cluster['certificate-authority-data'] = readFileSync(caFile).toString('base64');
-      delete cluster['certificate-authority'];
-    }
-  }
-  return yaml.dump(config);
+  return inject('shootAccessKubeconfig');
 }
 
 /** A fresh `shoot--it--<random>` namespace in the given cluster (never deleted: no namespace controller). */
