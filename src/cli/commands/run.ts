@@ -6,7 +6,7 @@ import { extensionType } from '../../api/constants.js';
 import type { Actuator } from '../../controller/actuator.js';
 import { Manager, type ActuatorDependencies } from '../../controller/manager.js';
 import { parseBindAddress } from '../../controller/http-server.js';
-import { FluxBundleLoader, parseManifestsBases } from '../../flux/bundle-loader.js';
+import { FluxBundleLoader, parseManifestsBases, parseManifestsChecksums } from '../../flux/bundle-loader.js';
 import { ShootFluxActuator } from '../../controller/shoot-flux/actuator.js';
 import { ShootClientProvider } from '../../kube/shoot-client.js';
 import { extensionClasses, type ExtensionClass } from '../../gardener/constants.js';
@@ -27,6 +27,8 @@ export interface ActuatorSettings {
   gardenClusterIdentity: string;
   /** `--flux-manifests-base`: where Flux release bundles come from, in order. */
   fluxManifestsBases: string[];
+  /** `--flux-manifests-checksum`: expected sha256 of `manifests.tar.gz` per Flux version. */
+  fluxManifestsChecksums?: Record<string, string>;
   /** `$GARDENER_SHOOT_CLIENT`: `external` uses only the `gardener` access secret. */
   shootClientMode: ShootClientMode;
   /** `--reconcile-timeout`: the actuator waits for Flux only within it. */
@@ -53,6 +55,7 @@ export interface RunOptions {
   logLevel: LogLevel;
   logFormat: LogFormat;
   fluxManifestsBase: string[];
+  fluxManifestsChecksum: Record<string, string>;
   reconcileTimeout: number;
 }
 
@@ -67,6 +70,7 @@ export function createShootFluxActuator(
     shootClients: new ShootClientProvider(dependencies.seed, settings.shootClientMode),
     bundles: new FluxBundleLoader({
       bases: settings.fluxManifestsBases,
+      checksums: settings.fluxManifestsChecksums,
       cacheDir: path.join(os.tmpdir(), 'gardener-extension-shoot-flux', 'flux-bundles'),
       logger,
     }),
@@ -123,6 +127,14 @@ export function parseDurationFlag(value: string): number {
   }, 0);
   if (ms <= 0) throw new InvalidArgumentError(`"${value}" must be greater than 0`);
   return ms;
+}
+
+function parseChecksums(value: string, previous: Record<string, string>): Record<string, string> {
+  try {
+    return { ...previous, ...parseManifestsChecksums([value]) };
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -256,6 +268,14 @@ export function buildRunCommand(createActuator: RunActuatorFactory = defaultActu
         .default([] as string[]),
     )
     .addOption(
+      new Option(
+        '--flux-manifests-checksum <version=sha256>',
+        'expected sha256 of a release bundle (repeatable, comma-separated), verified on every load',
+      )
+        .argParser(parseChecksums)
+        .default({}),
+    )
+    .addOption(
       new Option('--reconcile-timeout <duration>', 'deadline of one reconcile')
         .argParser(parseDurationFlag)
         .default(180_000, '3m'),
@@ -299,6 +319,7 @@ export async function runController(
   const settings: ActuatorSettings = {
     gardenClusterIdentity: options.gardenClusterIdentity,
     fluxManifestsBases: parseManifestsBases(options.fluxManifestsBase),
+    fluxManifestsChecksums: options.fluxManifestsChecksum,
     shootClientMode: env.GARDENER_SHOOT_CLIENT === 'external' ? 'external' : 'internal',
     reconcileTimeoutMs: options.reconcileTimeout,
   };

@@ -30,6 +30,7 @@ const runFlags = [
   '--log-level',
   '--log-format',
   '--flux-manifests-base',
+  '--flux-manifests-checksum',
   '--reconcile-timeout',
 ];
 
@@ -46,6 +47,7 @@ const everythingSet = {
   },
   extensionClasses: ['shoot', 'seed'],
   fluxManifestsBase: ['/flux-manifests'],
+  fluxManifestsChecksums: [`v2.9.2=${'ab'.repeat(32)}`],
   kubeconfigSecretName: 'seed-kubeconfig',
   shootClient: 'external',
   logLevel: 'debug',

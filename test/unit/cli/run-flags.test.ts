@@ -1,0 +1,59 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parseBoolFlag, parseDurationFlag } from '../../../src/cli/commands/run.js';
+
+// Invalid flags are rejected before anything connects anywhere, so the BUILT CLI can be run as a
+// black box without a cluster (`npm run build` first; `npm test` does).
+const main = join(import.meta.dirname, '../../../dist/cli/main.js');
+
+function run(args: string[]) {
+  const result = spawnSync(process.execPath, [main, 'run', ...args], {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH ?? '' },
+    timeout: 20_000,
+  });
+  return { code: result.status, stderr: result.stderr };
+}
+
+beforeAll(() => {
+  if (!existsSync(main)) throw new Error(`${main} is missing: run "npm run build" first`);
+});
+
+describe('run flags', () => {
+  it.each([
+    ['unknown flag', ['--no-such-flag'], "unknown option '--no-such-flag'"],
+    ['boolean that is not one', ['--leader-election=maybe'], '"maybe" is not a boolean'],
+    ['duration without unit', ['--reconcile-timeout=180'], '"180" is not a duration'],
+    ['zero reconciles', ['--max-concurrent-reconciles=0'], 'must be an integer greater than 0'],
+    ['unknown extension class', ['--extension-classes=shoot,moon'], 'unsupported extension class "moon"'],
+    ['invalid log level', ['--log-level=loud'], "'loud' is invalid"],
+    ['malformed checksum', ['--flux-manifests-checksum=v2.9.2=abc'], 'expected VERSION=SHA256'],
+    ['leader election without a namespace', ['--leader-election'], '--leader-election needs a namespace'],
+  ])('rejects %s with a clear message and exit 2', (_name, args, message) => {
+    const result = run(args);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(message);
+  });
+
+  it.each([
+    ['--flag', true, true],
+    ['true', 'true', true],
+    ['false', 'false', false],
+    ['Go ParseBool 0', '0', false],
+    ['Go ParseBool T', 'T', true],
+  ])('parses pflag-style booleans: %s', (_name, value, expected) => {
+    expect(parseBoolFlag(value)).toBe(expected);
+  });
+
+  it.each([
+    ['3m', 180_000],
+    ['90s', 90_000],
+    ['1m30s', 90_000],
+    ['500ms', 500],
+    ['1h', 3_600_000],
+  ])('parses Go durations: %s', (value, ms) => {
+    expect(parseDurationFlag(value)).toBe(ms);
+  });
+});
