@@ -23,7 +23,9 @@ import { startControlPlane, type ControlPlane } from '../test/harness/control-pl
 import { startKubelet } from '../test/harness/kubelet.js';
 import {
   buildClusterObject,
+  buildExtensionObject,
   buildShootAccessKubeconfig,
+  buildShootObject,
   makeFluxManifestsBase,
 } from '../test/harness/gardener-objects.js';
 
@@ -175,7 +177,10 @@ async function controllerFigures(bundleBase: string): Promise<void> {
         group: 'extensions.gardener.cloud',
         version: 'v1alpha1',
         plural: 'clusters',
-        body: buildClusterObject(namespace, { name: `s${i}`, resources: shootResources }),
+        body: buildClusterObject(
+          namespace,
+          buildShootObject(namespace, { name: `s${i}`, resources: shootResources }),
+        ),
       });
       for (const [name, data] of [
         ['gardener', { kubeconfig: accessKubeconfig }],
@@ -188,12 +193,7 @@ async function controllerFigures(bundleBase: string): Promise<void> {
         version: 'v1alpha1',
         namespace,
         plural: 'extensions',
-        body: {
-          apiVersion: 'extensions.gardener.cloud/v1alpha1',
-          kind: 'Extension',
-          metadata: { name: 'shoot-flux' },
-          spec: { type: 'shoot-flux', providerConfig: providerConfig(`flux-bench-${i}`) },
-        },
+        body: buildExtensionObject({ providerConfig: providerConfig(`flux-bench-${i}`) }),
       });
       created.set(namespace, Date.now());
     }

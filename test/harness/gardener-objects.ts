@@ -15,8 +15,26 @@ export interface ShootFacts {
   technicalID?: string;
 }
 
-/** The cluster-scoped `Cluster` gardenlet writes for a shoot's seed namespace. */
-export function buildClusterObject(namespace: string, shoot: ShootFacts): Record<string, unknown> {
+/** The Shoot inside a Cluster, as gardenlet copies it from the garden. */
+export function buildShootObject(namespace: string, shoot: ShootFacts): Record<string, unknown> {
+  return {
+    apiVersion: 'core.gardener.cloud/v1beta1',
+    kind: 'Shoot',
+    metadata: { name: shoot.name, namespace: shoot.projectNamespace ?? 'garden-local' },
+    spec: {
+      resources: shoot.resources ?? [],
+      ...(shoot.hibernated ? { hibernation: { enabled: true } } : {}),
+    },
+    status: {
+      clusterIdentity: shoot.clusterIdentity ?? `${namespace}-identity`,
+      technicalID: shoot.technicalID ?? namespace,
+      ...(shoot.hibernated ? { isHibernated: true } : {}),
+    },
+  };
+}
+
+/** The cluster-scoped `Cluster` gardenlet writes for a shoot's seed namespace (shoot given raw). */
+export function buildClusterObject(namespace: string, shoot: unknown): Record<string, unknown> {
   return {
     apiVersion: 'extensions.gardener.cloud/v1alpha1',
     kind: 'Cluster',
@@ -28,20 +46,36 @@ export function buildClusterObject(namespace: string, shoot: ShootFacts): Record
         metadata: { name: 'local' },
       },
       seed: { apiVersion: 'core.gardener.cloud/v1beta1', kind: 'Seed', metadata: { name: 'local' } },
-      shoot: {
-        apiVersion: 'core.gardener.cloud/v1beta1',
-        kind: 'Shoot',
-        metadata: { name: shoot.name, namespace: shoot.projectNamespace ?? 'garden-local' },
-        spec: {
-          resources: shoot.resources ?? [],
-          ...(shoot.hibernated ? { hibernation: { enabled: true } } : {}),
-        },
-        status: {
-          clusterIdentity: shoot.clusterIdentity ?? `${namespace}-identity`,
-          technicalID: shoot.technicalID ?? namespace,
-          ...(shoot.hibernated ? { isHibernated: true } : {}),
-        },
+      shoot,
+    },
+  };
+}
+
+/** What of an Extension the tests vary; gardenlet's operation and timestamp annotations are always set. */
+export interface ExtensionFacts {
+  type?: string;
+  class?: string;
+  providerConfig?: unknown;
+  annotations?: Record<string, string>;
+}
+
+/** The `Extension` gardenlet creates (named after its type's extension, `shoot-flux`), asking for a reconcile. */
+export function buildExtensionObject(extension: ExtensionFacts = {}): Record<string, unknown> {
+  return {
+    apiVersion: 'extensions.gardener.cloud/v1alpha1',
+    kind: 'Extension',
+    metadata: {
+      name: 'shoot-flux',
+      annotations: {
+        'gardener.cloud/operation': 'reconcile',
+        'gardener.cloud/timestamp': new Date().toISOString(),
+        ...extension.annotations,
       },
+    },
+    spec: {
+      type: extension.type ?? 'shoot-flux',
+      ...(extension.class ? { class: extension.class } : {}),
+      ...(extension.providerConfig === undefined ? {} : { providerConfig: extension.providerConfig }),
     },
   };
 }

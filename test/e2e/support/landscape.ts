@@ -16,7 +16,9 @@ import { startControlPlane, type ControlPlane } from '../../harness/control-plan
 import { startFluxControllers, type FluxControllers } from '../../harness/flux-controllers.js';
 import {
   buildClusterObject,
+  buildExtensionObject,
   buildShootAccessKubeconfig,
+  buildShootObject,
   makeFluxManifestsBase,
 } from '../../harness/gardener-objects.js';
 import { startGitServer, type BasicAuth, type GitServer } from '../../harness/git-server.js';
@@ -277,11 +279,14 @@ export class ShootGardenlet {
         name: this.namespace,
         fieldManager: 'gardenlet',
         force: true,
-        body: buildClusterObject(this.namespace, {
-          name: spec.name,
-          projectNamespace: spec.projectNamespace,
-          resources: spec.resources,
-        }),
+        body: buildClusterObject(
+          this.namespace,
+          buildShootObject(this.namespace, {
+            name: spec.name,
+            projectNamespace: spec.projectNamespace,
+            resources: spec.resources,
+          }),
+        ),
       },
       setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply),
     );
@@ -309,18 +314,7 @@ export class ShootGardenlet {
       ...extensionsGroup,
       namespace: this.namespace,
       plural: 'extensions',
-      body: {
-        apiVersion: 'extensions.gardener.cloud/v1alpha1',
-        kind: 'Extension',
-        metadata: {
-          name: 'shoot-flux',
-          annotations: {
-            'gardener.cloud/operation': 'reconcile',
-            'gardener.cloud/timestamp': new Date().toISOString(),
-          },
-        },
-        spec: { type: 'shoot-flux', providerConfig },
-      },
+      body: buildExtensionObject({ providerConfig }),
     });
     return Date.now();
   }

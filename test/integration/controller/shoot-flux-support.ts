@@ -11,7 +11,12 @@ import { Manager } from '../../../src/controller/manager.js';
 import type { Extension } from '../../../src/gardener/types.js';
 import { discardLogger } from '../../../src/log/logger.js';
 import { createLogger } from '../../../src/log/winston-logger.js';
-import { buildClusterObject, makeFluxManifestsBase } from '../../harness/gardener-objects.js';
+import {
+  buildClusterObject,
+  buildExtensionObject,
+  buildShootObject,
+  makeFluxManifestsBase,
+} from '../../harness/gardener-objects.js';
 import { clusterKubeConfig, createTestNamespace, shootAccessKubeconfig } from '../support/clusters.js';
 
 /** A manager running the real shoot-flux actuator against the run's seed, as `run` wires it. */
@@ -66,13 +71,16 @@ export class Gardenlet {
   }
 
   async writeCluster(shootOverrides: { resources?: unknown[]; hibernated?: boolean } = {}): Promise<void> {
-    const body = buildClusterObject(this.namespace, {
-      name: 'my-shoot',
-      projectNamespace: 'garden-it',
-      resources: shootOverrides.resources,
-      hibernated: shootOverrides.hibernated,
-      clusterIdentity: 'shoot-identity',
-    });
+    const body = buildClusterObject(
+      this.namespace,
+      buildShootObject(this.namespace, {
+        name: 'my-shoot',
+        projectNamespace: 'garden-it',
+        resources: shootOverrides.resources,
+        hibernated: shootOverrides.hibernated,
+        clusterIdentity: 'shoot-identity',
+      }),
+    );
     await this.seedCustom.patchClusterCustomObject(
       {
         group: 'extensions.gardener.cloud',
@@ -110,18 +118,7 @@ export class Gardenlet {
       version: 'v1alpha1',
       namespace: this.namespace,
       plural: 'extensions',
-      body: {
-        apiVersion: 'extensions.gardener.cloud/v1alpha1',
-        kind: 'Extension',
-        metadata: {
-          name: 'shoot-flux',
-          annotations: {
-            'gardener.cloud/operation': 'reconcile',
-            'gardener.cloud/timestamp': new Date().toISOString(),
-          },
-        },
-        spec: { type: 'shoot-flux', providerConfig },
-      },
+      body: buildExtensionObject({ providerConfig }),
     });
   }
 

@@ -4,6 +4,7 @@ import type { Actuator, ActuatorContext } from '../../../src/controller/actuator
 import { Manager, type ManagerOptions } from '../../../src/controller/manager.js';
 import type { Extension } from '../../../src/gardener/types.js';
 import { discardLogger } from '../../../src/log/logger.js';
+import { buildClusterObject, buildExtensionObject } from '../../harness/gardener-objects.js';
 
 const group = 'extensions.gardener.cloud';
 const version = 'v1alpha1';
@@ -96,25 +97,12 @@ export class Gardenlet {
       group,
       version,
       plural: 'clusters',
-      body: {
-        apiVersion: `${group}/${version}`,
-        kind: 'Cluster',
-        metadata: { name: namespace },
-        spec: {
-          cloudProfile: {
-            apiVersion: 'core.gardener.cloud/v1beta1',
-            kind: 'CloudProfile',
-            metadata: { name: 'local' },
-          },
-          seed: { apiVersion: 'core.gardener.cloud/v1beta1', kind: 'Seed', metadata: { name: 'local' } },
-          shoot: {
-            apiVersion: 'core.gardener.cloud/v1beta1',
-            kind: 'Shoot',
-            metadata: { name: 's', namespace: 'garden-it' },
-            ...shoot,
-          },
-        },
-      },
+      body: buildClusterObject(namespace, {
+        apiVersion: 'core.gardener.cloud/v1beta1',
+        kind: 'Shoot',
+        metadata: { name: 's', namespace: 'garden-it' },
+        ...shoot,
+      }),
     });
   }
 
@@ -135,24 +123,7 @@ export class Gardenlet {
       version,
       namespace,
       plural: 'extensions',
-      body: {
-        apiVersion: `${group}/${version}`,
-        kind: 'Extension',
-        metadata: {
-          name: 'shoot-flux',
-          namespace,
-          annotations: {
-            'gardener.cloud/operation': 'reconcile',
-            'gardener.cloud/timestamp': new Date().toISOString(),
-            ...extra.annotations,
-          },
-        },
-        spec: {
-          type,
-          ...(extra.class ? { class: extra.class } : {}),
-          ...(extra.providerConfig ? { providerConfig: extra.providerConfig } : {}),
-        },
-      },
+      body: buildExtensionObject({ type, ...extra }),
     })) as Extension;
   }
 
