@@ -1,17 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { CoreV1Api } from '@kubernetes/client-node';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { BasicAuth } from '../harness/git-server.js';
 import {
   buildSeedNamespace,
   buildSourceFiles,
   expectBootstrapped,
-  expectCleanControllerShutdown,
   kustomizationTemplate,
   readShootConfigMap,
+  useLandscape,
 } from './support/cases.js';
-import { livePids } from '../harness/processes.js';
-import { startLandscape, type Landscape } from './support/landscape.js';
 
 // One seed and one shoot control plane for this file; every case is its own shoot in the seed
 // (own seed namespace) and installs Flux into its own namespace of the shared shoot API server.
@@ -45,35 +43,19 @@ const gitCredentialsResource = [
 ];
 
 describe('e2e: GitRepository sources with real Flux', () => {
-  let landscape: Landscape;
+  const currentLandscape = useLandscape({ gitAuth, reconcileTimeout: '60s' }, [gitAuth.password]);
 
   const readShootSecretPassword = (namespace: string, name: string) =>
-    landscape.shoot.kubeConfig
-      .makeApiClient(CoreV1Api)
+    currentLandscape()
+      .shoot.kubeConfig.makeApiClient(CoreV1Api)
       .readNamespacedSecret({ namespace, name })
       .then(
         (secret) => Buffer.from(secret.data?.password ?? '', 'base64').toString(),
         () => undefined,
       );
 
-  beforeAll(async () => {
-    landscape = await startLandscape({ gitAuth, reconcileTimeout: '60s' });
-  });
-  afterAll(async () => {
-    try {
-      await expectCleanControllerShutdown(landscape, [gitAuth.password]);
-    } finally {
-      await landscape.stop();
-    }
-    expect(livePids()).toEqual([]);
-  });
-  beforeEach(({ onTestFailed }) => {
-    onTestFailed(() => {
-      process.stderr.write(`${landscape.logs(80)}\n`);
-    });
-  });
-
   it('bootstraps a GitRepository with basic auth; Flux applies the repository with shoot-info substituted', async () => {
+    const landscape = currentLandscape();
     const namespace = buildSeedNamespace('e2e');
     const gardenlet = landscape.gardenlet(namespace);
     await landscape.git.createRepository('fleet', buildSourceFiles('from-git'));
@@ -99,6 +81,7 @@ describe('e2e: GitRepository sources with real Flux', () => {
   });
 
   it('reports Flux authentication failure without claiming success, and finishes once the seed secret is fixed', async () => {
+    const landscape = currentLandscape();
     const namespace = buildSeedNamespace('e2e');
     const gardenlet = landscape.gardenlet(namespace);
     await landscape.git.createRepository('fleet-auth', buildSourceFiles('from-git-fixed'));
@@ -134,6 +117,7 @@ describe('e2e: GitRepository sources with real Flux', () => {
   });
 
   it('bootstraps a legacy kind-less config and warns about it with an Event', async () => {
+    const landscape = currentLandscape();
     const namespace = buildSeedNamespace('e2e');
     const gardenlet = landscape.gardenlet(namespace);
     await landscape.git.createRepository('fleet-legacy', buildSourceFiles('from-legacy'));

@@ -1,18 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { CustomObjectsApi } from '@kubernetes/client-node';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { BasicAuth } from '../harness/git-server.js';
 import { pushFluxArtifact } from '../harness/oci-push.js';
 import {
   buildSeedNamespace,
   buildSourceFiles,
   expectBootstrapped,
-  expectCleanControllerShutdown,
   kustomizationTemplate,
   readShootConfigMap,
+  useLandscape,
 } from './support/cases.js';
-import { livePids } from '../harness/processes.js';
-import { buildDockerConfigJson, startLandscape, type Landscape } from './support/landscape.js';
+import { buildDockerConfigJson } from './support/landscape.js';
 
 // One seed and one shoot control plane for this file, an OCI registry with htpasswd auth on
 // loopback, real Flux started once the extension installed it; the test plays gardenlet and
@@ -20,26 +19,12 @@ import { buildDockerConfigJson, startLandscape, type Landscape } from './support
 const registryAuth = { username: 'oci-user', password: randomBytes(8).toString('hex') } satisfies BasicAuth;
 
 describe('e2e: OCIRepository source with real Flux', () => {
-  let landscape: Landscape;
-
-  beforeAll(async () => {
-    landscape = await startLandscape({ registry: { auth: registryAuth }, reconcileTimeout: '60s' });
-  });
-  afterAll(async () => {
-    try {
-      await expectCleanControllerShutdown(landscape, [registryAuth.password]);
-    } finally {
-      await landscape.stop();
-    }
-    expect(livePids()).toEqual([]);
-  });
-  beforeEach(({ onTestFailed }) => {
-    onTestFailed(() => {
-      process.stderr.write(`${landscape.logs(80)}\n`);
-    });
-  });
+  const currentLandscape = useLandscape({ registry: { auth: registryAuth }, reconcileTimeout: '60s' }, [
+    registryAuth.password,
+  ]);
 
   it('bootstraps an OCIRepository (tag ref, dockerconfigjson auth); Flux applies the artifact with shoot-info substituted', async () => {
+    const landscape = currentLandscape();
     const registry = landscape.registry;
     if (!registry) throw new Error('the landscape has no registry');
     const pushed = await pushFluxArtifact({

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
-import { expect } from 'vitest';
-import type { Landscape, ShootGardenlet } from './landscape.js';
+import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
+import { livePids } from '../../harness/processes.js';
+import { startLandscape, type Landscape, type LandscapeOptions, type ShootGardenlet } from './landscape.js';
 
 /**
  * The one manifest every e2e source carries: a ConfigMap in `default` whose `shoot` value
@@ -90,4 +91,35 @@ export async function expectCleanControllerShutdown(landscape: Landscape, secret
   expect(lines.length).toBeGreaterThan(0);
   for (const line of lines) expect(() => JSON.parse(line) as unknown, line).not.toThrow();
   for (const secret of secrets) expect(log).not.toContain(secret);
+}
+
+/**
+ * One landscape for a test file: started before its tests, printed when a test fails, and at the
+ * end shut down through SIGTERM (asserting a clean exit whose logs never contain `secrets`) with
+ * nothing left running. Returns the running landscape's accessor.
+ */
+export function useLandscape(options: LandscapeOptions, secrets: string[]): () => Landscape {
+  let landscape: Landscape | undefined;
+  const current = () => {
+    if (!landscape) throw new Error('the landscape is not running');
+    return landscape;
+  };
+  beforeAll(async () => {
+    landscape = await startLandscape(options);
+  });
+  afterAll(async () => {
+    if (!landscape) return;
+    try {
+      await expectCleanControllerShutdown(landscape, secrets);
+    } finally {
+      await landscape.stop();
+    }
+    expect(livePids()).toEqual([]);
+  });
+  beforeEach(({ onTestFailed }) => {
+    onTestFailed(() => {
+      process.stderr.write(`${current().logs(80)}\n`);
+    });
+  });
+  return current;
 }
