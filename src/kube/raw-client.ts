@@ -4,6 +4,7 @@ import {
   RequestContext,
   type KubeConfig,
 } from '@kubernetes/client-node';
+import type { KubeRequestObserver } from './kubeconfig.js';
 import { KubernetesApiError, decodeStatusBody, describeHttpFailure, wrapKubernetesError } from './errors.js';
 
 /** One request to the Kubernetes API with a raw JSON body. */
@@ -20,9 +21,6 @@ export interface KubeRequest {
   object: string;
 }
 
-/** Receives one observation per request (verb and HTTP code or `error`), e.g. for a metric. */
-export type KubeRequestListener = (verb: string, code: string) => void;
-
 /**
  * Raw JSON requests to any API path with a KubeConfig's server and credentials. Bodies and
  * responses pass untouched: client-node's typed models drop fields they do not know (CRD schema
@@ -35,7 +33,7 @@ export class KubeRawClient {
 
   constructor(
     readonly kubeConfig: KubeConfig,
-    private readonly listener?: KubeRequestListener,
+    private readonly listener?: KubeRequestObserver,
   ) {
     const cluster = kubeConfig.getCurrentCluster();
     if (!cluster) throw new Error('kubeconfig has no current cluster');

@@ -19,7 +19,8 @@ import type { Cluster, Extension } from '../../gardener/types.js';
 import { applyObject } from '../../kube/apply.js';
 import { installFlux, type FluxBundleSource } from '../../kube/flux-install.js';
 import { mergePatchObject, readObject } from '../../kube/objects.js';
-import { KubeRawClient, type KubeRequestListener } from '../../kube/raw-client.js';
+import type { KubeRequestObserver } from '../../kube/kubeconfig.js';
+import { KubeRawClient } from '../../kube/raw-client.js';
 import { RestMapper } from '../../kube/rest-mapper.js';
 import { waitForCollections } from '../../kube/watch.js';
 import type { Logger } from '../../log/logger.js';
@@ -62,7 +63,7 @@ export interface ShootFluxActuatorOptions {
   requeueAfterMs?: number;
   /** Observes a finished bootstrap's duration. */
   observeBootstrap?: (result: 'success' | 'failure', seconds: number) => void;
-  requestObserver?: KubeRequestListener;
+  requestObserver?: KubeRequestObserver;
   now?: () => Date;
 }
 
