@@ -21,8 +21,8 @@ import { installFlux, type FluxBundleSource } from '../../kube/flux-install.js';
 import { mergePatchObject, readObject } from '../../kube/objects.js';
 import type { KubeRequestObserver } from '../../kube/kubeconfig.js';
 import { KubeRawClient } from '../../kube/raw-client.js';
-import { RestMapper } from '../../kube/rest-mapper.js';
-import { waitForCollections } from '../../kube/watch.js';
+import { RestMapper, buildResourcePath } from '../../kube/rest-mapper.js';
+import { waitForCollections, type WatchedCollection } from '../../kube/watch.js';
 import type { Logger } from '../../log/logger.js';
 import type { Actuator, ActuatorContext } from '../actuator.js';
 import { startDeadline } from '../deadline.js';
@@ -90,14 +90,15 @@ function describeFluxObject(object: SourceObject | KustomizationObject): string 
   return `${object.kind} ${object.metadata.namespace}/${object.metadata.name}`;
 }
 
-function collectionOf(object: SourceObject | KustomizationObject) {
-  const [group = '', version = ''] = object.apiVersion.split('/');
-  const plural = `${object.kind.toLowerCase()}${object.kind === 'Kustomization' ? 's' : 'ies'}`.replace(
-    'repositoryies',
-    'repositories',
-  );
+/** The watch of one Flux object: its collection's path (from discovery) narrowed to its name. */
+async function collectionOf(
+  shoot: ClusterAccess,
+  object: SourceObject | KustomizationObject,
+  signal: AbortSignal,
+): Promise<WatchedCollection> {
+  const mapping = await shoot.mapper.resolve(object.apiVersion, object.kind, signal);
   return {
-    path: `/apis/${group}/${version}/namespaces/${encodeURIComponent(object.metadata.namespace)}/${plural}`,
+    path: buildResourcePath(mapping, object.metadata.namespace),
     fieldSelector: `metadata.name=${object.metadata.name}`,
   };
 }
@@ -340,9 +341,10 @@ export class ShootFluxActuator implements Actuator {
       (o): o is SourceObject | KustomizationObject => o !== undefined,
     );
     if (watched.length > 0) {
+      const collections = await Promise.all(watched.map((object) => collectionOf(shoot, object, signal)));
       await status.progress(`Waiting for ${watched.map(describeFluxObject).join(' and ')} to become ready`);
       const outcome = await waitForCollections(shoot.client, {
-        collections: watched.map(collectionOf),
+        collections,
         signal: waitSignal,
         logger,
         evaluate: (lists) => {
@@ -365,7 +367,7 @@ export class ShootFluxActuator implements Actuator {
       }
       const waiting = outcome.progress.filter((r) => r.readiness.state !== 'ready');
       if (waiting.length > 0) {
-        this.waker.wakeOnChange(key, 'flux-objects', shoot.client, watched.map(collectionOf));
+        this.waker.wakeOnChange(key, 'flux-objects', shoot.client, collections);
         // A fixed credential in the seed (`ref-*`) must not wait for the fallback requeue.
         this.waker.wakeOnChange(key, 'seed-secrets', this.seed.client, [
           { path: `/api/v1/namespaces/${encodeURIComponent(extension.metadata.namespace ?? '')}/secrets` },
