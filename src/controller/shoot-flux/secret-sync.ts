@@ -105,8 +105,21 @@ export async function syncSecrets(params: {
 }): Promise<SecretSyncResult> {
   const { seed, shoot, signal, logger } = params;
   const desired = await buildDesiredSecrets(seed, params.seedNamespace, params.plan, signal);
-  const existing: SecretSnapshot[] = [];
+  // Our secrets come with one list; only desired names missing from it need a read, to find
+  // same-named secrets we do not manage.
+  const managed = (
+    (await listObjects(
+      shoot.client,
+      shoot.mapper,
+      secretKind,
+      `${managedByLabelKey}=${managedByLabelValue}`,
+      signal,
+    )) as SecretShape[]
+  ).map(snapshotOf);
+  const existing: SecretSnapshot[] = [...managed];
+  const known = new Set(managed.map((s) => `${s.metadata.namespace}/${s.metadata.name}`));
   for (const want of desired) {
+    if (known.has(`${want.metadata.namespace}/${want.metadata.name}`)) continue;
     const have = (await readObject(
       shoot.client,
       shoot.mapper,
@@ -114,17 +127,6 @@ export async function syncSecrets(params: {
       signal,
     )) as SecretShape | undefined;
     if (have) existing.push(snapshotOf(have));
-  }
-  const managed = (await listObjects(
-    shoot.client,
-    shoot.mapper,
-    secretKind,
-    `${managedByLabelKey}=${managedByLabelValue}`,
-    signal,
-  )) as SecretShape[];
-  const known = new Set(existing.map((s) => `${s.metadata.namespace}/${s.metadata.name}`));
-  for (const secret of managed.map(snapshotOf)) {
-    if (!known.has(`${secret.metadata.namespace}/${secret.metadata.name}`)) existing.push(secret);
   }
 
   const result: SecretSyncResult = { created: [], updated: [], deleted: [], unchanged: [] };
