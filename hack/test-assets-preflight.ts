@@ -159,12 +159,14 @@ export async function checkTestAssetInputs(
     checks.push(
       (async () => {
         const label = `the Flux ${pin.version} bundle (assembled from Go modules)`;
-        const flux2 = await checkGoModule(label, flux2Module, pin.version, goVersion);
-        if (flux2) return flux2;
         const refused: string[] = [];
-        for (const pinned of await readPinnedControllers(pin.version, pin.components)) {
-          const problem = await checkGoModule(label, pinned.module, pinned.version, goVersion);
-          if (problem) refused.push(`${pinned.module}@${pinned.version}`);
+        if (await checkGoModule(label, flux2Module, pin.version, goVersion)) {
+          refused.push(`${flux2Module}@${pin.version}`);
+        } else {
+          for (const pinned of await readPinnedControllers(pin.version, pin.components)) {
+            const problem = await checkGoModule(label, pinned.module, pinned.version, goVersion);
+            if (problem) refused.push(`${pinned.module}@${pinned.version}`);
+          }
         }
         if (refused.length === 0) return undefined;
         return {
