@@ -16,6 +16,8 @@ export interface AssetSpec {
   version: string;
   /** Environment variable that points at an existing binary. */
   envVar: string;
+  /** `false`: never taken from KUBEBUILDER_ASSETS (a second version of a binary named there). */
+  kubebuilderAssets?: false;
   /** Official release download, for machines with internet. */
   download?: {
     url: string;
@@ -71,6 +73,16 @@ export const assets = {
       package: 'github.com/fluxcd/source-controller',
     },
   },
+  legacySourceController: {
+    name: 'source-controller',
+    version: testAssetVersions.legacySourceController,
+    envVar: 'TEST_ASSET_LEGACY_SOURCE_CONTROLLER',
+    kubebuilderAssets: false,
+    goBuild: {
+      module: 'github.com/fluxcd/source-controller',
+      package: 'github.com/fluxcd/source-controller',
+    },
+  },
   kustomizeController: {
     name: 'kustomize-controller',
     version: testAssetVersions.kustomizeController,
@@ -89,6 +101,14 @@ export const assets = {
       member: `linux-${arch}/helm`,
     },
     goBuild: { module: 'helm.sh/helm/v4', package: 'helm.sh/helm/v4/cmd/helm' },
+  },
+  kustomize: {
+    name: 'kustomize',
+    version: testAssetVersions.kustomize,
+    envVar: 'TEST_ASSET_KUSTOMIZE',
+    // No download: kustomize's release tags (kustomize/v5.3.0) are not plain versions, and the
+    // Go build takes well under a minute.
+    goBuild: { module: 'sigs.k8s.io/kustomize/kustomize/v5', package: 'sigs.k8s.io/kustomize/kustomize/v5' },
   },
 } as const satisfies Record<string, AssetSpec>;
 
@@ -135,7 +155,7 @@ export async function resolveAsset(spec: AssetSpec, options: ResolveOptions = {}
     return { path: fromEnv, origin: 'env' };
   }
   const kubebuilderAssets = process.env.KUBEBUILDER_ASSETS;
-  if (kubebuilderAssets) {
+  if (kubebuilderAssets && spec.kubebuilderAssets !== false) {
     const candidate = path.join(kubebuilderAssets, spec.name);
     if (await isExecutable(candidate)) return { path: candidate, origin: 'kubebuilder-assets' };
   }

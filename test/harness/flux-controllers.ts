@@ -1,14 +1,14 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { assets, resolveAsset } from './assets.js';
+import { assets, resolveAsset, type AssetSpec } from './assets.js';
 import { ManagedProcess, freePort, pollUntil } from './processes.js';
 
-/** Real Flux source-controller and kustomize-controller running as host processes. */
+/** Real Flux source-controller and (unless left out) kustomize-controller as host processes. */
 export interface FluxControllers {
   /** `127.0.0.1:<port>` of source-controller's artifact server. */
   readonly storageAddress: string;
-  /** PIDs of both controllers. */
+  /** PIDs of the controllers. */
   readonly pids: number[];
   /** The last lines both controllers printed, labelled, for failure messages. */
   logs(lines?: number): string;
@@ -27,6 +27,13 @@ export interface FluxControllersOptions {
   watchLabelSelector?: string;
   /** Controller log level; `debug` shows every fetch and apply. */
   logLevel?: 'info' | 'debug';
+  /** The source-controller binary; default the current Flux release's. */
+  sourceController?: AssetSpec;
+  /**
+   * The kustomize-controller binary; default the current Flux release's. `false` starts none:
+   * for an older Flux whose kustomize-controller cannot be had, the test plays it.
+   */
+  kustomizeController?: AssetSpec | false;
   /** Start-up budget until every controller's workers run. */
   startTimeoutMs?: number;
   progress?: (line: string) => void;
@@ -83,9 +90,11 @@ export async function startFluxControllers(options: FluxControllersOptions): Pro
 async function startOnce(options: FluxControllersOptions): Promise<FluxControllers> {
   const progress = options.progress ?? (() => undefined);
   const timeout = options.startTimeoutMs ?? 60_000;
+  const sourceSpec = options.sourceController ?? assets.sourceController;
+  const kustomizeSpec = options.kustomizeController ?? assets.kustomizeController;
   const [sourceBin, kustomizeBin] = await Promise.all([
-    resolveAsset(assets.sourceController, { lookOnly: true }),
-    resolveAsset(assets.kustomizeController, { lookOnly: true }),
+    resolveAsset(sourceSpec, { lookOnly: true }),
+    kustomizeSpec ? resolveAsset(kustomizeSpec, { lookOnly: true }) : undefined,
   ]);
   const dir = await mkdtemp(path.join(tmpdir(), 'shoot-flux-flux-'));
   // source-controller refuses a storage path that does not exist yet ("invalid dir path").
@@ -112,9 +121,7 @@ async function startOnce(options: FluxControllersOptions): Promise<FluxControlle
   };
 
   try {
-    progress(
-      `starting source-controller ${assets.sourceController.version} (artifacts on ${storageAddress})`,
-    );
+    progress(`starting source-controller ${sourceSpec.version} (artifacts on ${storageAddress})`);
     const source = new ManagedProcess(
       'source-controller',
       sourceBin.path,
@@ -128,22 +135,22 @@ async function startOnce(options: FluxControllersOptions): Promise<FluxControlle
       { logFile: path.join(dir, 'source-controller.log'), env },
     );
     processes.push(source);
-    progress(`starting kustomize-controller ${assets.kustomizeController.version}`);
-    const kustomize = new ManagedProcess(
-      'kustomize-controller',
-      kustomizeBin.path,
-      [...common, '--no-remote-bases=true'],
-      {
-        logFile: path.join(dir, 'kustomize-controller.log'),
-        // Rewrites the artifact host, as for a source-controller outside the cluster.
-        env: { ...env, SOURCE_CONTROLLER_LOCALHOST: storageAddress },
-      },
-    );
-    processes.push(kustomize);
-    const started = new Map<ManagedProcess, Set<string>>([
-      [source, watchStartedWorkers(source)],
-      [kustomize, watchStartedWorkers(kustomize)],
-    ]);
+    const started = new Map<ManagedProcess, Set<string>>([[source, watchStartedWorkers(source)]]);
+    if (kustomizeSpec && kustomizeBin) {
+      progress(`starting kustomize-controller ${kustomizeSpec.version}`);
+      const kustomize = new ManagedProcess(
+        'kustomize-controller',
+        kustomizeBin.path,
+        [...common, '--no-remote-bases=true'],
+        {
+          logFile: path.join(dir, 'kustomize-controller.log'),
+          // Rewrites the artifact host, as for a source-controller outside the cluster.
+          env: { ...env, SOURCE_CONTROLLER_LOCALHOST: storageAddress },
+        },
+      );
+      processes.push(kustomize);
+      started.set(kustomize, watchStartedWorkers(kustomize));
+    }
 
     const died = () => processes.find((p) => p.hasExited)?.name;
     await pollUntil(

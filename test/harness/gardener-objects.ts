@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import yaml from 'js-yaml';
 import { defaultFluxVersion } from '../../src/api/constants.js';
+import { fluxReleases } from './asset-versions.js';
+import { findFluxBundle } from './flux-bundles.js';
 import { findFluxBundleDir } from './testdata.js';
 
 /** What gardenlet writes about a shoot that the tests vary. */
@@ -101,11 +103,16 @@ export async function buildShootAccessKubeconfig(plane: {
 }
 
 /**
- * A `--flux-manifests-base` directory for the test bundle: the loader wants `<base>/<version>/`,
- * the shared bundle is one flat directory, so `<tmp>/<default version>` links to it.
+ * A `--flux-manifests-base` directory for the test bundles: the loader wants `<base>/<version>/`,
+ * so `<tmp>/<version>` links to each bundle found: the default version's (required) and those of
+ * the other releases the tests use (when prepared; `npm run setup` prepares them).
  */
 export async function makeFluxManifestsBase(): Promise<string> {
   const base = await mkdtemp(path.join(tmpdir(), 'shoot-flux-bundles-'));
-  await symlink(findFluxBundleDir(), path.join(base, defaultFluxVersion));
+  await symlink(findFluxBundleDir(defaultFluxVersion), path.join(base, defaultFluxVersion));
+  for (const pin of Object.values(fluxReleases)) {
+    const found = pin.version === defaultFluxVersion ? undefined : findFluxBundle(pin).found;
+    if (found) await symlink(found.dir, path.join(base, pin.version));
+  }
   return base;
 }

@@ -1,41 +1,21 @@
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import { cacheDir, repoRoot } from './assets.js';
-import { testAssetVersions } from './asset-versions.js';
+import { cacheDir } from './assets.js';
+import { fluxReleases, testAssetVersions } from './asset-versions.js';
+import { findFluxBundle, fluxReleasePin, sharedTestdataDir } from './flux-bundles.js';
+import { downloadGoModule } from './go-modules.js';
 
-const execFileAsync = promisify(execFile);
+export { sharedTestdataDir } from './flux-bundles.js';
 
 /** Which CRDs a control plane gets. */
 export type CrdSet = 'gardener' | 'flux';
-
-/**
- * The shared test data beside the checkout (`../shared/testdata`), or `SHOOT_FLUX_TESTDATA`.
- * Data from other projects is never committed here: it is read from its place at test time.
- */
-export function sharedTestdataDir(): string | undefined {
-  const dir = process.env.SHOOT_FLUX_TESTDATA ?? path.join(repoRoot, '..', 'shared', 'testdata');
-  return existsSync(dir) ? dir : undefined;
-}
 
 const gardenerCrdFiles = [
   'example/seed-crds/10-crd-extensions.gardener.cloud_extensions.yaml',
   'example/seed-crds/10-crd-extensions.gardener.cloud_clusters.yaml',
   'example/resource-manager/10-crd-resources.gardener.cloud_managedresources.yaml',
 ];
-
-/** Downloads a Go module into the module cache and returns its directory. */
-async function goModuleDir(module: string, version: string): Promise<string> {
-  const { stdout } = await execFileAsync('go', ['mod', 'download', '-json', `${module}@${version}`], {
-    env: { ...process.env, GOTOOLCHAIN: process.env.GOTOOLCHAIN ?? 'local', GOFLAGS: '-modcacherw' },
-    maxBuffer: 16 * 1024 * 1024,
-  });
-  const info = JSON.parse(stdout) as { Dir?: string; Error?: string };
-  if (!info.Dir) throw new Error(info.Error ?? `go mod download ${module}@${version} returned no directory`);
-  return info.Dir;
-}
 
 async function yamlFilesIn(dir: string): Promise<string[]> {
   const entries = await readdir(dir);
@@ -68,21 +48,26 @@ function findersFor(set: CrdSet): Finder[] {
       },
     },
     {
-      describe: 'shared test data (../shared/testdata or $SHOOT_FLUX_TESTDATA)',
+      describe:
+        set === 'gardener'
+          ? 'shared test data (../shared/testdata or $SHOOT_FLUX_TESTDATA)'
+          : `the Flux ${fluxReleases.current.version} release bundle (environment, cache, shared test data)`,
       find: async () => {
+        if (set === 'flux') {
+          // The whole release bundle: it carries every CRD the controllers watch.
+          const bundle = findFluxBundle(fluxReleases.current).found;
+          return bundle ? yamlFilesIn(bundle.dir) : [];
+        }
         const shared = sharedTestdataDir();
-        if (!shared) return [];
-        // For Flux the whole release bundle: it carries every CRD the controllers watch.
-        const dir =
-          set === 'gardener' ? path.join(shared, 'crds', 'gardener') : path.join(shared, 'flux', 'manifests');
-        return existsSync(dir) ? yamlFilesIn(dir) : [];
+        const dir = shared && path.join(shared, 'crds', 'gardener');
+        return dir && existsSync(dir) ? yamlFilesIn(dir) : [];
       },
     },
     {
       describe: 'the Go module cache (go mod download)',
       find: async () => {
         if (set === 'gardener') {
-          const dir = await goModuleDir('github.com/gardener/gardener', testAssetVersions.gardener);
+          const dir = await downloadGoModule('github.com/gardener/gardener', testAssetVersions.gardener);
           return gardenerCrdFiles.map((f) => path.join(dir, f));
         }
         const files: string[] = [];
@@ -91,7 +76,9 @@ function findersFor(set: CrdSet): Finder[] {
           ['github.com/fluxcd/kustomize-controller', testAssetVersions.kustomizeController],
         ] as const) {
           files.push(
-            ...(await yamlFilesIn(path.join(await goModuleDir(module, version), 'config', 'crd', 'bases'))),
+            ...(await yamlFilesIn(
+              path.join(await downloadGoModule(module, version), 'config', 'crd', 'bases'),
+            )),
           );
         }
         return files;
@@ -143,17 +130,16 @@ export async function findCrdFiles(set: CrdSet): Promise<string[]> {
 }
 
 /**
- * The Flux release bundle (the unpacked `manifests.tar.gz`) of the default Flux version, for the
- * installer tests: `$SHOOT_FLUX_TEST_FLUX_MANIFESTS` or the shared test data.
+ * The directory of a Flux release bundle (the unpacked `manifests.tar.gz`), default the current
+ * release's, for tests: only looks (environment, cache, shared test data) and fails naming how
+ * to get it; `npm run setup` downloads or assembles every bundle the tests need into the cache.
  */
-export function findFluxBundleDir(): string {
-  const explicit = process.env.SHOOT_FLUX_TEST_FLUX_MANIFESTS;
-  if (explicit) return explicit;
-  const shared = sharedTestdataDir();
-  const dir = shared && path.join(shared, 'flux', 'manifests');
-  if (dir && existsSync(dir)) return dir;
+export function findFluxBundleDir(version: string = fluxReleases.current.version): string {
+  const lookup = findFluxBundle(fluxReleasePin(version));
+  if (lookup.found) return lookup.found.dir;
   throw new Error(
-    'cannot find the Flux v2.9.2 release bundle; set SHOOT_FLUX_TEST_FLUX_MANIFESTS to a directory holding ' +
-      'the unpacked manifests.tar.gz of the release',
+    `cannot find the Flux ${version} release bundle: run "npm run setup" (or "npm run test-assets"), which ` +
+      `downloads or assembles it from Go modules into the cache, or set SHOOT_FLUX_TEST_FLUX_BUNDLES to a ` +
+      `directory holding ${version}/. Looked at:\n  ${lookup.notes.join('\n  ')}`,
   );
 }

@@ -13,7 +13,11 @@ import {
 } from '@kubernetes/client-node';
 import { repoRoot } from '../../harness/assets.js';
 import { startControlPlane, type ControlPlane } from '../../harness/control-plane.js';
-import { startFluxControllers, type FluxControllers } from '../../harness/flux-controllers.js';
+import {
+  startFluxControllers,
+  type FluxControllers,
+  type FluxControllersOptions,
+} from '../../harness/flux-controllers.js';
 import {
   buildClusterObject,
   buildExtensionObject,
@@ -61,9 +65,12 @@ export interface Landscape {
   /**
    * Waits until the extension installed Flux into the shoot (its Deployments and CRDs exist and
    * are established), then starts real source- and kustomize-controller once; later calls
-   * resolve with the same controllers.
+   * resolve with the same controllers. `binaries` picks other Flux controller versions.
    */
-  ensureFluxControllers(timeoutMs?: number): Promise<FluxControllers>;
+  ensureFluxControllers(
+    timeoutMs?: number,
+    binaries?: Pick<FluxControllersOptions, 'sourceController' | 'kustomizeController'>,
+  ): Promise<FluxControllers>;
   /** Plays gardenlet for one shoot in the seed namespace `namespace`. */
   gardenlet(namespace: string): ShootGardenlet;
   /** The last lines of every process, labelled, for failure messages. */
@@ -164,7 +171,10 @@ export async function startLandscape(options: LandscapeOptions = {}): Promise<La
 
     let flux: FluxControllers | undefined;
     let fluxStarting: Promise<FluxControllers> | undefined;
-    const ensureFluxControllers = (timeoutMs = 180_000): Promise<FluxControllers> => {
+    const ensureFluxControllers: Landscape['ensureFluxControllers'] = (
+      timeoutMs = 180_000,
+      binaries = {},
+    ) => {
       fluxStarting ??= (async () => {
         await pollUntil(
           'Flux installed into the shoot by the extension',
@@ -178,7 +188,9 @@ export async function startLandscape(options: LandscapeOptions = {}): Promise<La
           () => (controller.hasExited ? `the controller exited:\n${controller.logs(40)}` : undefined),
         );
         progress('Flux installed into the shoot; starting real source-controller and kustomize-controller');
-        flux = started(await startFluxControllers({ kubeconfigPath: shoot.kubeconfigPath, progress }));
+        flux = started(
+          await startFluxControllers({ kubeconfigPath: shoot.kubeconfigPath, progress, ...binaries }),
+        );
         return flux;
       })();
       return fluxStarting;

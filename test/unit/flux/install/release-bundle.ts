@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { FluxReleaseBundle } from '../../../../src/flux/install/bundle.js';
 import { findFluxBundleDir } from '../../../harness/testdata.js';
 
-/** The real Flux v2.9.2 release bundle from the shared test data (never copied into the repo). */
+/** The real Flux v2.9.2 release bundle as the harness finds it (cache, shared test data; never in the repo). */
 export function readReleaseBundle(): FluxReleaseBundle {
   const dir = findFluxBundleDir();
   const files = Object.fromEntries(
