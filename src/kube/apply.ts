@@ -3,7 +3,7 @@ import { evaluateCrdReadiness } from '../flux/install-readiness.js';
 import { discardLogger, type Logger } from '../log/logger.js';
 import { KubernetesApiError } from './errors.js';
 import type { KubeRawClient } from './raw-client.js';
-import { RestMapper, buildResourcePath } from './rest-mapper.js';
+import { RestMapper, buildObjectPath } from './rest-mapper.js';
 import { waitForCollections } from './watch.js';
 
 /** The field manager of every server-side apply the extension makes. */
@@ -99,7 +99,7 @@ export async function applyObject(
   const sentAt = Date.now();
   const { status, body } = await client.request({
     method: 'PATCH',
-    path: buildResourcePath(mapping, object.metadata.namespace, object.metadata.name),
+    path: buildObjectPath(mapping, object.metadata.namespace, object.metadata.name),
     query: { fieldManager: manager, force: options.force ?? true },
     body: object,
     contentType: 'application/apply-patch+yaml',

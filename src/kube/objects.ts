@@ -1,6 +1,6 @@
 import { isNotFoundError } from './errors.js';
 import type { KubeRawClient } from './raw-client.js';
-import { buildResourcePath, type RestMapper } from './rest-mapper.js';
+import { buildObjectPath, buildResourcePath, type RestMapper } from './rest-mapper.js';
 
 /** Which object: apiVersion, kind, namespace (for namespaced kinds) and name. */
 export interface ObjectReference {
@@ -25,7 +25,7 @@ export async function readObject(
   try {
     const { body } = await client.request({
       method: 'GET',
-      path: buildResourcePath(mapping, ref.namespace, ref.name),
+      path: buildObjectPath(mapping, ref.namespace, ref.name),
       signal,
       verb: 'get',
       object: describe(ref),
@@ -68,7 +68,7 @@ export async function deleteObject(
   try {
     await client.request({
       method: 'DELETE',
-      path: buildResourcePath(mapping, ref.namespace, ref.name),
+      path: buildObjectPath(mapping, ref.namespace, ref.name),
       signal,
       verb: 'delete',
       object: describe(ref),
@@ -91,7 +91,7 @@ export async function mergePatchObject(
   const mapping = await mapper.resolve(ref.apiVersion, ref.kind, signal);
   await client.request({
     method: 'PATCH',
-    path: buildResourcePath(mapping, ref.namespace, ref.name),
+    path: buildObjectPath(mapping, ref.namespace, ref.name),
     body: patch,
     contentType: 'application/merge-patch+json',
     signal,

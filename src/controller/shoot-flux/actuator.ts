@@ -21,7 +21,7 @@ import { installFlux, type FluxBundleSource } from '../../kube/flux-install.js';
 import { mergePatchObject, readObject } from '../../kube/objects.js';
 import type { KubeRequestObserver } from '../../kube/kubeconfig.js';
 import { KubeRawClient } from '../../kube/raw-client.js';
-import { RestMapper, buildResourcePath } from '../../kube/rest-mapper.js';
+import { RestMapper, buildResourcePath, encodePathSegment } from '../../kube/rest-mapper.js';
 import { waitForCollections, type WatchedCollection } from '../../kube/watch.js';
 import type { Logger } from '../../log/logger.js';
 import type { Actuator, ActuatorContext } from '../actuator.js';
@@ -313,7 +313,9 @@ export class ShootFluxActuator implements Actuator {
     }
     if (!install.readiness.ready) {
       this.waker.wakeOnChange(key, 'flux-install', shoot.client, [
-        { path: `/apis/apps/v1/namespaces/${encodeURIComponent(config.flux.namespace)}/deployments` },
+        {
+          path: `/apis/apps/v1/namespaces/${encodePathSegment(config.flux.namespace, 'namespace')}/deployments`,
+        },
       ]);
       throw new RequeueAfterError(
         this.options.requeueAfterMs ?? 30_000,
@@ -370,7 +372,9 @@ export class ShootFluxActuator implements Actuator {
         this.waker.wakeOnChange(key, 'flux-objects', shoot.client, collections);
         // A fixed credential in the seed (`ref-*`) must not wait for the fallback requeue.
         this.waker.wakeOnChange(key, 'seed-secrets', this.seed.client, [
-          { path: `/api/v1/namespaces/${encodeURIComponent(extension.metadata.namespace ?? '')}/secrets` },
+          {
+            path: `/api/v1/namespaces/${encodePathSegment(extension.metadata.namespace ?? '', 'namespace')}/secrets`,
+          },
         ]);
         throw new RequeueAfterError(
           this.options.requeueAfterMs ?? 30_000,
