@@ -60,7 +60,11 @@ function evaluateSource(
       : {}),
     ...(input.secretResourceName !== undefined ? { secretResourceName: input.secretResourceName } : {}),
   };
-  return { source, errors: [...decoded.errors, ...validateSource(source, path)], warnings: decoded.warnings };
+  return {
+    source,
+    errors: [...decoded.errors, ...validateSource(source, fluxNamespace, path)],
+    warnings: decoded.warnings,
+  };
 }
 
 function evaluateKustomization(
@@ -75,7 +79,10 @@ function evaluateKustomization(
   const template = defaultKustomizationTemplate(input.template, source?.template, fluxNamespace);
   return {
     kustomization: { template },
-    errors: [...typeErrors, ...validateKustomization(template, source?.template, templatePath)],
+    errors: [
+      ...typeErrors,
+      ...validateKustomization(template, source?.template, fluxNamespace, templatePath),
+    ],
   };
 }
 
