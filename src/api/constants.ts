@@ -69,5 +69,12 @@ export const reservedNamespacePrefix = 'kube-';
 export const managedByLabelKey = 'app.kubernetes.io/managed-by';
 export const managedByLabelValue = 'gardener-extension-shoot-flux';
 
+/**
+ * Annotation on every secret the extension synced into a shoot: the identity of the Extension
+ * that created it. Together with the list kept in the Extension's `status.state`, it is what
+ * makes a secret ours to delete; the label alone is not (a copy carries it too).
+ */
+export const secretOwnerAnnotationKey = 'flux.extensions.gardener.cloud/owner';
+
 /** ConfigMap in the Flux namespace with facts about the shoot, for `postBuild.substituteFrom`. */
 export const shootInfoConfigMapName = 'shoot-info';

@@ -30,11 +30,13 @@ import { ConfigurationError, RequeueAfterError } from '../errors.js';
 import { syncSecrets, type ClusterAccess, type SecretSyncResult } from './secret-sync.js';
 import { ShootWaker } from './shoot-waker.js';
 import {
+  buildSecretOwnershipPatch,
   buildStatePatch,
   fluxBootstrappedCondition,
   hashBootstrapConfig,
   isBootstrapped,
   readBootstrapState,
+  readSecretOwnership,
   rebootstrapAnnotation,
   wantsRebootstrap,
   type FluxBootstrapState,
@@ -232,6 +234,8 @@ export class ShootFluxActuator implements Actuator {
       shoot,
       seedNamespace: context.extension.metadata.namespace ?? '',
       plan: buildSecretPlan(config, shootResources),
+      ownership: readSecretOwnership(context.status.current),
+      recordOwnership: (ownership) => context.status.patch({ state: buildSecretOwnershipPatch(ownership) }),
       signal: context.signal,
       logger: context.logger,
     });
