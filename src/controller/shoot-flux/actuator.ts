@@ -29,6 +29,7 @@ import { startDeadline } from '../deadline.js';
 import { ConfigurationError, RequeueAfterError } from '../errors.js';
 import { syncSecrets, type ClusterAccess, type SecretSyncResult } from './secret-sync.js';
 import { ShootWaker } from './shoot-waker.js';
+import { applyTemplateObject } from './template-apply.js';
 import {
   buildSecretOwnershipPatch,
   buildStatePatch,
@@ -336,12 +337,12 @@ export class ShootFluxActuator implements Actuator {
     const secrets = await this.syncShootSecrets(run);
     const source = config.source?.template;
     if (source) {
-      await applyObject(shoot.client, source, { signal, mapper: shoot.mapper });
+      await applyTemplateObject(shoot, source, 'source.template', signal);
       await this.requestSourceReconcile(run, source, secrets);
     }
     await this.applyShootInfo(config, cluster, shoot, signal);
     const kustomization = config.kustomization?.template;
-    if (kustomization) await applyObject(shoot.client, kustomization, { signal, mapper: shoot.mapper });
+    if (kustomization) await applyTemplateObject(shoot, kustomization, 'kustomization.template', signal);
 
     const watched = [source, kustomization].filter(
       (o): o is SourceObject | KustomizationObject => o !== undefined,

@@ -327,6 +327,32 @@ describe('shoot-flux actuator on misuse', () => {
     await expect(gardenlet.shootCore.readNamespace({ name: gardenlet.fluxNamespace })).rejects.toThrow();
   });
 
+  it('reports a template field the Flux CRD does not declare as a configuration problem', async () => {
+    const gardenlet = new Gardenlet();
+    const ns = gardenlet.fluxNamespace;
+    await gardenlet.createShoot();
+    kubelets.push(await startKubelet(gardenlet.shoot, ns));
+    await gardenlet.createExtension(
+      gitConfig(ns, {
+        additionalSecretResources: [],
+        source: {
+          template: {
+            apiVersion: 'source.toolkit.fluxcd.io/v1',
+            kind: 'GitRepository',
+            spec: { url: 'https://git.example.com/r.git', ref: { branch: 'main' }, intervall: '5m' },
+          },
+        },
+      }),
+    );
+    await expect
+      .poll(async () => (await gardenlet.extension()).status?.lastError?.codes)
+      .toEqual(['ERR_CONFIGURATION_PROBLEM']);
+    const extension = await gardenlet.extension();
+    expect(extension.status?.lastOperation?.state).toBe('Error');
+    expect(extension.status?.lastError?.description).toContain(`GitRepository ${ns}/flux-system`);
+    expect(extension.status?.lastError?.description).toContain('source.template.spec.intervall');
+  });
+
   it('publishes a numeric technicalID in shoot-info as its text', async () => {
     const gardenlet = new Gardenlet();
     const ns = gardenlet.fluxNamespace;
