@@ -9,6 +9,7 @@ import {
 import { createShootFluxActuator } from '../../../src/cli/commands/run.js';
 import { Manager } from '../../../src/controller/manager.js';
 import type { Extension } from '../../../src/gardener/types.js';
+import { evaluateExtensionReadiness } from '../../../src/gardener/status.js';
 import { discardLogger } from '../../../src/log/logger.js';
 import { createLogger } from '../../../src/log/winston-logger.js';
 import {
@@ -17,7 +18,9 @@ import {
   buildShootObject,
   makeFluxManifestsBase,
 } from '../../harness/gardener-objects.js';
+import { startKubelet, type Kubelet } from '../../harness/kubelet.js';
 import { clusterKubeConfig, createTestNamespace, shootAccessKubeconfig } from '../support/clusters.js';
+import { expect } from 'vitest';
 
 /** A manager running the real shoot-flux actuator against the run's seed, as `run` wires it. */
 export async function startShootFluxManager(
@@ -222,3 +225,57 @@ export class Gardenlet {
 export const readyCondition = [
   { type: 'Ready', status: 'True', reason: 'Succeeded', message: 'stored artifact' },
 ];
+
+/** The Shoot resources the shoot-flux tests reference: Git credentials and one extra secret. */
+export const testShootResources = [
+  { name: 'git-credentials', resourceRef: { apiVersion: 'v1', kind: 'Secret', name: 'git-basic-auth' } },
+  { name: 'extra', resourceRef: { apiVersion: 'v1', kind: 'Secret', name: 'extra-secret' } },
+];
+
+/** A GitRepository bootstrap with its credentials and one additional secret; `overrides` replace top-level fields. */
+export function gitConfig(fluxNamespace: string, overrides: Record<string, unknown> = {}) {
+  return {
+    apiVersion: 'flux.extensions.gardener.cloud/v1alpha1',
+    kind: 'FluxConfig',
+    flux: { namespace: fluxNamespace },
+    source: {
+      template: {
+        apiVersion: 'source.toolkit.fluxcd.io/v1',
+        kind: 'GitRepository',
+        spec: { url: 'https://git.example.com/org/repo.git', ref: { branch: 'main' } },
+      },
+      secretResourceName: 'git-credentials',
+    },
+    kustomization: { template: { spec: { path: './clusters/shoot' } } },
+    additionalSecretResources: [{ name: 'extra' }],
+    ...overrides,
+  };
+}
+
+/**
+ * A shoot bootstrapped to the end (the test plays gardenlet, the kubelet and Flux): the seed
+ * copies of the referenced secrets, the Extension with `config` (default gitConfig), source and
+ * Kustomization marked Ready. The started kubelet is added to `kubelets` for the caller to stop.
+ */
+export async function bootstrapTestShoot(
+  kubelets: Kubelet[],
+  config?: (fluxNamespace: string) => unknown,
+): Promise<Gardenlet> {
+  const gardenlet = new Gardenlet();
+  const ns = gardenlet.fluxNamespace;
+  await gardenlet.createShoot({ resources: testShootResources });
+  await gardenlet.writeSecret('ref-git-basic-auth', { username: 'git', password: 's3cret' });
+  await gardenlet.writeSecret('ref-extra-secret', { token: 'extra' });
+  kubelets.push(await startKubelet(gardenlet.shoot, ns));
+  await gardenlet.createExtension(config ? config(ns) : gitConfig(ns));
+  await expect
+    .poll(() => gardenlet.shootObject('source.toolkit.fluxcd.io', 'gitrepositories', ns, 'flux-system'))
+    .toBeDefined();
+  await gardenlet.setFluxStatus('gitrepositories', 'flux-system', ns, readyCondition);
+  await expect
+    .poll(() => gardenlet.shootObject('kustomize.toolkit.fluxcd.io', 'kustomizations', ns, 'flux-system'))
+    .toBeDefined();
+  await gardenlet.setFluxStatus('kustomizations', 'flux-system', ns, readyCondition);
+  await expect.poll(async () => evaluateExtensionReadiness(await gardenlet.extension())).toBeUndefined();
+  return gardenlet;
+}

@@ -12,7 +12,13 @@ import type { Manager } from '../../../src/controller/manager.js';
 import { evaluateExtensionReadiness } from '../../../src/gardener/status.js';
 import { buildExtensionObject } from '../../harness/gardener-objects.js';
 import { startKubelet, type Kubelet } from '../../harness/kubelet.js';
-import { Gardenlet, readyCondition, startShootFluxManager } from './shoot-flux-support.js';
+import {
+  Gardenlet,
+  bootstrapTestShoot,
+  gitConfig,
+  startShootFluxManager,
+  testShootResources,
+} from './shoot-flux-support.js';
 
 // Misuse and hostile input against real API servers: what the extension may delete, where it
 // may write, which names reach a request path. Every shoot object here lives in the one shoot
@@ -20,30 +26,6 @@ import { Gardenlet, readyCondition, startShootFluxManager } from './shoot-flux-s
 
 const ownerAnnotation = 'flux.extensions.gardener.cloud/owner';
 const managedBy = { 'app.kubernetes.io/managed-by': 'gardener-extension-shoot-flux' };
-
-const shootResources = [
-  { name: 'git-credentials', resourceRef: { apiVersion: 'v1', kind: 'Secret', name: 'git-basic-auth' } },
-  { name: 'extra', resourceRef: { apiVersion: 'v1', kind: 'Secret', name: 'extra-secret' } },
-];
-
-function gitConfig(fluxNamespace: string, overrides: Record<string, unknown> = {}) {
-  return {
-    apiVersion: 'flux.extensions.gardener.cloud/v1alpha1',
-    kind: 'FluxConfig',
-    flux: { namespace: fluxNamespace },
-    source: {
-      template: {
-        apiVersion: 'source.toolkit.fluxcd.io/v1',
-        kind: 'GitRepository',
-        spec: { url: 'https://git.example.com/org/repo.git', ref: { branch: 'main' } },
-      },
-      secretResourceName: 'git-credentials',
-    },
-    kustomization: { template: { spec: { path: './clusters/shoot' } } },
-    additionalSecretResources: [{ name: 'extra' }],
-    ...overrides,
-  };
-}
 
 /** A secret as `kubectl get -o yaml` prints it and `kubectl apply` takes it back: everything but identity. */
 function copyOf(secret: V1Secret, namespace: string, name = secret.metadata?.name): V1Secret {
@@ -79,25 +61,7 @@ describe('shoot-flux actuator on misuse', () => {
     await manager.stop();
   });
 
-  async function bootstrappedShoot(): Promise<Gardenlet> {
-    const gardenlet = new Gardenlet();
-    const ns = gardenlet.fluxNamespace;
-    await gardenlet.createShoot({ resources: shootResources });
-    await gardenlet.writeSecret('ref-git-basic-auth', { username: 'git', password: 's3cret' });
-    await gardenlet.writeSecret('ref-extra-secret', { token: 'extra' });
-    kubelets.push(await startKubelet(gardenlet.shoot, ns));
-    await gardenlet.createExtension(gitConfig(ns));
-    await expect
-      .poll(() => gardenlet.shootObject('source.toolkit.fluxcd.io', 'gitrepositories', ns, 'flux-system'))
-      .toBeDefined();
-    await gardenlet.setFluxStatus('gitrepositories', 'flux-system', ns, readyCondition);
-    await expect
-      .poll(() => gardenlet.shootObject('kustomize.toolkit.fluxcd.io', 'kustomizations', ns, 'flux-system'))
-      .toBeDefined();
-    await gardenlet.setFluxStatus('kustomizations', 'flux-system', ns, readyCondition);
-    await expect.poll(async () => evaluateExtensionReadiness(await gardenlet.extension())).toBeUndefined();
-    return gardenlet;
-  }
+  const bootstrappedShoot = () => bootstrapTestShoot(kubelets);
 
   async function createShootNamespace(gardenlet: Gardenlet, prefix: string): Promise<string> {
     const name = `${prefix}-${randomBytes(3).toString('hex')}`;
@@ -296,7 +260,7 @@ describe('shoot-flux actuator on misuse', () => {
 
   it('refuses a secretRef name of ".." before any request reaches the namespace URL', async () => {
     const gardenlet = new Gardenlet();
-    await gardenlet.createShoot({ resources: shootResources });
+    await gardenlet.createShoot({ resources: testShootResources });
     await gardenlet.writeSecret('ref-git-basic-auth', { username: 'git', password: 's3cret' });
     const sourceNamespace = await createShootNamespace(gardenlet, 'src');
     const config = gitConfig(gardenlet.fluxNamespace, {
