@@ -22,9 +22,14 @@ import { startKubelet, type Kubelet } from '../../harness/kubelet.js';
 import { clusterKubeConfig, createTestNamespace, shootAccessKubeconfig } from '../support/clusters.js';
 import { expect } from 'vitest';
 
-/** A manager running the real shoot-flux actuator against the run's seed, as `run` wires it. */
+/**
+ * A manager running the real shoot-flux actuator against the run's seed, as `run` wires it.
+ * Test files run in parallel against one seed: a file that starts its own manager gives it an
+ * `extensionType` of its own (and its Gardenlets the same), so no two managers reconcile the same
+ * Extension.
+ */
 export async function startShootFluxManager(
-  options: { reconcileTimeoutMs?: number; ignoreOperationAnnotation?: boolean } = {},
+  options: { reconcileTimeoutMs?: number; ignoreOperationAnnotation?: boolean; extensionType?: string } = {},
 ): Promise<Manager> {
   const base = await makeFluxManifestsBase();
   const manager = new Manager({
@@ -42,6 +47,7 @@ export async function startShootFluxManager(
     logger: process.env.SHOOT_FLUX_TEST_LOGS
       ? createLogger({ level: 'debug', format: 'text', name: 'it' })
       : discardLogger,
+    ...(options.extensionType ? { extensionType: options.extensionType } : {}),
     extensionClasses: [],
     ignoreOperationAnnotation: options.ignoreOperationAnnotation ?? false,
     maxConcurrentReconciles: 5,
@@ -57,6 +63,9 @@ export async function startShootFluxManager(
 
 /** Plays gardenlet for one shoot: namespace, Cluster, access secret, referenced secrets, Extension. */
 export class Gardenlet {
+  /** `extensionType`: the type of the Extensions it creates (see startShootFluxManager). */
+  constructor(readonly extensionType = 'shoot-flux') {}
+
   readonly seed = clusterKubeConfig('seed');
   readonly shoot: KubeConfig = clusterKubeConfig('shoot');
   readonly seedCore = this.seed.makeApiClient(CoreV1Api);
@@ -121,7 +130,7 @@ export class Gardenlet {
       version: 'v1alpha1',
       namespace: this.namespace,
       plural: 'extensions',
-      body: buildExtensionObject({ providerConfig }),
+      body: buildExtensionObject({ providerConfig, type: this.extensionType }),
     });
   }
 
@@ -255,13 +264,15 @@ export function gitConfig(fluxNamespace: string, overrides: Record<string, unkno
 /**
  * A shoot bootstrapped to the end (the test plays gardenlet, the kubelet and Flux): the seed
  * copies of the referenced secrets, the Extension with `config` (default gitConfig), source and
- * Kustomization marked Ready. The started kubelet is added to `kubelets` for the caller to stop.
+ * Kustomization marked Ready. The started kubelet is added to `kubelets` for the caller to stop;
+ * `extensionType` as for startShootFluxManager.
  */
 export async function bootstrapTestShoot(
   kubelets: Kubelet[],
   config?: (fluxNamespace: string) => unknown,
+  extensionType?: string,
 ): Promise<Gardenlet> {
-  const gardenlet = new Gardenlet();
+  const gardenlet = new Gardenlet(extensionType);
   const ns = gardenlet.fluxNamespace;
   await gardenlet.createShoot({ resources: testShootResources });
   await gardenlet.writeSecret('ref-git-basic-auth', { username: 'git', password: 's3cret' });

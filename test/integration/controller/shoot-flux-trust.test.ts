@@ -22,7 +22,9 @@ import {
 
 // Misuse and hostile input against real API servers: what the extension may delete, where it
 // may write, which names reach a request path. Every shoot object here lives in the one shoot
-// API server all tests share, so names are unique per test.
+// API server all tests share, so names are unique per test; the Extensions are of a type of their
+// own, so this file's manager and the other files' never reconcile the same one.
+const extensionType = 'shoot-flux-misuse';
 
 const ownerAnnotation = 'flux.extensions.gardener.cloud/owner';
 const managedBy = { 'app.kubernetes.io/managed-by': 'gardener-extension-shoot-flux' };
@@ -54,14 +56,14 @@ describe('shoot-flux actuator on misuse', () => {
   const kubelets: Kubelet[] = [];
 
   beforeAll(async () => {
-    manager = await startShootFluxManager();
+    manager = await startShootFluxManager({ extensionType });
   });
   afterAll(async () => {
     for (const kubelet of kubelets) await kubelet.stop();
     await manager.stop();
   });
 
-  const bootstrappedShoot = () => bootstrapTestShoot(kubelets);
+  const bootstrappedShoot = () => bootstrapTestShoot(kubelets, undefined, extensionType);
 
   async function createShootNamespace(gardenlet: Gardenlet, prefix: string): Promise<string> {
     const name = `${prefix}-${randomBytes(3).toString('hex')}`;
@@ -203,6 +205,7 @@ describe('shoot-flux actuator on misuse', () => {
       ...extensions,
       body: buildExtensionObject({
         providerConfig: gitConfig(ns, { additionalSecretResources: [] }),
+        type: extensionType,
         annotations: { 'gardener.cloud/operation': 'wait-for-state' },
       }),
     });
@@ -224,7 +227,7 @@ describe('shoot-flux actuator on misuse', () => {
   });
 
   it('refuses Flux in kube-system and writes nothing there', async () => {
-    const gardenlet = new Gardenlet();
+    const gardenlet = new Gardenlet(extensionType);
     await gardenlet.createShoot();
     const before = await gardenlet.shootCore.readNamespace({ name: 'kube-system' });
     await gardenlet.createExtension(
@@ -259,7 +262,7 @@ describe('shoot-flux actuator on misuse', () => {
   });
 
   it('refuses a secretRef name of ".." before any request reaches the namespace URL', async () => {
-    const gardenlet = new Gardenlet();
+    const gardenlet = new Gardenlet(extensionType);
     await gardenlet.createShoot({ resources: testShootResources });
     await gardenlet.writeSecret('ref-git-basic-auth', { username: 'git', password: 's3cret' });
     const sourceNamespace = await createShootNamespace(gardenlet, 'src');
@@ -292,7 +295,7 @@ describe('shoot-flux actuator on misuse', () => {
   });
 
   it('reports a template field the Flux CRD does not declare as a configuration problem', async () => {
-    const gardenlet = new Gardenlet();
+    const gardenlet = new Gardenlet(extensionType);
     const ns = gardenlet.fluxNamespace;
     await gardenlet.createShoot();
     kubelets.push(await startKubelet(gardenlet.shoot, ns));
@@ -318,7 +321,7 @@ describe('shoot-flux actuator on misuse', () => {
   });
 
   it('publishes a numeric technicalID in shoot-info as its text', async () => {
-    const gardenlet = new Gardenlet();
+    const gardenlet = new Gardenlet(extensionType);
     const ns = gardenlet.fluxNamespace;
     await gardenlet.createShoot();
     kubelets.push(await startKubelet(gardenlet.shoot, ns));

@@ -413,7 +413,8 @@ describe('shoot-flux actuator', () => {
     await expect
       .poll(async () => condition(await gardenlet.extension(), 'FluxBootstrapped')?.reason)
       .toBe('FluxNamespaceMissing');
-    expect(evaluateExtensionReadiness(await gardenlet.extension())).toBeUndefined();
+    // The condition is written before the operation's Succeeded: wait for that too.
+    await expect.poll(async () => evaluateExtensionReadiness(await gardenlet.extension())).toBeUndefined();
   });
 
   it('keeps the bootstrap through migrate and restore, and removes nothing on delete', async () => {
