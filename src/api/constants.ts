@@ -47,9 +47,34 @@ export const kustomizationKind = 'Kustomization';
 /** The first Flux release that serves OCIRepository at source.toolkit.fluxcd.io/v1. */
 export const ociRepositoryV1SinceFlux = 'v2.6.0';
 
+/**
+ * Namespaces of a shoot that belong to Kubernetes (`default`, `kube-system`, `kube-public`,
+ * `kube-node-lease`) or to Gardener (`kube-system` holds its system components and addons;
+ * `kubernetes-dashboard` is the dashboard addon's, and with `kube-system` and `kube-node-lease`
+ * a target namespace of the shoot's gardener-resource-manager). Flux, its NetworkPolicies
+ * (which select every pod of their namespace) and the objects the extension writes never go
+ * there.
+ */
+export const reservedShootNamespaces: readonly string[] = [
+  'default',
+  'kube-node-lease',
+  'kube-public',
+  'kube-system',
+  'kubernetes-dashboard',
+];
+/** Kubernetes reserves namespace names with this prefix for its own system namespaces. */
+export const reservedNamespacePrefix = 'kube-';
+
 /** Label on every shoot object the extension manages (secrets, shoot-info). */
 export const managedByLabelKey = 'app.kubernetes.io/managed-by';
 export const managedByLabelValue = 'gardener-extension-shoot-flux';
+
+/**
+ * Annotation on every secret the extension synced into a shoot: the identity of the Extension
+ * that created it. Together with the list kept in the Extension's `status.state`, it is what
+ * makes a secret ours to delete; the label alone is not (a copy carries it too).
+ */
+export const secretOwnerAnnotationKey = 'flux.extensions.gardener.cloud/owner';
 
 /** ConfigMap in the Flux namespace with facts about the shoot, for `postBuild.substituteFrom`. */
 export const shootInfoConfigMapName = 'shoot-info';

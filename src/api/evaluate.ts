@@ -5,6 +5,7 @@ import {
   type FluxConfigInput,
 } from './defaults.js';
 import { FieldPath, invalid, required, type FieldError, type FieldWarning } from './field-errors.js';
+import { validateProviderConfigShape } from './input-limits.js';
 import { validateFluxConfigStructure } from './schema.js';
 import { decodeSourceTemplateType, validateKustomizationTemplateType } from './source-template.js';
 import type { FluxConfig, FluxKustomization, FluxSource, NamedResourceReference } from './types.js';
@@ -30,7 +31,7 @@ export interface FluxConfigEvaluation {
   warnings: FieldWarning[];
 }
 
-/** A copy without `null` values: Kubernetes treats an explicit null as unset. */
+/** A copy without `null` values: Kubernetes treats an explicit null as unset (depth is bounded first). */
 function withoutNulls(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withoutNulls);
   if (typeof value !== 'object' || value === null) return value;
@@ -59,7 +60,11 @@ function evaluateSource(
       : {}),
     ...(input.secretResourceName !== undefined ? { secretResourceName: input.secretResourceName } : {}),
   };
-  return { source, errors: [...decoded.errors, ...validateSource(source, path)], warnings: decoded.warnings };
+  return {
+    source,
+    errors: [...decoded.errors, ...validateSource(source, fluxNamespace, path)],
+    warnings: decoded.warnings,
+  };
 }
 
 function evaluateKustomization(
@@ -74,7 +79,10 @@ function evaluateKustomization(
   const template = defaultKustomizationTemplate(input.template, source?.template, fluxNamespace);
   return {
     kustomization: { template },
-    errors: [...typeErrors, ...validateKustomization(template, source?.template, templatePath)],
+    errors: [
+      ...typeErrors,
+      ...validateKustomization(template, source?.template, fluxNamespace, templatePath),
+    ],
   };
 }
 
@@ -85,6 +93,9 @@ function evaluateKustomization(
  */
 export function evaluateFluxConfig(raw: unknown, context: EvaluationContext = {}): FluxConfigEvaluation {
   const root = FieldPath.root();
+  // Depth and size first: every later step may then walk the input without limits of its own.
+  const shapeError = validateProviderConfigShape(raw ?? {});
+  if (shapeError) return { errors: [shapeError], warnings: [] };
   const input = withoutNulls(raw ?? {});
   const structure = validateFluxConfigStructure(input);
   if (structure.errors.length > 0) return structure;

@@ -3,9 +3,12 @@ import {
   fluxConfigKind,
   knownFluxComponents,
   requiredFluxComponents,
+  reservedNamespacePrefix,
+  reservedShootNamespaces,
 } from './constants.js';
 import {
   duplicate,
+  forbidden,
   invalid,
   notSupported,
   required,
@@ -27,6 +30,38 @@ import type {
 
 const each = (path: FieldPath, value: string, problems: string[]) =>
   problems.map((problem) => invalid(path, value, problem));
+
+/**
+ * A namespace of the shoot the extension writes into: a valid namespace name (RFC 1123 label)
+ * that belongs to neither Kubernetes nor Gardener (`Forbidden` otherwise): Flux's NetworkPolicies
+ * would select every pod there, and its labels would be rewritten.
+ */
+export function validateShootNamespace(namespace: string, path: FieldPath): FieldError[] {
+  const problems = validateDns1123Label(namespace);
+  if (problems.length > 0) return each(path, namespace, problems);
+  if (reservedShootNamespaces.includes(namespace)) {
+    return [
+      forbidden(
+        path,
+        `may not be ${namespace}: the namespace belongs to Kubernetes or Gardener in the shoot; use a namespace of your own, e.g. flux-system`,
+      ),
+    ];
+  }
+  if (namespace.startsWith(reservedNamespacePrefix)) {
+    return [
+      forbidden(
+        path,
+        `may not start with "${reservedNamespacePrefix}": the prefix is reserved for Kubernetes system namespaces`,
+      ),
+    ];
+  }
+  return [];
+}
+
+/** A name that ends up in a request path: a valid object name (RFC 1123 subdomain). */
+function validateObjectName(name: string, path: FieldPath): FieldError[] {
+  return each(path, name, validateDns1123Subdomain(name));
+}
 
 /** The providerConfig's own apiVersion and kind: absent is accepted (the type is implied), others are not. */
 export function validateTypeMeta(
@@ -51,7 +86,7 @@ export function validateFluxInstallation(
 ): { errors: FieldError[]; warnings: FieldWarning[] } {
   const errors = [
     ...each(path.child('version'), flux.version, validateFluxVersion(flux.version)),
-    ...each(path.child('namespace'), flux.namespace, validateDns1123Label(flux.namespace)),
+    ...validateShootNamespace(flux.namespace, path.child('namespace')),
   ];
   const warnings: FieldWarning[] = [];
   const seen = new Set<string>();
@@ -81,10 +116,16 @@ export function validateFluxInstallation(
   return { errors, warnings };
 }
 
-function validateMetadata(metadata: TemplateMetadata, path: FieldPath): FieldError[] {
+/**
+ * A template's name and namespace. The namespace defaults to the Flux namespace, which is judged
+ * at `flux.namespace`: it is judged here only when it differs, so one mistake is one error.
+ */
+function validateMetadata(metadata: TemplateMetadata, fluxNamespace: string, path: FieldPath): FieldError[] {
   return [
-    ...each(path.child('name'), metadata.name, validateDns1123Subdomain(metadata.name)),
-    ...each(path.child('namespace'), metadata.namespace, validateDns1123Label(metadata.namespace)),
+    ...validateObjectName(metadata.name, path.child('name')),
+    ...(metadata.namespace === fluxNamespace
+      ? []
+      : validateShootNamespace(metadata.namespace, path.child('namespace'))),
   ];
 }
 
@@ -127,16 +168,22 @@ function validateSourceSpec(template: SourceObject, spec: FieldPath): FieldError
   return errors;
 }
 
-/** `source`: the decoded template's URL, ref, metadata, durations, and its secret reference. */
-export function validateSource(source: FluxSource, path: FieldPath): FieldError[] {
+/**
+ * `source`: the decoded template's URL, ref, metadata, durations, and its secret reference (the
+ * name of the secret synced into the source's namespace, so a valid object name).
+ */
+export function validateSource(source: FluxSource, fluxNamespace: string, path: FieldPath): FieldError[] {
   const templatePath = path.child('template');
   const { template } = source;
   const errors = [
-    ...validateMetadata(template.metadata, templatePath.child('metadata')),
+    ...validateMetadata(template.metadata, fluxNamespace, templatePath.child('metadata')),
     ...validateSourceSpec(template, templatePath.child('spec')),
     ...validateDurations(template.spec, templatePath.child('spec')),
   ];
   const secretRefName = template.spec.secretRef?.name;
+  if (secretRefName !== undefined && secretRefName !== '') {
+    errors.push(...validateObjectName(secretRefName, templatePath.child('spec', 'secretRef', 'name')));
+  }
   if (secretRefName !== undefined && secretRefName !== '' && (source.secretResourceName ?? '') === '') {
     errors.push(
       required(
@@ -152,11 +199,12 @@ export function validateSource(source: FluxSource, path: FieldPath): FieldError[
 export function validateKustomization(
   template: KustomizationObject,
   source: SourceObject | undefined,
+  fluxNamespace: string,
   path: FieldPath,
 ): FieldError[] {
   const spec = path.child('spec');
   const errors = [
-    ...validateMetadata(template.metadata, path.child('metadata')),
+    ...validateMetadata(template.metadata, fluxNamespace, path.child('metadata')),
     ...validateDurations(template.spec, spec),
   ];
   if (template.spec.path === undefined || template.spec.path === '') {
@@ -200,7 +248,15 @@ function validateShootResource(
       invalid(path, name, 'secret resource name references a Shoot.spec.resources[], which is not a secret'),
     ];
   }
-  return [];
+  // Gardener validates the Shoot, so this holds; the name becomes a path segment in the seed
+  // (`ref-<name>`) and, without targetName, in the shoot, so it is not taken on trust.
+  return validateDns1123Subdomain(resource.resourceRef.name).map((problem) =>
+    invalid(
+      path,
+      name,
+      `the referenced secret's name (resourceRef.name) is not a valid object name: ${problem}`,
+    ),
+  );
 }
 
 /**
@@ -248,11 +304,7 @@ export function validateSecretResources(
     }
     const hasTargetName = entry.targetName !== undefined && entry.targetName !== '';
     if (entry.targetName !== undefined && hasTargetName) {
-      errors.push(
-        ...validateDns1123Subdomain(entry.targetName).map((p) =>
-          invalid(entryPath.child('targetName'), entry.targetName, p),
-        ),
-      );
+      errors.push(...validateObjectName(entry.targetName, entryPath.child('targetName')));
     }
     const effective = hasTargetName
       ? entry.targetName

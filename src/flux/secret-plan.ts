@@ -29,7 +29,7 @@ export const referencedResourcePrefix = 'ref-';
 
 /**
  * Every secret the config syncs: the source's secret into the SOURCE's namespace named
- * `spec.secretRef.name` (where Flux resolves it; fixes D-16), additional secrets into the Flux
+ * `spec.secretRef.name` (where Flux resolves it), additional secrets into the Flux
  * namespace named `targetName`, else the referenced secret's `resourceRef.name`. Without the
  * Shoot's resources, names that depend on them stay undefined.
  */

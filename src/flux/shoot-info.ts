@@ -22,9 +22,12 @@ export interface ShootInfoConfigMap {
 
 /**
  * The `shoot-info` ConfigMap in the Flux namespace, for Kustomizations that substitute shoot
- * facts (`postBuild.substituteFrom`). Missing identities are empty values, never a crash (D-18).
+ * facts (`postBuild.substituteFrom`). Missing identities are empty values, never a crash; a
+ * ConfigMap holds only strings, so a value of another type that got this far is left empty
+ * rather than failing the apply.
  */
 export function buildShootInfoConfigMap(namespace: string, info: ShootInfo): ShootInfoConfigMap {
+  const text = (value: unknown) => (typeof value === 'string' ? value : '');
   return {
     apiVersion: 'v1',
     kind: 'ConfigMap',
@@ -34,10 +37,10 @@ export function buildShootInfoConfigMap(namespace: string, info: ShootInfo): Sho
       labels: { [managedByLabelKey]: managedByLabelValue },
     },
     data: {
-      SHOOT_INFO_CLUSTER_IDENTITY: info.clusterIdentity ?? '',
-      SHOOT_INFO_NAME: info.name,
-      SHOOT_INFO_TECHNICAL_ID: info.technicalID ?? '',
-      SHOOT_INFO_GARDEN_CLUSTER_IDENTITY: info.gardenClusterIdentity,
+      SHOOT_INFO_CLUSTER_IDENTITY: text(info.clusterIdentity),
+      SHOOT_INFO_NAME: text(info.name),
+      SHOOT_INFO_TECHNICAL_ID: text(info.technicalID),
+      SHOOT_INFO_GARDEN_CLUSTER_IDENTITY: text(info.gardenClusterIdentity),
     },
   };
 }

@@ -1,7 +1,7 @@
 import { forceDeletionAnnotation, operationStates } from './constants.js';
 import type { Cluster, ClusterObject, Shoot } from './types.js';
 
-/** Why a Cluster could not be decoded (the value, never a throw: D-18). */
+/** Why a Cluster could not be decoded (the value, never a throw). */
 export interface ClusterDecodeError {
   error: string;
 }
@@ -10,9 +10,34 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** The shoot status fields published into the shoot (shoot-info): strings in Gardener's API. */
+const identityFields = ['technicalID', 'clusterIdentity'] as const;
+
+/**
+ * The shoot's status with the identity fields as strings: a number or boolean (a Cluster written
+ * by something other than gardenlet) becomes its decimal text, as it would print; a structured
+ * value cannot be a name and is an error value. Without this, the value reached the shoot-info
+ * ConfigMap, whose data only holds strings, and its apply failed with an API server 500.
+ */
+function decodeShootStatus(raw: unknown): { status?: Record<string, unknown> } | ClusterDecodeError {
+  if (!isRecord(raw)) return {};
+  const entries: [string, unknown][] = [];
+  for (const [key, value] of Object.entries(raw)) {
+    if (!(identityFields as readonly string[]).includes(key)) entries.push([key, value]);
+    else if (value === undefined || value === null) continue;
+    else if (typeof value === 'string') entries.push([key, value]);
+    else if (typeof value === 'number' || typeof value === 'boolean') entries.push([key, String(value)]);
+    else return { error: `spec.shoot.status.${key} must be a string` };
+  }
+  // fromEntries defines own properties: a `__proto__` key stays data.
+  const status = Object.fromEntries(entries);
+  return { status };
+}
+
 /**
  * Decodes a Cluster object: `spec.shoot` must be an object with `metadata.name`; `spec.seed` and
- * `spec.cloudProfile` are optional raw objects. A missing or malformed shoot is an error value.
+ * `spec.cloudProfile` are optional raw objects. A missing or malformed shoot is an error value;
+ * the shoot status fields the controller publishes are strings afterwards (see decodeShootStatus).
  */
 export function decodeCluster(object: ClusterObject): { cluster: Cluster } | ClusterDecodeError {
   const name = object.metadata.name;
@@ -30,11 +55,14 @@ export function decodeCluster(object: ClusterObject): { cluster: Cluster } | Clu
       return { error: `cluster ${name}: spec.shoot.${key} is not an object` };
     }
   }
+  const status = decodeShootStatus(shoot.status);
+  if ('error' in status) return { error: `cluster ${name}: ${status.error}` };
   const optional = (key: 'seed' | 'cloudProfile'): Record<string, unknown> | undefined => {
     const raw = spec[key];
     return isRecord(raw) ? raw : undefined;
   };
-  const cluster: Cluster = { name, shoot: shoot as unknown as Shoot, object };
+  const decodedShoot = { ...shoot, ...(status.status ? { status: status.status } : {}) } as unknown as Shoot;
+  const cluster: Cluster = { name, shoot: decodedShoot, object };
   const seed = optional('seed');
   const cloudProfile = optional('cloudProfile');
   if (seed) cluster.seed = seed;

@@ -3,7 +3,7 @@ import { evaluateCrdReadiness } from '../flux/install-readiness.js';
 import { discardLogger, type Logger } from '../log/logger.js';
 import { KubernetesApiError } from './errors.js';
 import type { KubeRawClient } from './raw-client.js';
-import { RestMapper, buildResourcePath } from './rest-mapper.js';
+import { RestMapper, buildObjectPath } from './rest-mapper.js';
 import { waitForCollections } from './watch.js';
 
 /** The field manager of every server-side apply the extension makes. */
@@ -99,7 +99,7 @@ export async function applyObject(
   const sentAt = Date.now();
   const { status, body } = await client.request({
     method: 'PATCH',
-    path: buildResourcePath(mapping, object.metadata.namespace, object.metadata.name),
+    path: buildObjectPath(mapping, object.metadata.namespace, object.metadata.name),
     query: { fieldManager: manager, force: options.force ?? true },
     body: object,
     contentType: 'application/apply-patch+yaml',
@@ -108,6 +108,44 @@ export async function applyObject(
     object: description,
   });
   return { object: description, result: evaluateApplyResult(status, body, manager, sentAt), applied: body };
+}
+
+/** A field of an applied object the API server refused: its path in the object and why. */
+export interface RejectedField {
+  /** e.g. `spec.intervall`, `metadata.labels`. */
+  readonly path: string;
+  readonly detail: string;
+}
+
+/** The message server-side apply fails with when an object does not fit the kind's schema. */
+const typedPatchFailure = 'failed to create typed patch object';
+/** Field error wording in a 422 `Invalid` Status message (apimachinery's field.ErrorType). */
+const invalidFieldPattern =
+  /(?:^|: |, |\[)([A-Za-z][\w.-]*(?:\[[^\]]*\][\w.-]*)*): (Invalid value|Required value|Unsupported value|Forbidden|Duplicate value|Too long|Too many|Not found)/g;
+
+/**
+ * What the API server refused about an applied object itself (the object's fault, not the
+ * server's): undefined for any other error. Two answers count: a 422 `Invalid` (its fields as
+ * far as the message names them), and the 500 server-side apply gives when the object does not
+ * fit the kind's schema, e.g. a field the CRD does not declare ("failed to create typed patch
+ * object (…): .spec.intervall: field not declared in schema"); retrying either cannot help.
+ */
+export function findRejectedFields(err: unknown): RejectedField[] | undefined {
+  if (!(err instanceof KubernetesApiError) || err.verb !== 'apply') return undefined;
+  const message = err.message;
+  if (err.statusCode === 422) {
+    const body = message.slice(Math.max(0, message.indexOf(' is invalid: ')));
+    return [...body.matchAll(invalidFieldPattern)].map((m) => ({ path: m[1] ?? '', detail: m[2] ?? '' }));
+  }
+  const at = message.indexOf(typedPatchFailure);
+  if (err.statusCode !== 500 || at < 0) return undefined;
+  // `(<object>; <kind>): <errors>`; several errors come one per line after "errors:".
+  const afterObject = message.indexOf('): ', at);
+  const errors = afterObject < 0 ? '' : message.slice(afterObject + 3);
+  return errors.split('\n').flatMap((line): RejectedField[] => {
+    const match = /^\s*\.([^\s:]+): (.+)$/.exec(line);
+    return match?.[1] && match[2] ? [{ path: match[1], detail: match[2].trim() }] : [];
+  });
 }
 
 /** Waits (by watching) until the named CRDs are Established; throws when the signal ends first. */

@@ -12,6 +12,7 @@ import {
 import type { Logger } from '../log/logger.js';
 import { applyObjects, type AppliedObject } from './apply.js';
 import type { KubeRawClient } from './raw-client.js';
+import { encodePathSegment } from './rest-mapper.js';
 import { waitForCollections } from './watch.js';
 
 /** Where release bundles come from (FluxBundleLoader in production). */
@@ -46,7 +47,7 @@ const crdCollection = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions';
 const fluxLabelSelector = 'app.kubernetes.io/part-of=flux';
 
 function deploymentCollection(namespace: string): string {
-  return `/apis/apps/v1/namespaces/${encodeURIComponent(namespace)}/deployments`;
+  return `/apis/apps/v1/namespaces/${encodePathSegment(namespace, 'namespace')}/deployments`;
 }
 
 /** Reads the installation's CRDs and controller Deployments once (two lists), without waiting. */
@@ -89,7 +90,7 @@ export async function waitForFluxInstallReady(
         path: '/apis/apiextensions.k8s.io/v1/customresourcedefinitions',
         labelSelector: 'app.kubernetes.io/part-of=flux',
       },
-      { path: `/apis/apps/v1/namespaces/${encodeURIComponent(targets.namespace)}/deployments` },
+      { path: deploymentCollection(targets.namespace) },
     ],
     signal,
     logger,

@@ -1,6 +1,6 @@
 import { isNotFoundError } from './errors.js';
 import type { KubeRawClient } from './raw-client.js';
-import { buildResourcePath, type RestMapper } from './rest-mapper.js';
+import { buildObjectPath, type RestMapper } from './rest-mapper.js';
 
 /** Which object: apiVersion, kind, namespace (for namespaced kinds) and name. */
 export interface ObjectReference {
@@ -25,7 +25,7 @@ export async function readObject(
   try {
     const { body } = await client.request({
       method: 'GET',
-      path: buildResourcePath(mapping, ref.namespace, ref.name),
+      path: buildObjectPath(mapping, ref.namespace, ref.name),
       signal,
       verb: 'get',
       object: describe(ref),
@@ -37,38 +37,30 @@ export async function readObject(
   }
 }
 
-/** Lists objects of a kind across all namespaces (or cluster-scoped), optionally by label. */
-export async function listObjects(
-  client: KubeRawClient,
-  mapper: RestMapper,
-  kind: { apiVersion: string; kind: string },
-  labelSelector?: string,
-  signal?: AbortSignal,
-): Promise<unknown[]> {
-  const mapping = await mapper.resolve(kind.apiVersion, kind.kind, signal);
-  const { body } = await client.request({
-    method: 'GET',
-    path: buildResourcePath(mapping),
-    query: { labelSelector },
-    signal,
-    verb: 'list',
-    object: `${kind.kind} (all namespaces)`,
-  });
-  return (body as { items?: unknown[] } | undefined)?.items ?? [];
+/** The object a delete is meant for: the server refuses the delete (409) when it is not. */
+export interface DeletePreconditions {
+  uid?: string;
+  resourceVersion?: string;
 }
 
-/** Deletes one object; a missing object is not an error. Returns whether it existed. */
+/**
+ * Deletes one object; a missing object is not an error. Returns whether it existed. With
+ * `preconditions`, only the very object that was read is deleted: one replaced in between (same
+ * name, new uid) or changed since (new resourceVersion) is refused with a 409 Conflict.
+ */
 export async function deleteObject(
   client: KubeRawClient,
   mapper: RestMapper,
   ref: ObjectReference,
   signal?: AbortSignal,
+  preconditions?: DeletePreconditions,
 ): Promise<boolean> {
   const mapping = await mapper.resolve(ref.apiVersion, ref.kind, signal);
   try {
     await client.request({
       method: 'DELETE',
-      path: buildResourcePath(mapping, ref.namespace, ref.name),
+      path: buildObjectPath(mapping, ref.namespace, ref.name),
+      ...(preconditions ? { body: { apiVersion: 'v1', kind: 'DeleteOptions', preconditions } } : {}),
       signal,
       verb: 'delete',
       object: describe(ref),
@@ -91,7 +83,7 @@ export async function mergePatchObject(
   const mapping = await mapper.resolve(ref.apiVersion, ref.kind, signal);
   await client.request({
     method: 'PATCH',
-    path: buildResourcePath(mapping, ref.namespace, ref.name),
+    path: buildObjectPath(mapping, ref.namespace, ref.name),
     body: patch,
     contentType: 'application/merge-patch+json',
     signal,

@@ -15,13 +15,76 @@ interface DiscoveryResource {
   namespaced?: boolean;
 }
 
-/** The API path of a collection or object: `/api/v1/...` for the core group, `/apis/<g>/<v>/...` else. */
+/**
+ * A name or namespace could not be a path segment: empty, `.` or `..` (URL parsing folds dot
+ * segments, so `secrets/..` would address the Namespace), or holding `/`, `\` or `%` (a second
+ * segment, or an escape the server decodes). No Kubernetes object name can be one of these, so
+ * meeting one means validation was bypassed; the request is refused before it is built.
+ */
+export class UnsafePathSegmentError extends Error {
+  override readonly name = 'UnsafePathSegmentError';
+  constructor(
+    /** `name` or `namespace`. */
+    readonly part: string,
+    readonly segment: string,
+  ) {
+    super(
+      `refusing ${part} ${JSON.stringify(segment.length > 64 ? `${segment.slice(0, 64)}…` : segment)} as a ` +
+        'request path segment: it may not be empty, "." or "..", or contain "/", "\\" or "%"',
+    );
+  }
+}
+
+/** Whether `segment` can stand for itself in a request path (see {@link UnsafePathSegmentError}). */
+export function isSafePathSegment(segment: unknown): segment is string {
+  return (
+    typeof segment === 'string' &&
+    segment !== '' &&
+    segment !== '.' &&
+    segment !== '..' &&
+    !/[/\\%]/.test(segment)
+  );
+}
+
+/** One name or namespace as a request path segment, percent-encoded; throws on an unsafe one. */
+export function encodePathSegment(segment: string, part: 'name' | 'namespace'): string {
+  if (!isSafePathSegment(segment)) throw new UnsafePathSegmentError(part, String(segment));
+  return encodeURIComponent(segment);
+}
+
+/**
+ * The API path of a collection or object: `/api/v1/...` for the core group, `/apis/<g>/<v>/...`
+ * else. Without `name` it is the collection (in `namespace`, or across all namespaces without
+ * one); with `name` it is that one object, and a namespaced kind then needs its namespace. Every
+ * segment is checked and encoded, so no name can address another URL (throws
+ * UnsafePathSegmentError).
+ */
 export function buildResourcePath(mapping: ResourceMapping, namespace?: string, name?: string): string {
   const root = mapping.apiVersion.includes('/')
     ? `/apis/${mapping.apiVersion}`
     : `/api/${mapping.apiVersion}`;
-  const scope = mapping.namespaced && namespace ? `/namespaces/${encodeURIComponent(namespace)}` : '';
-  return `${root}${scope}/${mapping.plural}${name ? `/${encodeURIComponent(name)}` : ''}`;
+  // A cluster-scoped kind ignores a namespace, as the API server does.
+  const scoped = mapping.namespaced && namespace !== undefined;
+  if (mapping.namespaced && name !== undefined && !scoped) {
+    throw new UnsafePathSegmentError('namespace', '');
+  }
+  const scope = scoped ? `/namespaces/${encodePathSegment(namespace, 'namespace')}` : '';
+  const object = name !== undefined ? `/${encodePathSegment(name, 'name')}` : '';
+  return `${root}${scope}/${mapping.plural}${object}`;
+}
+
+/**
+ * The API path of one object: like {@link buildResourcePath}, but the name is required even when
+ * it arrives missing at run time, so an object request can never turn into a collection request
+ * (a DELETE on a collection deletes every object in it).
+ */
+export function buildObjectPath(
+  mapping: ResourceMapping,
+  namespace: string | undefined,
+  name: string,
+): string {
+  if (!isSafePathSegment(name)) throw new UnsafePathSegmentError('name', String(name));
+  return buildResourcePath(mapping, namespace, name);
 }
 
 /**

@@ -21,7 +21,7 @@ import { installFlux, type FluxBundleSource } from '../../kube/flux-install.js';
 import { mergePatchObject, readObject } from '../../kube/objects.js';
 import type { KubeRequestObserver } from '../../kube/kubeconfig.js';
 import { KubeRawClient } from '../../kube/raw-client.js';
-import { RestMapper, buildResourcePath } from '../../kube/rest-mapper.js';
+import { RestMapper, buildResourcePath, encodePathSegment } from '../../kube/rest-mapper.js';
 import { waitForCollections, type WatchedCollection } from '../../kube/watch.js';
 import type { Logger } from '../../log/logger.js';
 import type { Actuator, ActuatorContext } from '../actuator.js';
@@ -29,12 +29,15 @@ import { startDeadline } from '../deadline.js';
 import { ConfigurationError, RequeueAfterError } from '../errors.js';
 import { syncSecrets, type ClusterAccess, type SecretSyncResult } from './secret-sync.js';
 import { ShootWaker } from './shoot-waker.js';
+import { applyTemplateObject } from './template-apply.js';
 import {
+  buildSecretOwnershipPatch,
   buildStatePatch,
   fluxBootstrappedCondition,
   hashBootstrapConfig,
   isBootstrapped,
   readBootstrapState,
+  readSecretOwnership,
   rebootstrapAnnotation,
   wantsRebootstrap,
   type FluxBootstrapState,
@@ -232,6 +235,8 @@ export class ShootFluxActuator implements Actuator {
       shoot,
       seedNamespace: context.extension.metadata.namespace ?? '',
       plan: buildSecretPlan(config, shootResources),
+      ownership: readSecretOwnership(context.status.current),
+      recordOwnership: (ownership) => context.status.patch({ state: buildSecretOwnershipPatch(ownership) }),
       signal: context.signal,
       logger: context.logger,
     });
@@ -313,7 +318,9 @@ export class ShootFluxActuator implements Actuator {
     }
     if (!install.readiness.ready) {
       this.waker.wakeOnChange(key, 'flux-install', shoot.client, [
-        { path: `/apis/apps/v1/namespaces/${encodeURIComponent(config.flux.namespace)}/deployments` },
+        {
+          path: `/apis/apps/v1/namespaces/${encodePathSegment(config.flux.namespace, 'namespace')}/deployments`,
+        },
       ]);
       throw new RequeueAfterError(
         this.options.requeueAfterMs ?? 30_000,
@@ -330,12 +337,12 @@ export class ShootFluxActuator implements Actuator {
     const secrets = await this.syncShootSecrets(run);
     const source = config.source?.template;
     if (source) {
-      await applyObject(shoot.client, source, { signal, mapper: shoot.mapper });
+      await applyTemplateObject(shoot, source, 'source.template', signal);
       await this.requestSourceReconcile(run, source, secrets);
     }
     await this.applyShootInfo(config, cluster, shoot, signal);
     const kustomization = config.kustomization?.template;
-    if (kustomization) await applyObject(shoot.client, kustomization, { signal, mapper: shoot.mapper });
+    if (kustomization) await applyTemplateObject(shoot, kustomization, 'kustomization.template', signal);
 
     const watched = [source, kustomization].filter(
       (o): o is SourceObject | KustomizationObject => o !== undefined,
@@ -370,7 +377,9 @@ export class ShootFluxActuator implements Actuator {
         this.waker.wakeOnChange(key, 'flux-objects', shoot.client, collections);
         // A fixed credential in the seed (`ref-*`) must not wait for the fallback requeue.
         this.waker.wakeOnChange(key, 'seed-secrets', this.seed.client, [
-          { path: `/api/v1/namespaces/${encodeURIComponent(extension.metadata.namespace ?? '')}/secrets` },
+          {
+            path: `/api/v1/namespaces/${encodePathSegment(extension.metadata.namespace ?? '', 'namespace')}/secrets`,
+          },
         ]);
         throw new RequeueAfterError(
           this.options.requeueAfterMs ?? 30_000,

@@ -2,17 +2,21 @@ import { managedByLabelKey, managedByLabelValue } from '../../api/constants.js';
 import type { SecretSync } from '../../flux/secret-plan.js';
 import { errorCodes } from '../../gardener/constants.js';
 import { applyObject } from '../../kube/apply.js';
-import { deleteObject, listObjects, readObject } from '../../kube/objects.js';
+import { isConflictError } from '../../kube/errors.js';
+import { deleteObject, readObject } from '../../kube/objects.js';
 import type { KubeRawClient } from '../../kube/raw-client.js';
 import type { RestMapper } from '../../kube/rest-mapper.js';
 import type { Logger } from '../../log/logger.js';
 import { CodedError } from '../errors.js';
 import {
+  buildOwnershipRecord,
   buildShootSecret,
+  keyOfSecret,
   planSecretActions,
   type DesiredSecret,
   type SecretSnapshot,
 } from './secret-actions.js';
+import type { SecretKey, SecretOwnershipState } from './state.js';
 
 /** A cluster with the discovery cache that belongs to it. */
 export interface ClusterAccess {
@@ -32,6 +36,8 @@ interface SecretShape {
   metadata?: {
     name?: string;
     namespace?: string;
+    uid?: string;
+    resourceVersion?: string;
     labels?: Record<string, string>;
     annotations?: Record<string, string>;
   };
@@ -46,7 +52,10 @@ function snapshotOf(secret: SecretShape): SecretSnapshot {
     metadata: {
       name: secret.metadata?.name ?? '',
       namespace: secret.metadata?.namespace ?? '',
+      uid: secret.metadata?.uid,
+      resourceVersion: secret.metadata?.resourceVersion,
       labels: secret.metadata?.labels,
+      annotations: secret.metadata?.annotations,
     },
     type: secret.type,
     data: secret.data,
@@ -58,6 +67,7 @@ async function buildDesiredSecrets(
   seed: ClusterAccess,
   seedNamespace: string,
   plan: readonly SecretSync[],
+  owner: string,
   signal: AbortSignal,
 ): Promise<DesiredSecret[]> {
   const desired: DesiredSecret[] = [];
@@ -78,65 +88,119 @@ async function buildDesiredSecrets(
       );
     }
     desired.push(
-      buildShootSecret(item.targetName, item.targetNamespace, {
-        type: seedSecret.type,
-        data: seedSecret.data,
-        labels: seedSecret.metadata?.labels,
-        annotations: seedSecret.metadata?.annotations,
-      }),
+      buildShootSecret(
+        item.targetName,
+        item.targetNamespace,
+        {
+          type: seedSecret.type,
+          data: seedSecret.data,
+          labels: seedSecret.metadata?.labels,
+          annotations: seedSecret.metadata?.annotations,
+        },
+        owner,
+      ),
     );
   }
   return desired;
 }
 
+/** Reads the shoot secrets at `keys`, one GET each: only names we plan or recorded are ever read. */
+async function readShootSecrets(
+  shoot: ClusterAccess,
+  keys: readonly SecretKey[],
+  signal: AbortSignal,
+): Promise<Map<string, SecretSnapshot>> {
+  const existing = new Map<string, SecretSnapshot>();
+  for (const key of keys) {
+    if (existing.has(keyOfSecret(key))) continue;
+    const have = (await readObject(shoot.client, shoot.mapper, { ...secretKind, ...key }, signal)) as
+      SecretShape | undefined;
+    if (have) existing.set(keyOfSecret(key), snapshotOf(have));
+  }
+  return existing;
+}
+
+/**
+ * Deletes a secret we synced and no longer need, exactly as read (uid and resourceVersion are
+ * preconditions): one changed or replaced since the read is left for the next reconcile to judge
+ * again. Returns whether it is gone.
+ */
+async function deleteStaleSecret(
+  shoot: ClusterAccess,
+  secret: SecretSnapshot,
+  signal: AbortSignal,
+  logger: Logger,
+): Promise<boolean> {
+  const { name, namespace, uid, resourceVersion } = secret.metadata;
+  try {
+    await deleteObject(shoot.client, shoot.mapper, { ...secretKind, namespace, name }, signal, {
+      uid,
+      resourceVersion,
+    });
+  } catch (err) {
+    if (!isConflictError(err)) throw err;
+    logger.info('Kept a secret that changed since it was read; judging it again next time', {
+      secret: { namespace, name },
+    });
+    return false;
+  }
+  logger.info('Deleted secret that is no longer referenced', { secret: { namespace, name } });
+  return true;
+}
+
 /**
  * Syncs the planned secrets from the seed into the shoot: creates and updates what changed (an
- * unchanged secret costs no write), recreates on a type change, deletes managed secrets no longer
- * referenced, and never touches a same-named secret we do not manage: that is reported as a
- * (retryable) configuration problem after everything else was synced.
+ * unchanged secret costs no write), recreates on a type change, and deletes a secret only when
+ * it is recorded in `ownership` as synced by this Extension, still carries its owner mark, and
+ * the config no longer names it. Nothing is selected by label, so a copy of one of our secrets
+ * or another team's secret with our label is never touched. A same-named secret without our
+ * label is never overwritten: that is reported as a (retryable) configuration problem after
+ * everything else was synced. The record is written through `recordOwnership` before any secret
+ * is written and again afterwards (a write that changes nothing costs nothing).
  */
 export async function syncSecrets(params: {
   seed: ClusterAccess;
   shoot: ClusterAccess;
   seedNamespace: string;
   plan: readonly SecretSync[];
+  ownership: SecretOwnershipState;
+  recordOwnership: (ownership: SecretOwnershipState) => Promise<void>;
   signal: AbortSignal;
   logger: Logger;
 }): Promise<SecretSyncResult> {
-  const { seed, shoot, signal, logger } = params;
-  const desired = await buildDesiredSecrets(seed, params.seedNamespace, params.plan, signal);
-  // Our secrets come with one list; only desired names missing from it need a read, to find
-  // same-named secrets we do not manage.
-  const managed = (
-    (await listObjects(
-      shoot.client,
-      shoot.mapper,
-      secretKind,
-      `${managedByLabelKey}=${managedByLabelValue}`,
-      signal,
-    )) as SecretShape[]
-  ).map(snapshotOf);
-  const existing: SecretSnapshot[] = [...managed];
-  const known = new Set(managed.map((s) => `${s.metadata.namespace}/${s.metadata.name}`));
-  for (const want of desired) {
-    if (known.has(`${want.metadata.namespace}/${want.metadata.name}`)) continue;
-    const have = (await readObject(
-      shoot.client,
-      shoot.mapper,
-      { ...secretKind, namespace: want.metadata.namespace, name: want.metadata.name },
-      signal,
-    )) as SecretShape | undefined;
-    if (have) existing.push(snapshotOf(have));
-  }
+  const { seed, shoot, signal, logger, ownership } = params;
+  const { owner } = ownership;
+  const desired = await buildDesiredSecrets(seed, params.seedNamespace, params.plan, owner, signal);
+  const existing = await readShootSecrets(
+    shoot,
+    [
+      ...desired.map((d) => ({ namespace: d.metadata.namespace, name: d.metadata.name })),
+      ...ownership.synced,
+    ],
+    signal,
+  );
+  const actions = planSecretActions({ desired, existing, recorded: ownership.synced, owner });
+  const record = buildOwnershipRecord(actions, ownership.synced);
+  await params.recordOwnership({ owner, synced: record.ahead });
 
   const result: SecretSyncResult = { created: [], updated: [], deleted: [], unchanged: [] };
   const conflicts: string[] = [];
-  for (const action of planSecretActions(desired, existing)) {
+  const stillHeld: SecretKey[] = [];
+  for (const action of actions) {
     if (action.action === 'delete') {
-      const { name, namespace } = action.existing.metadata;
-      await deleteObject(shoot.client, shoot.mapper, { ...secretKind, namespace, name }, signal);
-      result.deleted.push(`${namespace}/${name}`);
-      logger.info('Deleted secret that is no longer referenced', { secret: { namespace, name } });
+      if (!(await deleteStaleSecret(shoot, action.existing, signal, logger))) {
+        stillHeld.push(action.existing.metadata);
+        continue;
+      }
+      result.deleted.push(keyOfSecret(action.existing));
+      continue;
+    }
+    if (action.action === 'forget') {
+      if (action.reason === 'not-ours') {
+        logger.info("Left alone a synced secret that no longer carries the extension's mark", {
+          secret: action.key,
+        });
+      }
       continue;
     }
     const { name, namespace } = action.desired.metadata;
@@ -148,8 +212,12 @@ export async function syncSecrets(params: {
       case 'unchanged':
         result.unchanged.push(key);
         break;
-      case 'recreate':
-        await deleteObject(shoot.client, shoot.mapper, { ...secretKind, namespace, name }, signal);
+      case 'recreate': {
+        const { uid, resourceVersion } = existing.get(key)?.metadata ?? {};
+        await deleteObject(shoot.client, shoot.mapper, { ...secretKind, namespace, name }, signal, {
+          uid,
+          resourceVersion,
+        });
         await applyObject(shoot.client, action.desired, { signal, mapper: shoot.mapper });
         result.updated.push(key);
         logger.info('Recreated secret with a new type', {
@@ -157,6 +225,7 @@ export async function syncSecrets(params: {
           type: action.desired.type,
         });
         break;
+      }
       case 'create':
       case 'update':
         await applyObject(shoot.client, action.desired, { signal, mapper: shoot.mapper });
@@ -165,6 +234,7 @@ export async function syncSecrets(params: {
         break;
     }
   }
+  await params.recordOwnership({ owner, synced: [...record.after, ...stillHeld] });
   if (conflicts.length > 0) {
     throw new CodedError(
       `secrets ${conflicts.join(', ')} exist in the shoot but are not managed by the extension ` +

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { validateDns1123Label, validateDns1123Subdomain } from '../../api/names.js';
 import type { FluxConfig } from '../../api/types.js';
 import { findCondition } from '../../gardener/condition.js';
 import type { Extension } from '../../gardener/types.js';
@@ -11,7 +12,7 @@ export const rebootstrapAnnotation = 'flux.extensions.gardener.cloud/rebootstrap
 
 /**
  * What the extension keeps in `status.state`: gardenlet persists it in the ShootState and copies
- * it back on restore, while conditions are lost in a control-plane migration (D-8).
+ * it back on restore, while conditions are lost in a control-plane migration.
  */
 export interface FluxBootstrapState {
   /** The bootstrap finished: from now on only secrets and shoot-info are reconciled. */
@@ -45,6 +46,70 @@ export function readBootstrapState(extension: Extension): FluxBootstrapState {
 /** The `status.state` patch that records `state` (other keys of status.state are kept). */
 export function buildStatePatch(state: FluxBootstrapState): { flux: FluxBootstrapState } {
   return { flux: JSON.parse(JSON.stringify(state)) as FluxBootstrapState };
+}
+
+/** A shoot secret, by namespace and name. */
+export interface SecretKey {
+  namespace: string;
+  name: string;
+}
+
+/**
+ * What the extension records about the secrets it synced, in `status.state.secrets` (beside, not
+ * inside, the bootstrap state, so neither write can undo the other). Only a secret in `synced`
+ * that still carries `owner` in its owner annotation is ever deleted: the label alone proves
+ * nothing, a `kubectl get -o yaml` copy carries it too.
+ */
+export interface SecretOwnershipState {
+  /**
+   * The owner annotation's value: the Extension's namespace, name and uid when first recorded.
+   * Kept as recorded, so it survives a control-plane migration, where the Extension is
+   * recreated with a new uid and status.state is copied over.
+   */
+  owner: string;
+  /** Every secret synced into the shoot and not deleted since, sorted. */
+  synced: SecretKey[];
+}
+
+/** The owner mark of secrets synced for `extension` when none is recorded yet. */
+export function buildSecretOwner(extension: Extension): string {
+  const { namespace = '', name, uid } = extension.metadata;
+  return uid ? `${namespace}/${name}/${uid}` : `${namespace}/${name}`;
+}
+
+/** The ownership recorded in `status.state.secrets`; a new owner and an empty list when there is none. */
+export function readSecretOwnership(extension: Extension): SecretOwnershipState {
+  const state = extension.status?.state;
+  const secrets = isRecord(state) && isRecord(state.secrets) ? state.secrets : {};
+  const owner =
+    typeof secrets.owner === 'string' && secrets.owner !== '' ? secrets.owner : buildSecretOwner(extension);
+  // Only entries that could name a secret of ours count: the extension writes nothing else.
+  const synced = (Array.isArray(secrets.synced) ? (secrets.synced as unknown[]) : []).flatMap(
+    (entry): SecretKey[] =>
+      isRecord(entry) &&
+      typeof entry.namespace === 'string' &&
+      typeof entry.name === 'string' &&
+      validateDns1123Label(entry.namespace).length === 0 &&
+      validateDns1123Subdomain(entry.name).length === 0
+        ? [{ namespace: entry.namespace, name: entry.name }]
+        : [],
+  );
+  return { owner, synced: sortSecretKeys(synced) };
+}
+
+/** Keys sorted by namespace, then name, without duplicates: one stable order for status. */
+export function sortSecretKeys(keys: readonly SecretKey[]): SecretKey[] {
+  const unique = new Map(keys.map((key) => [`${key.namespace}/${key.name}`, key]));
+  return [...unique.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([, key]) => ({ namespace: key.namespace, name: key.name }));
+}
+
+/** The `status.state` patch that records the secret ownership (other keys of status.state are kept). */
+export function buildSecretOwnershipPatch(ownership: SecretOwnershipState): {
+  secrets: SecretOwnershipState;
+} {
+  return { secrets: { owner: ownership.owner, synced: sortSecretKeys(ownership.synced) } };
 }
 
 /** Whether the shoot was bootstrapped: the condition, or the state restored after a migration. */

@@ -9,6 +9,7 @@ import {
 import { createShootFluxActuator } from '../../../src/cli/commands/run.js';
 import { Manager } from '../../../src/controller/manager.js';
 import type { Extension } from '../../../src/gardener/types.js';
+import { evaluateExtensionReadiness } from '../../../src/gardener/status.js';
 import { discardLogger } from '../../../src/log/logger.js';
 import { createLogger } from '../../../src/log/winston-logger.js';
 import {
@@ -17,11 +18,18 @@ import {
   buildShootObject,
   makeFluxManifestsBase,
 } from '../../harness/gardener-objects.js';
+import { startKubelet, type Kubelet } from '../../harness/kubelet.js';
 import { clusterKubeConfig, createTestNamespace, shootAccessKubeconfig } from '../support/clusters.js';
+import { expect } from 'vitest';
 
-/** A manager running the real shoot-flux actuator against the run's seed, as `run` wires it. */
+/**
+ * A manager running the real shoot-flux actuator against the run's seed, as `run` wires it.
+ * Test files run in parallel against one seed: a file that starts its own manager gives it an
+ * `extensionType` of its own (and its Gardenlets the same), so no two managers reconcile the same
+ * Extension.
+ */
 export async function startShootFluxManager(
-  options: { reconcileTimeoutMs?: number; ignoreOperationAnnotation?: boolean } = {},
+  options: { reconcileTimeoutMs?: number; ignoreOperationAnnotation?: boolean; extensionType?: string } = {},
 ): Promise<Manager> {
   const base = await makeFluxManifestsBase();
   const manager = new Manager({
@@ -39,6 +47,7 @@ export async function startShootFluxManager(
     logger: process.env.SHOOT_FLUX_TEST_LOGS
       ? createLogger({ level: 'debug', format: 'text', name: 'it' })
       : discardLogger,
+    ...(options.extensionType ? { extensionType: options.extensionType } : {}),
     extensionClasses: [],
     ignoreOperationAnnotation: options.ignoreOperationAnnotation ?? false,
     maxConcurrentReconciles: 5,
@@ -54,6 +63,9 @@ export async function startShootFluxManager(
 
 /** Plays gardenlet for one shoot: namespace, Cluster, access secret, referenced secrets, Extension. */
 export class Gardenlet {
+  /** `extensionType`: the type of the Extensions it creates (see startShootFluxManager). */
+  constructor(readonly extensionType = 'shoot-flux') {}
+
   readonly seed = clusterKubeConfig('seed');
   readonly shoot: KubeConfig = clusterKubeConfig('shoot');
   readonly seedCore = this.seed.makeApiClient(CoreV1Api);
@@ -118,7 +130,7 @@ export class Gardenlet {
       version: 'v1alpha1',
       namespace: this.namespace,
       plural: 'extensions',
-      body: buildExtensionObject({ providerConfig }),
+      body: buildExtensionObject({ providerConfig, type: this.extensionType }),
     });
   }
 
@@ -222,3 +234,59 @@ export class Gardenlet {
 export const readyCondition = [
   { type: 'Ready', status: 'True', reason: 'Succeeded', message: 'stored artifact' },
 ];
+
+/** The Shoot resources the shoot-flux tests reference: Git credentials and one extra secret. */
+export const testShootResources = [
+  { name: 'git-credentials', resourceRef: { apiVersion: 'v1', kind: 'Secret', name: 'git-basic-auth' } },
+  { name: 'extra', resourceRef: { apiVersion: 'v1', kind: 'Secret', name: 'extra-secret' } },
+];
+
+/** A GitRepository bootstrap with its credentials and one additional secret; `overrides` replace top-level fields. */
+export function gitConfig(fluxNamespace: string, overrides: Record<string, unknown> = {}) {
+  return {
+    apiVersion: 'flux.extensions.gardener.cloud/v1alpha1',
+    kind: 'FluxConfig',
+    flux: { namespace: fluxNamespace },
+    source: {
+      template: {
+        apiVersion: 'source.toolkit.fluxcd.io/v1',
+        kind: 'GitRepository',
+        spec: { url: 'https://git.example.com/org/repo.git', ref: { branch: 'main' } },
+      },
+      secretResourceName: 'git-credentials',
+    },
+    kustomization: { template: { spec: { path: './clusters/shoot' } } },
+    additionalSecretResources: [{ name: 'extra' }],
+    ...overrides,
+  };
+}
+
+/**
+ * A shoot bootstrapped to the end (the test plays gardenlet, the kubelet and Flux): the seed
+ * copies of the referenced secrets, the Extension with `config` (default gitConfig), source and
+ * Kustomization marked Ready. The started kubelet is added to `kubelets` for the caller to stop;
+ * `extensionType` as for startShootFluxManager.
+ */
+export async function bootstrapTestShoot(
+  kubelets: Kubelet[],
+  config?: (fluxNamespace: string) => unknown,
+  extensionType?: string,
+): Promise<Gardenlet> {
+  const gardenlet = new Gardenlet(extensionType);
+  const ns = gardenlet.fluxNamespace;
+  await gardenlet.createShoot({ resources: testShootResources });
+  await gardenlet.writeSecret('ref-git-basic-auth', { username: 'git', password: 's3cret' });
+  await gardenlet.writeSecret('ref-extra-secret', { token: 'extra' });
+  kubelets.push(await startKubelet(gardenlet.shoot, ns));
+  await gardenlet.createExtension(config ? config(ns) : gitConfig(ns));
+  await expect
+    .poll(() => gardenlet.shootObject('source.toolkit.fluxcd.io', 'gitrepositories', ns, 'flux-system'))
+    .toBeDefined();
+  await gardenlet.setFluxStatus('gitrepositories', 'flux-system', ns, readyCondition);
+  await expect
+    .poll(() => gardenlet.shootObject('kustomize.toolkit.fluxcd.io', 'kustomizations', ns, 'flux-system'))
+    .toBeDefined();
+  await gardenlet.setFluxStatus('kustomizations', 'flux-system', ns, readyCondition);
+  await expect.poll(async () => evaluateExtensionReadiness(await gardenlet.extension())).toBeUndefined();
+  return gardenlet;
+}

@@ -3,29 +3,17 @@ import type { Manager } from '../../../src/controller/manager.js';
 import { evaluateExtensionReadiness } from '../../../src/gardener/status.js';
 import type { Extension } from '../../../src/gardener/types.js';
 import { startKubelet, type Kubelet } from '../../harness/kubelet.js';
-import { Gardenlet, readyCondition, startShootFluxManager } from './shoot-flux-support.js';
+import {
+  Gardenlet,
+  bootstrapTestShoot,
+  gitConfig,
+  readyCondition,
+  startShootFluxManager,
+  testShootResources,
+} from './shoot-flux-support.js';
 
 const condition = (extension: Extension, type: string) =>
   extension.status?.conditions?.find((c) => c.type === type);
-
-function gitConfig(fluxNamespace: string, overrides: Record<string, unknown> = {}) {
-  return {
-    apiVersion: 'flux.extensions.gardener.cloud/v1alpha1',
-    kind: 'FluxConfig',
-    flux: { namespace: fluxNamespace },
-    source: {
-      template: {
-        apiVersion: 'source.toolkit.fluxcd.io/v1',
-        kind: 'GitRepository',
-        spec: { url: 'https://git.example.com/org/repo.git', ref: { branch: 'main' } },
-      },
-      secretResourceName: 'git-credentials',
-    },
-    kustomization: { template: { spec: { path: './clusters/shoot' } } },
-    additionalSecretResources: [{ name: 'extra' }],
-    ...overrides,
-  };
-}
 
 /** A GitRepository without credentials and nothing else to sync. */
 function publicGitConfig(fluxNamespace: string) {
@@ -41,11 +29,6 @@ function publicGitConfig(fluxNamespace: string) {
   });
 }
 
-const shootResources = [
-  { name: 'git-credentials', resourceRef: { apiVersion: 'v1', kind: 'Secret', name: 'git-basic-auth' } },
-  { name: 'extra', resourceRef: { apiVersion: 'v1', kind: 'Secret', name: 'extra-secret' } },
-];
-
 describe('shoot-flux actuator', () => {
   let manager: Manager;
   const kubelets: Kubelet[] = [];
@@ -58,40 +41,8 @@ describe('shoot-flux actuator', () => {
     await manager.stop();
   });
 
-  async function bootstrappedShoot(config?: (fluxNamespace: string) => unknown): Promise<Gardenlet> {
-    const gardenlet = new Gardenlet();
-    await gardenlet.createShoot({ resources: shootResources });
-    await gardenlet.writeSecret('ref-git-basic-auth', { username: 'git', password: 's3cret' });
-    await gardenlet.writeSecret('ref-extra-secret', { token: 'extra' });
-    kubelets.push(await startKubelet(gardenlet.shoot, gardenlet.fluxNamespace));
-    await gardenlet.createExtension(
-      config ? config(gardenlet.fluxNamespace) : gitConfig(gardenlet.fluxNamespace),
-    );
-    await expect
-      .poll(() =>
-        gardenlet.shootObject(
-          'source.toolkit.fluxcd.io',
-          'gitrepositories',
-          gardenlet.fluxNamespace,
-          'flux-system',
-        ),
-      )
-      .toBeDefined();
-    await gardenlet.setFluxStatus('gitrepositories', 'flux-system', gardenlet.fluxNamespace, readyCondition);
-    await expect
-      .poll(() =>
-        gardenlet.shootObject(
-          'kustomize.toolkit.fluxcd.io',
-          'kustomizations',
-          gardenlet.fluxNamespace,
-          'flux-system',
-        ),
-      )
-      .toBeDefined();
-    await gardenlet.setFluxStatus('kustomizations', 'flux-system', gardenlet.fluxNamespace, readyCondition);
-    await expect.poll(async () => evaluateExtensionReadiness(await gardenlet.extension())).toBeUndefined();
-    return gardenlet;
-  }
+  const bootstrappedShoot = (config?: (fluxNamespace: string) => unknown) =>
+    bootstrapTestShoot(kubelets, config);
 
   /** A shoot whose bootstrap got as far as creating its GitRepository (no secrets). */
   async function shootWaitingForSource(): Promise<Gardenlet> {
@@ -258,7 +209,7 @@ describe('shoot-flux actuator', () => {
   it('resumes at once when a wrong seed credential is fixed, and asks Flux to retry now', async () => {
     const gardenlet = new Gardenlet();
     const ns = gardenlet.fluxNamespace;
-    await gardenlet.createShoot({ resources: shootResources });
+    await gardenlet.createShoot({ resources: testShootResources });
     await gardenlet.writeSecret('ref-git-basic-auth', { username: 'git', password: 'wrong' });
     await gardenlet.writeSecret('ref-extra-secret', { token: 'extra' });
     kubelets.push(await startKubelet(gardenlet.shoot, ns));
@@ -462,7 +413,8 @@ describe('shoot-flux actuator', () => {
     await expect
       .poll(async () => condition(await gardenlet.extension(), 'FluxBootstrapped')?.reason)
       .toBe('FluxNamespaceMissing');
-    expect(evaluateExtensionReadiness(await gardenlet.extension())).toBeUndefined();
+    // The condition is written before the operation's Succeeded: wait for that too.
+    await expect.poll(async () => evaluateExtensionReadiness(await gardenlet.extension())).toBeUndefined();
   });
 
   it('keeps the bootstrap through migrate and restore, and removes nothing on delete', async () => {

@@ -32,4 +32,11 @@ describe('buildShootInfoConfigMap', () => {
     expect(configMap.data.SHOOT_INFO_CLUSTER_IDENTITY).toBe('');
     expect(configMap.data.SHOOT_INFO_TECHNICAL_ID).toBe('');
   });
+
+  it('writes only strings, whatever reached it (a ConfigMap holds nothing else)', () => {
+    const info = { name: 's', technicalID: 5, clusterIdentity: {}, gardenClusterIdentity: 'g' } as unknown;
+    const configMap = buildShootInfoConfigMap('gotk', info as Parameters<typeof buildShootInfoConfigMap>[1]);
+    expect(Object.values(configMap.data).every((v) => typeof v === 'string')).toBe(true);
+    expect(configMap.data.SHOOT_INFO_TECHNICAL_ID).toBe('');
+  });
 });

@@ -38,8 +38,39 @@ describe('decodeCluster', () => {
     [{ shoot: 'text' }, 'cluster c: spec.shoot is not an object'],
     [{ shoot: { metadata: {} } }, 'cluster c: spec.shoot.metadata.name is missing'],
     [{ shoot: { metadata: { name: 's' }, status: 5 } }, 'cluster c: spec.shoot.status is not an object'],
-  ])('returns an error value for %j (D-18)', (spec, error) => {
+    [
+      { shoot: { metadata: { name: 's' }, status: { technicalID: { id: 1 } } } },
+      'cluster c: spec.shoot.status.technicalID must be a string',
+    ],
+    [
+      { shoot: { metadata: { name: 's' }, status: { clusterIdentity: ['a'] } } },
+      'cluster c: spec.shoot.status.clusterIdentity must be a string',
+    ],
+  ])('returns an error value for %j', (spec, error) => {
     expect(decodeCluster({ metadata: { name: 'c' }, spec })).toEqual({ error });
+  });
+
+  it.each([
+    [
+      { technicalID: 12345, clusterIdentity: true },
+      { technicalID: '12345', clusterIdentity: 'true' },
+    ],
+    [
+      { technicalID: 'shoot--p--s', clusterIdentity: 'id' },
+      { technicalID: 'shoot--p--s', clusterIdentity: 'id' },
+    ],
+    [{ technicalID: null, isHibernated: true }, { isHibernated: true }],
+  ])('publishes identity fields of %j as text: %j', (status, expected) => {
+    const result = decodeCluster({
+      metadata: { name: 'c' },
+      spec: { shoot: { metadata: { name: 's' }, status } },
+    });
+    expect('cluster' in result && result.cluster.shoot.status).toEqual(expected);
+    // The raw object stays as read.
+    expect('cluster' in result && result.cluster.object.spec?.shoot).toEqual({
+      metadata: { name: 's' },
+      status,
+    });
   });
 });
 

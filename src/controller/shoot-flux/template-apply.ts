@@ -1,0 +1,42 @@
+import type { KustomizationObject, SourceObject } from '../../api/types.js';
+import { applyObject, describeObject, findRejectedFields, type AppliedObject } from '../../kube/apply.js';
+import { ConfigurationError } from '../errors.js';
+import type { ClusterAccess } from './secret-sync.js';
+
+/** Where a template sits in the providerConfig, to name its fields there. */
+export type TemplatePath = 'source.template' | 'kustomization.template';
+
+/**
+ * Applies the source or Kustomization built from the user's template. When the shoot's API
+ * server refuses the object itself (a field the Flux CRD does not declare, a value its schema
+ * rejects), that is the config's fault and retrying cannot help: it becomes a ConfigurationError
+ * (terminal, `ERR_CONFIGURATION_PROBLEM`) naming the object and each field at its providerConfig
+ * path, e.g. `kustomization.template.spec.intervall`. Any other error is passed on as it is.
+ */
+export async function applyTemplateObject(
+  shoot: ClusterAccess,
+  object: SourceObject | KustomizationObject,
+  templatePath: TemplatePath,
+  signal: AbortSignal,
+): Promise<AppliedObject> {
+  try {
+    return await applyObject(shoot.client, object, { signal, mapper: shoot.mapper });
+  } catch (err) {
+    const rejected = findRejectedFields(err);
+    if (rejected === undefined) throw err;
+    const fieldErrors = rejected.map((field) => ({
+      type: 'FieldValueInvalid',
+      field: `${templatePath}.${field.path}`,
+      detail: field.detail,
+    }));
+    const fields =
+      fieldErrors.length > 0
+        ? fieldErrors.map((e) => `${e.field}: ${e.detail}`).join('; ')
+        : (err as Error).message;
+    throw new ConfigurationError(
+      `the shoot's API server refused ${describeObject(object)} built from ${templatePath}: ${fields}`,
+      fieldErrors,
+      { cause: err },
+    );
+  }
+}
