@@ -9,7 +9,7 @@ import {
 import { createShootFluxActuator } from '../../../src/cli/commands/run.js';
 import { Manager } from '../../../src/controller/manager.js';
 import type { Extension } from '../../../src/gardener/types.js';
-import { discardLogger } from '../../../src/log/logger.js';
+import { discardLogger, type Logger } from '../../../src/log/logger.js';
 import { createLogger } from '../../../src/log/winston-logger.js';
 import {
   buildClusterObject,
@@ -21,7 +21,7 @@ import { clusterKubeConfig, createTestNamespace, shootAccessKubeconfig } from '.
 
 /** A manager running the real shoot-flux actuator against the run's seed, as `run` wires it. */
 export async function startShootFluxManager(
-  options: { reconcileTimeoutMs?: number; ignoreOperationAnnotation?: boolean } = {},
+  options: { reconcileTimeoutMs?: number; ignoreOperationAnnotation?: boolean; logger?: Logger } = {},
 ): Promise<Manager> {
   const base = await makeFluxManifestsBase();
   const manager = new Manager({
@@ -36,9 +36,11 @@ export async function startShootFluxManager(
         },
         dependencies,
       ),
-    logger: process.env.SHOOT_FLUX_TEST_LOGS
-      ? createLogger({ level: 'debug', format: 'text', name: 'it' })
-      : discardLogger,
+    logger:
+      options.logger ??
+      (process.env.SHOOT_FLUX_TEST_LOGS
+        ? createLogger({ level: 'debug', format: 'text', name: 'it' })
+        : discardLogger),
     extensionClasses: [],
     ignoreOperationAnnotation: options.ignoreOperationAnnotation ?? false,
     maxConcurrentReconciles: 5,
