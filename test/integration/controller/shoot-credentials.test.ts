@@ -5,7 +5,7 @@ import type { Manager } from '../../../src/controller/manager.js';
 import { startKubelet, type Kubelet } from '../../harness/kubelet.js';
 import { shootAccessKubeconfig } from '../support/clusters.js';
 import { captureLogs } from '../support/log-capture.js';
-import { Gardenlet, startShootFluxManager } from './shoot-flux-support.js';
+import { Gardenlet, publicGitConfig, startShootFluxManager } from './shoot-flux-support.js';
 
 interface KubeconfigShape {
   users: { user: { token: string } }[];
@@ -21,23 +21,6 @@ function kubeconfigWithToken(token: (real: string) => string): string {
 }
 
 const realToken = (yaml.load(shootAccessKubeconfig()) as KubeconfigShape).users[0]?.user.token ?? '';
-
-function publicGitConfig(fluxNamespace: string, extra: Record<string, unknown> = {}) {
-  return {
-    apiVersion: 'flux.extensions.gardener.cloud/v1alpha1',
-    kind: 'FluxConfig',
-    flux: { namespace: fluxNamespace },
-    source: {
-      template: {
-        apiVersion: 'source.toolkit.fluxcd.io/v1',
-        kind: 'GitRepository',
-        spec: { url: 'https://git.example.com/r.git', ref: { branch: 'main' } },
-      },
-    },
-    kustomization: { template: { spec: { path: './' } } },
-    ...extra,
-  };
-}
 
 describe('shoot-flux controller against hostile input', () => {
   let manager: Manager;

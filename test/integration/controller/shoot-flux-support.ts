@@ -224,3 +224,37 @@ export class Gardenlet {
 export const readyCondition = [
   { type: 'Ready', status: 'True', reason: 'Succeeded', message: 'stored artifact' },
 ];
+
+/** A FluxConfig with a GitRepository using the `git-credentials` resource and one extra secret. */
+export function gitConfig(fluxNamespace: string, overrides: Record<string, unknown> = {}) {
+  return {
+    apiVersion: 'flux.extensions.gardener.cloud/v1alpha1',
+    kind: 'FluxConfig',
+    flux: { namespace: fluxNamespace },
+    source: {
+      template: {
+        apiVersion: 'source.toolkit.fluxcd.io/v1',
+        kind: 'GitRepository',
+        spec: { url: 'https://git.example.com/org/repo.git', ref: { branch: 'main' } },
+      },
+      secretResourceName: 'git-credentials',
+    },
+    kustomization: { template: { spec: { path: './clusters/shoot' } } },
+    additionalSecretResources: [{ name: 'extra' }],
+    ...overrides,
+  };
+}
+
+/** A GitRepository without credentials and nothing else to sync. */
+export function publicGitConfig(fluxNamespace: string) {
+  return gitConfig(fluxNamespace, {
+    additionalSecretResources: [],
+    source: {
+      template: {
+        apiVersion: 'source.toolkit.fluxcd.io/v1',
+        kind: 'GitRepository',
+        spec: { url: 'https://git.example.com/r.git', ref: { branch: 'main' } },
+      },
+    },
+  });
+}

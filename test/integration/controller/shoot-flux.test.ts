@@ -3,43 +3,16 @@ import type { Manager } from '../../../src/controller/manager.js';
 import { evaluateExtensionReadiness } from '../../../src/gardener/status.js';
 import type { Extension } from '../../../src/gardener/types.js';
 import { startKubelet, type Kubelet } from '../../harness/kubelet.js';
-import { Gardenlet, readyCondition, startShootFluxManager } from './shoot-flux-support.js';
+import {
+  Gardenlet,
+  gitConfig,
+  publicGitConfig,
+  readyCondition,
+  startShootFluxManager,
+} from './shoot-flux-support.js';
 
 const condition = (extension: Extension, type: string) =>
   extension.status?.conditions?.find((c) => c.type === type);
-
-function gitConfig(fluxNamespace: string, overrides: Record<string, unknown> = {}) {
-  return {
-    apiVersion: 'flux.extensions.gardener.cloud/v1alpha1',
-    kind: 'FluxConfig',
-    flux: { namespace: fluxNamespace },
-    source: {
-      template: {
-        apiVersion: 'source.toolkit.fluxcd.io/v1',
-        kind: 'GitRepository',
-        spec: { url: 'https://git.example.com/org/repo.git', ref: { branch: 'main' } },
-      },
-      secretResourceName: 'git-credentials',
-    },
-    kustomization: { template: { spec: { path: './clusters/shoot' } } },
-    additionalSecretResources: [{ name: 'extra' }],
-    ...overrides,
-  };
-}
-
-/** A GitRepository without credentials and nothing else to sync. */
-function publicGitConfig(fluxNamespace: string) {
-  return gitConfig(fluxNamespace, {
-    additionalSecretResources: [],
-    source: {
-      template: {
-        apiVersion: 'source.toolkit.fluxcd.io/v1',
-        kind: 'GitRepository',
-        spec: { url: 'https://git.example.com/r.git', ref: { branch: 'main' } },
-      },
-    },
-  });
-}
 
 const shootResources = [
   { name: 'git-credentials', resourceRef: { apiVersion: 'v1', kind: 'Secret', name: 'git-basic-auth' } },

@@ -109,7 +109,10 @@ describe('requests whose credentials cannot be sent', () => {
     const client = new KubeRawClient(broken);
     const err = await client
       .request({ method: 'GET', path: '/api/v1/namespaces', verb: 'list', object: 'namespaces' })
-      .catch((e: unknown) => e as Error);
+      .then(
+        () => new Error('the request was sent'),
+        (e: unknown) => e as Error,
+      );
     expect(err.message).toBe(
       'list namespaces: the request could not be sent: a header is not a legal HTTP header value ' +
         '(whitespace or control characters in the token or password of the kubeconfig?)',
