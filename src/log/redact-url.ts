@@ -49,7 +49,7 @@ function schemeStart(word: string, schemeEnd: number): number {
 /**
  * `user:token@host` without a scheme: the userinfo starts after the last separator before the
  * first colon and ends at the last `@`. A plain `git@host:org/repo` (no colon before the `@`)
- * carries no secret and stays.
+ * and an image reference with a digest carry no secret and stay.
  */
 function redactSchemeless(word: string): string {
   const at = word.lastIndexOf('@');
@@ -62,7 +62,12 @@ function redactSchemeless(word: string): string {
       break;
     }
   }
-  if (userStart === colon || colon + 1 === at) return word;
+  // An image reference (`repo/app:v1@sha256:…`, `nginx:1.25@sha256:…`) is no userinfo: a user
+  // name holds no `/`, and a digest follows the `@`.
+  const user = word.slice(userStart, colon);
+  if (user === '' || user.includes('/') || colon + 1 === at || /^sha\d+:/.test(word.slice(at + 1))) {
+    return word;
+  }
   return `${word.slice(0, userStart)}${urlCredentialMask}${word.slice(at)}`;
 }
 

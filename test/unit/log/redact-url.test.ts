@@ -32,6 +32,8 @@ describe('redactUrl', () => {
     ['a URL without credentials', 'https://git.example.com/org/repo.git'],
     ['a port', 'https://host:6443/api'],
     ['an scp-like git address', 'git@github.com:org/repo.git'],
+    ['an image with a digest', 'ghcr.io/fluxcd/source-controller:v1.9.3@sha256:0123abcd'],
+    ['a short image with a digest', 'nginx:1.25@sha256:0123abcd'],
     ['an @ in the path', 'https://registry.example.com/@scope/pkg'],
     ['an IPv6 host', 'https://[::1]:8443/x'],
     ['an e-mail address', 'mail admin@example.com'],
