@@ -1,3 +1,6 @@
+import { redactText } from '../log/redact.js';
+import { textLimits, truncateText } from '../log/truncate.js';
+
 /** Kubernetes field error types, by their standard `field.ErrorType` strings. */
 export const FieldErrorType = {
   Required: 'FieldValueRequired',
@@ -59,9 +62,35 @@ export function required(path: FieldPath, detail: string): FieldError {
   return { type: FieldErrorType.Required, field: path.toString(), detail };
 }
 
+/** JSON text of any value; undefined for what JSON cannot hold (functions, cycles, BigInt). */
+function renderJson(value: unknown): string | undefined {
+  try {
+    // JSON.stringify returns undefined for undefined and functions, despite its declared type.
+    const json: string | undefined = JSON.stringify(value);
+    return json;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A bad value as a field error keeps it: small and secret-free. Strings are redacted (URL
+ * credentials, tokens) and bounded; a structure whose JSON is too long or holds something to
+ * redact becomes that JSON, redacted and bounded, as a string. So no consumer (status, events,
+ * logs, CLI) ever gets a 700 KiB value or a credential from a field error.
+ */
+export function boundBadValue(value: unknown): unknown {
+  if (typeof value === 'string') return truncateText(redactText(value), textLimits.badValue);
+  if (value === null || typeof value !== 'object') return value;
+  const json = renderJson(value);
+  if (json === undefined) return '<unprintable value>';
+  const safe = truncateText(redactText(json), textLimits.badValue);
+  return safe === json ? value : safe;
+}
+
 /** `Invalid value`: the value is malformed. */
 export function invalid(path: FieldPath, badValue: unknown, detail: string): FieldError {
-  return { type: FieldErrorType.Invalid, field: path.toString(), badValue, detail };
+  return { type: FieldErrorType.Invalid, field: path.toString(), badValue: boundBadValue(badValue), detail };
 }
 
 /** `Unsupported value`: the value is not one of a known set. */
@@ -69,7 +98,7 @@ export function notSupported(path: FieldPath, badValue: unknown, supported: read
   return {
     type: FieldErrorType.NotSupported,
     field: path.toString(),
-    badValue,
+    badValue: boundBadValue(badValue),
     detail: `supported values: ${supported.map((s) => JSON.stringify(s)).join(', ')}`,
   };
 }
@@ -81,7 +110,12 @@ export function forbidden(path: FieldPath, detail: string): FieldError {
 
 /** `Duplicate value`: the value must be unique and is not. */
 export function duplicate(path: FieldPath, badValue: unknown, detail = ''): FieldError {
-  return { type: FieldErrorType.Duplicate, field: path.toString(), badValue, detail };
+  return {
+    type: FieldErrorType.Duplicate,
+    field: path.toString(),
+    badValue: boundBadValue(badValue),
+    detail,
+  };
 }
 
 /** Prefixes every path with `prefix` (e.g. `spec.providerConfig`), for errors found in an embedding object. */
@@ -100,18 +134,22 @@ const typeWording: Record<FieldErrorType, string> = {
 };
 
 function renderBadValue(value: unknown): string {
-  // JSON.stringify returns undefined for undefined and functions, despite its declared type.
-  const json = JSON.stringify(value) as string | undefined;
-  return json ?? 'null';
+  // Bounded again: a FieldError may be built without the constructors above.
+  if (typeof value === 'string') return JSON.stringify(truncateText(redactText(value), textLimits.badValue));
+  return truncateText(redactText(renderJson(value) ?? 'null'), textLimits.badValue);
 }
 
-/** One error in apimachinery's wording: `<field>: <Type wording>[: <value>][: <detail>]`. */
+/**
+ * One error in apimachinery's wording: `<field>: <Type wording>[: <value>][: <detail>]`. Field
+ * path, value and detail are each bounded, so one error is at most a few KiB.
+ */
 export function formatFieldError(error: FieldError): string {
   let body = typeWording[error.type];
   const withValue = error.type !== FieldErrorType.Required && error.type !== FieldErrorType.Forbidden;
   if (withValue && 'badValue' in error) body += `: ${renderBadValue(error.badValue)}`;
-  if (error.detail !== '') body += `: ${error.detail}`;
-  return error.field === '' ? body : `${error.field}: ${body}`;
+  if (error.detail !== '') body += `: ${truncateText(redactText(error.detail), textLimits.detail)}`;
+  const field = truncateText(error.field, textLimits.detail);
+  return field === '' ? body : `${field}: ${body}`;
 }
 
 /** Several errors as one message, as apimachinery's aggregate prints them: `m` or `[m1, m2]`. */
@@ -119,4 +157,26 @@ export function formatFieldErrors(errors: readonly FieldError[]): string {
   const messages = [...new Set(errors.map(formatFieldError))];
   if (messages.length <= 1) return messages[0] ?? '';
   return `[${messages.join(', ')}]`;
+}
+
+/**
+ * Warnings as one bounded line for one Event and one log line per reconcile:
+ * `<n> warnings: <field>: <message>; …` with as many as fit into `maxBytes`, then `and <k> more`.
+ */
+export function formatFieldWarnings(warnings: readonly FieldWarning[], maxBytes: number): string {
+  const head = warnings.length === 1 ? '1 warning: ' : `${warnings.length} warnings: `;
+  const parts: string[] = [];
+  let used = Buffer.byteLength(head);
+  for (const [index, warning] of warnings.entries()) {
+    const text = `${truncateText(warning.field, textLimits.badValue)}: ${truncateText(warning.message, textLimits.badValue)}`;
+    const rest = warnings.length - index - 1;
+    // Room for this part, its separator and a possible "; and <n> more" tail.
+    const tail = rest > 0 ? `; and ${rest} more`.length : 0;
+    if (used + Buffer.byteLength(text) + 2 + tail > maxBytes && parts.length > 0) {
+      return `${head}${parts.join('; ')}; and ${warnings.length - index} more`;
+    }
+    parts.push(text);
+    used += Buffer.byteLength(text) + 2;
+  }
+  return truncateText(`${head}${parts.join('; ')}`, maxBytes);
 }

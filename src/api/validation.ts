@@ -27,6 +27,8 @@ import type {
   SourceObject,
   TemplateMetadata,
 } from './types.js';
+// A URL as a bad value: credentials written into it are never echoed (the one redaction rule).
+import { redactUrl } from '../log/redact-url.js';
 
 const each = (path: FieldPath, value: string, problems: string[]) =>
   problems.map((problem) => invalid(path, value, problem));
@@ -138,11 +140,6 @@ function validateDurations(spec: { interval: string; timeout?: string }, path: F
 }
 
 const gitUrlPattern = /^(http|https|ssh):\/\//;
-
-/** A URL as a bad value: credentials written into it (`https://user:token@host`) are never echoed. */
-function redactUrl(url: string): string {
-  return url.replace(/^([a-zA-Z][a-zA-Z0-9+.-]*:\/\/)[^/@]*@/, '$1***@');
-}
 
 function validateSourceSpec(template: SourceObject, spec: FieldPath): FieldError[] {
   const errors: FieldError[] = [];

@@ -23,6 +23,7 @@ import type { Logger } from '../log/logger.js';
 import type { Actuator, ActuatorContext, EventRecorder } from './actuator.js';
 import { startDeadline } from './deadline.js';
 import { findError, RequeueAfterError } from './errors.js';
+import { describeInternalError, isInternalError } from './internal-error.js';
 import type { ReconcileOutcome } from './queue.js';
 import type { StatusSession, StatusWriter } from './status-writer.js';
 
@@ -64,6 +65,8 @@ function parseKey(key: string): { namespace: string; name: string } {
 }
 
 interface Run {
+  /** Names this reconcile in logs and in an internal error's status text. */
+  reconcileID: string;
   extension: Extension;
   cluster: Cluster | undefined;
   session: StatusSession;
@@ -89,10 +92,11 @@ export class ExtensionReconciler {
   /** Reconciles the Extension with this queue key; throws to ask for a retry with backoff. */
   async reconcile(key: string): Promise<ReconcileOutcome> {
     const { namespace, name } = parseKey(key);
-    const logger = this.options.logger.child({ reconcileID: randomUUID(), extension: { namespace, name } });
+    const reconcileID = randomUUID();
+    const logger = this.options.logger.child({ reconcileID, extension: { namespace, name } });
     const deadline = startDeadline(this.reconcileTimeoutMs, [this.options.shutdownSignal]);
     try {
-      return await this.reconcileWithin(namespace, name, deadline.signal, logger);
+      return await this.reconcileWithin(namespace, name, deadline.signal, logger, reconcileID);
     } finally {
       deadline.dispose();
     }
@@ -103,6 +107,7 @@ export class ExtensionReconciler {
     name: string,
     signal: AbortSignal,
     logger: Logger,
+    reconcileID: string,
   ): Promise<ReconcileOutcome> {
     logger.debug('Reconciling');
 
@@ -137,6 +142,7 @@ export class ExtensionReconciler {
     }
     const session = this.options.statusWriter.session(extension);
     const run: Run = {
+      reconcileID,
       extension,
       cluster,
       session,
@@ -278,7 +284,14 @@ export class ExtensionReconciler {
       });
       return { requeueAfterMs: requeue.requeueAfterMs };
     }
-    const recorded = requeue?.cause ?? err;
+    let recorded = requeue?.cause ?? err;
+    if (isInternalError(recorded)) {
+      // A bug or a library's surprise, not something a user can act on: the status says where,
+      // the log line (found by reconcileID) has the stack.
+      const step = run.session.current.status?.lastOperation?.description ?? type;
+      run.logger.error('Internal error', { step, error: recorded });
+      recorded = describeInternalError(step, run.reconcileID);
+    }
     try {
       await run.session.patch(
         buildErrorStatus(type, description, recorded, this.generation(run), this.now()),

@@ -1,6 +1,6 @@
 import fastJsonPatch from 'fast-json-patch';
 import pRetry, { AbortError } from 'p-retry';
-import { formatLastErrDescription, formatTime } from '../gardener/status.js';
+import { boundStatusText, formatLastErrDescription, formatTime } from '../gardener/status.js';
 import type { Extension, ExtensionStatus, ObjectMeta } from '../gardener/types.js';
 import type { Logger } from '../log/logger.js';
 import { statusCodeOf } from '../kube/errors.js';
@@ -26,6 +26,32 @@ export function applyMergePatch(target: unknown, patch: unknown): unknown {
     else result.set(key, applyMergePatch(result.get(key), value));
   }
   return Object.fromEntries(result);
+}
+
+/**
+ * The final bound on every text a status patch carries (descriptions, condition messages): whatever
+ * a caller built, the patch stays far below the API server's request limit, so an error is always
+ * recorded, and holds no credential-shaped text. Returns the patch itself when nothing changes.
+ */
+export function boundStatusPatch(patch: ExtensionStatus): ExtensionStatus {
+  const bounded: ExtensionStatus = { ...patch };
+  if (patch.lastOperation) {
+    bounded.lastOperation = {
+      ...patch.lastOperation,
+      description: boundStatusText(patch.lastOperation.description),
+    };
+  }
+  if (patch.lastError) {
+    bounded.lastError = { ...patch.lastError, description: boundStatusText(patch.lastError.description) };
+  }
+  if (patch.conditions) {
+    bounded.conditions = patch.conditions.map((condition) => ({
+      ...condition,
+      reason: boundStatusText(condition.reason),
+      message: boundStatusText(condition.message),
+    }));
+  }
+  return bounded;
 }
 
 /** Options of the {@link StatusWriter}. */
@@ -61,7 +87,8 @@ export class StatusWriter {
   }
 
   /** Writes `patch` unless it changes nothing; returns the object after the write. */
-  async write(extension: Extension, patch: ExtensionStatus): Promise<Extension> {
+  async write(extension: Extension, unbounded: ExtensionStatus): Promise<Extension> {
+    const patch = boundStatusPatch(unbounded);
     const before = extension.status ?? {};
     const after = applyMergePatch(before, patch) as object;
     if (fastJsonPatch.compare(before, after).length === 0) return extension;

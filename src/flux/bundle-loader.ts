@@ -9,6 +9,7 @@ import { Parser, type ReadEntry } from 'tar';
 import { discardLogger, type Logger } from '../log/logger.js';
 import type { FluxReleaseBundle } from './install/bundle.js';
 import { isFluxReleaseVersion } from './install/options.js';
+import { redactUrl } from '../log/redact-url.js';
 
 /** Where Flux publishes release bundles: `<base>/<version>/manifests.tar.gz` (what the reference downloads). */
 export const defaultFluxManifestsBase = 'https://github.com/fluxcd/flux2/releases/download';
@@ -53,18 +54,8 @@ export function decodeManifestsLocation(base: string): ManifestsLocation {
   return { kind: 'directory', path: base };
 }
 
-/** A URL for messages and logs: credentials in it are masked. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (!parsed.username && !parsed.password) return url;
-    parsed.username = parsed.username ? '***' : '';
-    parsed.password = parsed.password ? '***' : '';
-    return parsed.toString();
-  } catch {
-    return url;
-  }
-}
+/** A URL for messages and logs: credentials in it are masked (the project's one redaction rule). */
+export { redactUrl };
 
 /** Why no bundle could be loaded: names the version and every location tried. */
 export class FluxBundleError extends Error {

@@ -5,6 +5,8 @@ import {
   type ErrorCode,
   type OperationType,
 } from './constants.js';
+import { redactText } from '../log/redact.js';
+import { textLimits, truncateText } from '../log/truncate.js';
 import type { ExtensionStatus, LastError, LastOperation } from './types.js';
 
 /** Kubernetes `metav1.Time` text: RFC 3339 in UTC with whole seconds. */
@@ -39,9 +41,23 @@ export function extractErrorCodes(err: unknown): ErrorCode[] {
   return codes;
 }
 
-/** The message of any thrown value. */
+/**
+ * Text as the status and gardenlet (which copies it into the Shoot) may show it: credential-shaped
+ * parts redacted, at most 8 KiB, so a patch carrying it stays far below the API server's limits.
+ */
+export function boundStatusText(text: string): string {
+  return truncateText(redactText(text), textLimits.statusText);
+}
+
+/** The message of any thrown value, bounded and with credential-shaped text redacted. */
 export function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  if (err instanceof Error) return boundStatusText(err.message);
+  try {
+    return boundStatusText(String(err));
+  } catch {
+    // An object without a usable toString (e.g. Object.create(null)).
+    return 'unknown error';
+  }
 }
 
 /** Status patch for `Processing`: lastOperation only (observedGeneration stays, as in Gardener). */
@@ -50,7 +66,7 @@ export function buildProcessingStatus(type: OperationType, description: string, 
     type,
     state: operationStates.processing,
     progress: 1,
-    description,
+    description: boundStatusText(description),
     lastUpdateTime: formatTime(now),
   };
   return { lastOperation };
@@ -68,7 +84,7 @@ export function buildErrorStatus(
   now: Date,
 ): ExtensionStatus {
   const time = formatTime(now);
-  const text = formatLastErrDescription(`${description}: ${errorMessage(err)}`);
+  const text = boundStatusText(formatLastErrDescription(`${description}: ${errorMessage(err)}`));
   const lastError: LastError = { description: text, lastUpdateTime: time };
   const codes = extractErrorCodes(err);
   if (codes.length > 0) lastError.codes = codes;

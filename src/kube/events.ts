@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { CoreV1Api, PatchStrategy, type KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from '../log/logger.js';
+import { redactText } from '../log/redact.js';
+import { textLimits, truncateText } from '../log/truncate.js';
 import { describeApiError } from './errors.js';
 import { callOptions, makeApiClient, type KubeRequestObserver } from './kubeconfig.js';
 
@@ -21,6 +23,12 @@ interface Aggregate {
   firstTimestamp: Date;
 }
 
+/** The distinct messages seen for one (object, type, reason) within the current window. */
+interface SimilarMessages {
+  messages: Set<string>;
+  windowStart: number;
+}
+
 /** Options of {@link EventRecorderFactory}. */
 export interface EventRecorderOptions {
   kubeConfig: KubeConfig;
@@ -30,20 +38,36 @@ export interface EventRecorderOptions {
   observer?: KubeRequestObserver;
   /** How many distinct events are remembered for aggregation. */
   cacheSize?: number;
+  /** Distinct messages per object and reason before they are combined into one Event (client-go: 10). */
+  maxSimilarEvents?: number;
+  /** The window in which similar messages count (client-go: 10 minutes). */
+  similarWindowMs?: number;
+  now?: () => number;
 }
 
+/** Prefix of an Event that stands for several similar ones, as client-go writes it. */
+export const combinedEventPrefix = '(combined from similar events): ';
+
 /**
- * Records core/v1 Events. A repeat of the same (object, type, reason, message) increments the
- * existing Event's `count` and `lastTimestamp` instead of creating another, as client-go's
- * recorder does. Recording never throws: a failure is logged.
+ * Records core/v1 Events, correlated as client-go's recorder does. A repeat of the same (object,
+ * type, reason, message) increments the existing Event's `count` and `lastTimestamp` instead of
+ * creating another. Once an object has had `maxSimilarEvents` distinct messages for one reason
+ * within the window, further ones are combined into one Event per reason whose count grows and
+ * whose message is the latest. Reasons and messages are redacted and bounded (1 KiB) before
+ * anything else. Writes of one Event are serialised, so concurrent repeats never race into
+ * duplicates. Recording never throws: a failure is logged.
  */
 export class EventRecorderFactory {
   private readonly core: CoreV1Api;
   private readonly aggregates = new Map<string, Aggregate>();
+  private readonly similar = new Map<string, SimilarMessages>();
+  private readonly chains = new Map<string, Promise<void>>();
   private readonly pending = new Set<Promise<void>>();
+  private readonly now: () => number;
 
   constructor(private readonly options: EventRecorderOptions) {
     this.core = makeApiClient(options.kubeConfig, CoreV1Api, options.observer);
+    this.now = options.now ?? Date.now;
   }
 
   /** A recorder bound to one object. */
@@ -57,15 +81,28 @@ export class EventRecorderFactory {
 
   /** Records one event in the background. */
   record(subject: EventSubject, type: KubeEventType, reason: string, message: string): void {
-    const write = this.write(subject, type, reason, message).catch((err: unknown) => {
-      this.options.logger.error('Could not record event', {
-        reason,
-        [subject.kind.toLowerCase()]: { namespace: subject.metadata.namespace, name: subject.metadata.name },
-        error: describeApiError(err),
+    const safeReason = truncateText(redactText(reason), textLimits.eventReason);
+    const correlated = this.correlate(subject, type, safeReason, boundEventMessage(message));
+    // Chained per Event: a repeat waits for the create of the first, then patches its count.
+    const previous = this.chains.get(correlated.key) ?? Promise.resolve();
+    const write = previous
+      .then(() => this.write(subject, type, safeReason, correlated))
+      .catch((err: unknown) => {
+        this.options.logger.error('Could not record event', {
+          reason: safeReason,
+          [subject.kind.toLowerCase()]: {
+            namespace: subject.metadata.namespace,
+            name: subject.metadata.name,
+          },
+          error: describeApiError(err),
+        });
       });
-    });
+    this.chains.set(correlated.key, write);
     this.pending.add(write);
-    void write.finally(() => this.pending.delete(write));
+    void write.finally(() => {
+      this.pending.delete(write);
+      if (this.chains.get(correlated.key) === write) this.chains.delete(correlated.key);
+    });
   }
 
   /** Resolves once every event recorded so far was written (or failed). */
@@ -73,30 +110,62 @@ export class EventRecorderFactory {
     await Promise.all([...this.pending]);
   }
 
-  private async write(
+  /** The aggregation key and message of an event: itself, or the combined Event of its reason. */
+  private correlate(
     subject: EventSubject,
     type: KubeEventType,
     reason: string,
     message: string,
+  ): { key: string; message: string } {
+    const namespace = subject.metadata.namespace ?? 'default';
+    const objectKey = subject.metadata.uid ?? `${namespace}/${subject.metadata.name}`;
+    const similarKey = [objectKey, type, reason].join('\0');
+    const now = this.now();
+    let similar = this.similar.get(similarKey);
+    if (!similar || now - similar.windowStart > (this.options.similarWindowMs ?? 10 * 60_000)) {
+      similar = { messages: new Set(), windowStart: now };
+      this.remember(this.similar, similarKey, similar);
+    }
+    const maxSimilar = this.options.maxSimilarEvents ?? 10;
+    if (similar.messages.size < maxSimilar) similar.messages.add(message);
+    if (similar.messages.size < maxSimilar) return { key: `${similarKey}\0${message}`, message };
+    return {
+      key: `${similarKey}\0combined`,
+      message: truncateText(`${combinedEventPrefix}${message}`, textLimits.eventMessage),
+    };
+  }
+
+  /** Inserts into a bounded map, forgetting the oldest entry when full. */
+  private remember<T>(map: Map<string, T>, key: string, value: T): void {
+    map.delete(key);
+    map.set(key, value);
+    if (map.size > (this.options.cacheSize ?? 4096)) {
+      const oldest = map.keys().next().value;
+      if (oldest !== undefined) map.delete(oldest);
+    }
+  }
+
+  private async write(
+    subject: EventSubject,
+    type: KubeEventType,
+    reason: string,
+    { key, message }: { key: string; message: string },
   ): Promise<void> {
     const namespace = subject.metadata.namespace ?? 'default';
-    const key = [subject.metadata.uid ?? `${namespace}/${subject.metadata.name}`, type, reason, message].join(
-      '\0',
-    );
-    const now = new Date();
+    const now = new Date(this.now());
     const existing = this.aggregates.get(key);
     const signal = AbortSignal.timeout(10_000);
     if (existing) {
-      existing.count += 1;
       try {
         await this.core.patchNamespacedEvent(
           {
             name: existing.name,
             namespace: existing.namespace,
-            body: { count: existing.count, lastTimestamp: now.toISOString() },
+            body: { count: existing.count + 1, lastTimestamp: now.toISOString(), message },
           },
           callOptions({ signal, contentType: PatchStrategy.MergePatch }),
         );
+        existing.count += 1;
         return;
       } catch {
         // The Event expired (TTL) or was deleted: create a new one below.
@@ -130,11 +199,11 @@ export class EventRecorderFactory {
       },
       callOptions({ signal }),
     );
-    this.aggregates.set(key, { name, namespace, count: 1, firstTimestamp: now });
-    const limit = this.options.cacheSize ?? 4096;
-    if (this.aggregates.size > limit) {
-      const oldest = this.aggregates.keys().next().value;
-      if (oldest !== undefined) this.aggregates.delete(oldest);
-    }
+    this.remember(this.aggregates, key, { name, namespace, count: 1, firstTimestamp: now });
   }
+}
+
+/** An Event message as it is written: credential-shaped text redacted, at most 1 KiB. */
+export function boundEventMessage(message: string): string {
+  return truncateText(redactText(message), textLimits.eventMessage);
 }

@@ -1,6 +1,6 @@
 import type { Logger } from '../log/logger.js';
 import { heartbeatLeaseName } from '../gardener/constants.js';
-import { statusCodeOf } from './errors.js';
+import { describeApiError, statusCodeOf } from './errors.js';
 import { formatMicroTime, type LeaseClient } from './leader-election.js';
 
 /** Options of {@link Heartbeat}. */
@@ -65,7 +65,7 @@ export class Heartbeat {
       (err: unknown) => {
         this.options.logger.error('Could not renew heartbeat lease', {
           lease: { namespace: this.options.namespace, name: heartbeatLeaseName },
-          error: err instanceof Error ? err.message : String(err),
+          error: describeApiError(err),
         });
       },
     );

@@ -1,4 +1,5 @@
 import { Watch, type KubeConfig } from '@kubernetes/client-node';
+import { describeApiError } from './errors.js';
 import type { Logger } from '../log/logger.js';
 import type { KubeRequestObserver } from './kubeconfig.js';
 
@@ -135,7 +136,7 @@ export class ResilientInformer<T extends InformedObject> {
         const delay = Math.min(min * 2 ** (failures - 1), this.options.maxBackoffMs ?? 30_000);
         this.options.logger.info('Informer failed, restarting', {
           path: this.options.path,
-          error: err instanceof Error ? err.message : String(err),
+          error: describeApiError(err),
           retryInMs: delay,
         });
         await this.sleep(delay);
@@ -153,7 +154,7 @@ export class ResilientInformer<T extends InformedObject> {
     try {
       list = await this.options.list();
     } catch (err) {
-      throw new Error(`list ${this.options.path}: ${err instanceof Error ? err.message : String(err)}`, {
+      throw new Error(`list ${this.options.path}: ${describeApiError(err)}`, {
         cause: err,
       });
     }
@@ -218,10 +219,16 @@ export class ResilientInformer<T extends InformedObject> {
             resolve(err ? (err instanceof Error ? err : new Error('watch failed', { cause: err })) : null);
           },
         )
-        .then((controller) => {
-          this.currentWatch = controller;
-          if (this.stopped) controller.abort();
-        });
+        .then(
+          (controller) => {
+            this.currentWatch = controller;
+            if (this.stopped) controller.abort();
+          },
+          (err: unknown) => {
+            // The request could not even start (e.g. an illegal header): a failed watch, not a crash.
+            resolve(err instanceof Error ? err : new Error('watch failed', { cause: err }));
+          },
+        );
     });
     const err = await ended;
     this.currentWatch = undefined;

@@ -1,6 +1,6 @@
 import { CustomObjectsApi, PatchStrategy, type KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from '../log/logger.js';
-import { statusCodeOf, wrapKubernetesError } from './errors.js';
+import { describeApiError, statusCodeOf, wrapKubernetesError } from './errors.js';
 import { callOptions, makeApiClient, type KubeRequestObserver } from './kubeconfig.js';
 
 const group = 'coordination.k8s.io';
@@ -173,7 +173,7 @@ export class LeaderElector {
     } catch (err) {
       this.options.logger.error('Could not release leader lease', {
         lease: { namespace, name },
-        error: err instanceof Error ? err.message : String(err),
+        error: describeApiError(err),
       });
     }
   }
@@ -185,7 +185,7 @@ export class LeaderElector {
       acquired = await this.tryAcquireOrRenew();
     } catch (err) {
       this.options.logger.debug('Leader election attempt failed', {
-        error: err instanceof Error ? err.message : String(err),
+        error: describeApiError(err),
       });
     }
     if (this.isStopped()) return;

@@ -75,6 +75,12 @@ export class KubeRawClient {
         describeHttpFailure(status, statusBody),
       );
     }
-    return { status, body: text === '' ? undefined : (JSON.parse(text) as unknown) };
+    if (text === '') return { status, body: undefined };
+    try {
+      return { status, body: JSON.parse(text) as unknown };
+    } catch {
+      // JSON.parse quotes the text it choked on; say only what went wrong.
+      throw new KubernetesApiError(request.verb, request.object, status, undefined, 'response is not JSON');
+    }
   }
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ApiException, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { errorCodes, type ErrorCode } from '../gardener/constants.js';
 import {
   decodeShootKubeconfig,
   shootAccessKubeconfigKey,
@@ -7,10 +8,23 @@ import {
   type ShootClientMode,
   type ShootKubeconfig,
 } from '../gardener/shoot-access.js';
+import { describeApiError } from './errors.js';
 
-/** Why no shoot client could be built; never carries credentials. */
+/**
+ * Why no shoot client could be built; never carries credentials. A broken access kubeconfig
+ * carries `ERR_RETRYABLE_INFRA_DEPENDENCIES`: gardenlet and gardener-resource-manager own that
+ * secret and rewrite it (token rotation), so the next attempt may succeed.
+ */
 export class ShootAccessError extends Error {
   override readonly name = 'ShootAccessError';
+  constructor(
+    message: string,
+    /** Gardener error codes (found by extractErrorCodes like a CodedError's). */
+    readonly codes: readonly ErrorCode[] = [],
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
 }
 
 interface CachedClient {
@@ -46,7 +60,9 @@ export class ShootClientProvider {
     if (cached?.fingerprint === fingerprint) return cached.kubeConfig;
     const decoded = decodeShootKubeconfig(kubeconfigText);
     if ('error' in decoded) {
-      throw new ShootAccessError(`secret ${namespace}/${secretName}: ${decoded.error}`);
+      throw new ShootAccessError(`secret ${namespace}/${secretName}: ${decoded.error}`, [
+        errorCodes.retryableInfraDependencies,
+      ]);
     }
     const kubeConfig = buildKubeConfig(`${namespace}-${fingerprint.slice(0, 12)}`, decoded.kubeconfig);
     this.cache.set(namespace, { fingerprint, kubeConfig });
@@ -70,8 +86,8 @@ export class ShootClientProvider {
       } catch (err) {
         if (err instanceof ApiException && err.code === 404) continue;
         if (err instanceof ShootAccessError) throw err;
-        const status = err instanceof ApiException ? `HTTP ${err.code}` : (err as Error).message;
-        throw new ShootAccessError(`reading secret ${namespace}/${name}: ${status}`, { cause: err });
+        // The seed's own request errors are described like every other request's: never raw.
+        throw new ShootAccessError(`reading secret ${namespace}/${name}: ${describeApiError(err)}`);
       }
     }
     throw new ShootAccessError(`no shoot access secret in ${namespace} (looked for ${names.join(', ')})`);

@@ -1,6 +1,6 @@
 import { Watch } from '@kubernetes/client-node';
 import { discardLogger, type Logger } from '../log/logger.js';
-import { KubernetesApiError } from './errors.js';
+import { KubernetesApiError, describeApiError, wrapKubernetesError } from './errors.js';
 import type { KubeRawClient } from './raw-client.js';
 
 /** One collection to keep an up-to-date view of: its API path and optional selectors. */
@@ -129,7 +129,7 @@ export async function waitForCollections<P>(
             finish(err);
             return;
           }
-          logger.debug('List failed, retrying', { path: collection.path, error: (err as Error).message });
+          logger.debug('List failed, retrying', { path: collection.path, error: describeApiError(err) });
           await pause(options.restartDelayMs ?? 1_000, options.signal);
           continue;
         }
@@ -149,13 +149,24 @@ export async function waitForCollections<P>(
                 if (phase === 'ADDED' || phase === 'MODIFIED') view.set(keyOf(object), object);
                 else if (phase === 'DELETED') view.delete(keyOf(object));
                 else if (phase === 'ERROR') {
-                  watchEnded(new Error('watch error event (e.g. 410 Gone)'));
+                  watchEnded(
+                    new KubernetesApiError(
+                      'watch',
+                      collection.path,
+                      undefined,
+                      undefined,
+                      'error event (e.g. 410 Gone)',
+                    ),
+                  );
                   return;
                 } else return;
                 check();
               },
               (err: unknown) => {
-                watchEnded(err instanceof Error ? err : undefined);
+                // client-node's Watch hands over raw fetch errors, which may quote headers.
+                watchEnded(
+                  err instanceof Error ? wrapKubernetesError(err, 'watch', collection.path) : undefined,
+                );
               },
             )
             .then(
@@ -164,7 +175,7 @@ export async function waitForCollections<P>(
                 if (isSettled()) controller.abort();
               },
               (err: unknown) => {
-                watchEnded(err instanceof Error ? err : new Error(String(err)));
+                watchEnded(wrapKubernetesError(err, 'watch', collection.path));
               },
             );
         });

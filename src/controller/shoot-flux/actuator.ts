@@ -1,6 +1,6 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { evaluateFluxConfig } from '../../api/evaluate.js';
-import { formatFieldErrors } from '../../api/field-errors.js';
+import { formatFieldErrors, formatFieldWarnings } from '../../api/field-errors.js';
 import { decodeNamedResourceReferences } from '../../api/shoot-resources.js';
 import type {
   FluxConfig,
@@ -24,6 +24,7 @@ import { KubeRawClient } from '../../kube/raw-client.js';
 import { RestMapper, buildResourcePath, encodePathSegment } from '../../kube/rest-mapper.js';
 import { waitForCollections, type WatchedCollection } from '../../kube/watch.js';
 import type { Logger } from '../../log/logger.js';
+import { textLimits } from '../../log/truncate.js';
 import type { Actuator, ActuatorContext } from '../actuator.js';
 import { startDeadline } from '../deadline.js';
 import { ConfigurationError, RequeueAfterError } from '../errors.js';
@@ -182,12 +183,16 @@ export class ShootFluxActuator implements Actuator {
 
   private evaluateConfig(context: ActuatorContext, shootResources: NamedResourceReference[]): FluxConfig {
     const evaluation = evaluateFluxConfig(context.extension.spec.providerConfig, { shootResources });
-    for (const warning of evaluation.warnings) {
-      context.logger.warn('Deprecated or unknown providerConfig field', {
-        field: warning.field,
-        warning: warning.message,
+    if (evaluation.warnings.length > 0) {
+      // One log line and one Event per reconcile, however many fields: 3000 unknown fields must
+      // not become 3000 lines and Events on every reconcile. The same summary next time bumps the
+      // Event's count (the recorder's deduplication) instead of creating another one.
+      const summary = formatFieldWarnings(evaluation.warnings, textLimits.eventMessage);
+      context.logger.warn('Deprecated or unknown providerConfig fields', {
+        count: evaluation.warnings.length,
+        warnings: summary,
       });
-      context.events.event('Warning', 'ProviderConfigWarning', `${warning.field}: ${warning.message}`);
+      context.events.event('Warning', 'ProviderConfigWarning', summary);
     }
     if (!evaluation.config || evaluation.errors.length > 0) {
       throw new ConfigurationError(

@@ -3,6 +3,7 @@ import { ConfigurationError } from '../../../src/controller/errors.js';
 import type { Manager } from '../../../src/controller/manager.js';
 import { evaluateExtensionReadiness } from '../../../src/gardener/status.js';
 import { clusterKubeConfig, createTestNamespace } from '../support/clusters.js';
+import { captureLogs } from '../support/log-capture.js';
 import { Gardenlet, RecordingActuator, startManager, uniqueType } from './support.js';
 
 describe('generic Extension reconciler', () => {
@@ -111,6 +112,32 @@ describe('generic Extension reconciler', () => {
     actuator.behaviour = () => Promise.resolve();
     await gardenlet.annotate(namespace, 'reconcile');
     await expect.poll(() => readiness(namespace)).toBeUndefined();
+  });
+
+  it('records an internal error by step and reconcileID, and logs its stack without credentials', async () => {
+    fresh();
+    actuator.behaviour = () =>
+      Promise.reject(new TypeError("Cannot read properties of null (reading 'find'): Bearer s3cr3t-t0ken"));
+    const logs = captureLogs();
+    const { namespace } = await setup({ logger: logs.logger });
+    await gardenlet.createCluster(namespace);
+    await gardenlet.createExtension(namespace, type);
+    await expect
+      .poll(async () => (await gardenlet.readExtension(namespace))?.status?.lastError?.description)
+      .toMatch(
+        /^Error reconciling Extension: internal error in step "Reconciling the Extension" \(reconcileID [0-9a-f-]{36}; the controller log has the details\)$/,
+      );
+    const extension = await gardenlet.readExtension(namespace);
+    expect(JSON.stringify(extension?.status)).not.toMatch(/Cannot read|s3cr3t/);
+    const reconcileID = /reconcileID ([0-9a-f-]{36})/.exec(
+      extension?.status?.lastError?.description ?? '',
+    )?.[1];
+    const logged = logs
+      .lines()
+      .find((line) => line.msg === 'Internal error' && line.reconcileID === reconcileID);
+    expect(logged).toMatchObject({ step: 'Reconciling the Extension', error: { name: 'TypeError' } });
+    expect((logged?.error as { stack?: string }).stack).toContain('Cannot read properties of null');
+    expect(logs.text()).not.toContain('s3cr3t');
   });
 
   it('writes the Error status after the reconcile deadline expired (D-5)', async () => {

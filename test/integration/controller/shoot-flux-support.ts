@@ -10,7 +10,7 @@ import { createShootFluxActuator } from '../../../src/cli/commands/run.js';
 import { Manager } from '../../../src/controller/manager.js';
 import type { Extension } from '../../../src/gardener/types.js';
 import { evaluateExtensionReadiness } from '../../../src/gardener/status.js';
-import { discardLogger } from '../../../src/log/logger.js';
+import { discardLogger, type Logger } from '../../../src/log/logger.js';
 import { createLogger } from '../../../src/log/winston-logger.js';
 import {
   buildClusterObject,
@@ -29,7 +29,12 @@ import { expect } from 'vitest';
  * Extension.
  */
 export async function startShootFluxManager(
-  options: { reconcileTimeoutMs?: number; ignoreOperationAnnotation?: boolean; extensionType?: string } = {},
+  options: {
+    reconcileTimeoutMs?: number;
+    ignoreOperationAnnotation?: boolean;
+    extensionType?: string;
+    logger?: Logger;
+  } = {},
 ): Promise<Manager> {
   const base = await makeFluxManifestsBase();
   const manager = new Manager({
@@ -44,9 +49,11 @@ export async function startShootFluxManager(
         },
         dependencies,
       ),
-    logger: process.env.SHOOT_FLUX_TEST_LOGS
-      ? createLogger({ level: 'debug', format: 'text', name: 'it' })
-      : discardLogger,
+    logger:
+      options.logger ??
+      (process.env.SHOOT_FLUX_TEST_LOGS
+        ? createLogger({ level: 'debug', format: 'text', name: 'it' })
+        : discardLogger),
     ...(options.extensionType ? { extensionType: options.extensionType } : {}),
     extensionClasses: [],
     ignoreOperationAnnotation: options.ignoreOperationAnnotation ?? false,
@@ -289,4 +296,18 @@ export async function bootstrapTestShoot(
   await gardenlet.setFluxStatus('kustomizations', 'flux-system', ns, readyCondition);
   await expect.poll(async () => evaluateExtensionReadiness(await gardenlet.extension())).toBeUndefined();
   return gardenlet;
+}
+
+/** A GitRepository without credentials and nothing else to sync. */
+export function publicGitConfig(fluxNamespace: string) {
+  return gitConfig(fluxNamespace, {
+    additionalSecretResources: [],
+    source: {
+      template: {
+        apiVersion: 'source.toolkit.fluxcd.io/v1',
+        kind: 'GitRepository',
+        spec: { url: 'https://git.example.com/r.git', ref: { branch: 'main' } },
+      },
+    },
+  });
 }

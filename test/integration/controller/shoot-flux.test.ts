@@ -7,6 +7,7 @@ import {
   Gardenlet,
   bootstrapTestShoot,
   gitConfig,
+  publicGitConfig,
   readyCondition,
   startShootFluxManager,
   testShootResources,
@@ -14,20 +15,6 @@ import {
 
 const condition = (extension: Extension, type: string) =>
   extension.status?.conditions?.find((c) => c.type === type);
-
-/** A GitRepository without credentials and nothing else to sync. */
-function publicGitConfig(fluxNamespace: string) {
-  return gitConfig(fluxNamespace, {
-    additionalSecretResources: [],
-    source: {
-      template: {
-        apiVersion: 'source.toolkit.fluxcd.io/v1',
-        kind: 'GitRepository',
-        spec: { url: 'https://git.example.com/r.git', ref: { branch: 'main' } },
-      },
-    },
-  });
-}
 
 describe('shoot-flux actuator', () => {
   let manager: Manager;

@@ -1,7 +1,11 @@
-import { CoreV1Api } from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import yaml from 'js-yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { KubeRawClient } from '../../../src/kube/raw-client.js';
 import { ShootAccessError, ShootClientProvider } from '../../../src/kube/shoot-client.js';
+import { waitForCollections } from '../../../src/kube/watch.js';
 import { clusterKubeConfig, createTestNamespace, shootAccessKubeconfig } from '../support/clusters.js';
+import { captureLogs } from '../support/log-capture.js';
 
 describe('ShootClientProvider', () => {
   const seed = clusterKubeConfig('seed');
@@ -60,5 +64,72 @@ describe('ShootClientProvider', () => {
     );
     // external mode never looks at gardener-internal
     await expect(provider.kubeConfigFor(namespace)).resolves.toBe(after);
+  });
+
+  it('trims a token with a trailing newline and refuses one with header injection, with a code', async () => {
+    const raw = yaml.load(shootAccessKubeconfig()) as { users: { user: { token: string } }[] };
+    const token = raw.users[0]?.user.token ?? '';
+    const withToken = (value: string) => {
+      const copy = structuredClone(raw);
+      if (copy.users[0]) copy.users[0].user.token = value;
+      return yaml.dump(copy);
+    };
+    await writeAccessSecret('gardener', withToken(`${token}\r\n`));
+    const shoot = await new ShootClientProvider(seed, 'external').kubeConfigFor(namespace);
+    await expect(shoot.makeApiClient(CoreV1Api).listNamespace()).resolves.toBeDefined();
+
+    await writeAccessSecret('gardener', withToken(`${token}\r\nX-Evil: 1`));
+    const refused = await new ShootClientProvider(seed, 'external')
+      .kubeConfigFor(namespace)
+      .catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(ShootAccessError);
+    expect(refused).toMatchObject({
+      message: `secret ${namespace}/gardener: kubeconfig user "gardener" has a token with whitespace, control or non-ASCII characters inside`,
+      codes: ['ERR_RETRYABLE_INFRA_DEPENDENCIES'],
+    });
+  });
+});
+
+describe('requests whose credentials cannot be sent', () => {
+  // A KubeConfig built directly, past the shoot kubeconfig checks: the error path itself must not leak.
+  const secret = 's3cr3t-t0ken';
+  const broken = (() => {
+    const kubeConfig = new KubeConfig();
+    const server = clusterKubeConfig('seed').getCurrentCluster();
+    kubeConfig.loadFromOptions({
+      clusters: [{ name: 'c', server: server?.server ?? '', caData: server?.caData, skipTLSVerify: false }],
+      users: [{ name: 'u', token: `${secret}\r\nX-Evil: 1` }],
+      contexts: [{ name: 'c', cluster: 'c', user: 'u' }],
+      currentContext: 'c',
+    });
+    return kubeConfig;
+  })();
+
+  it('fail with a classification, never the header value', async () => {
+    const client = new KubeRawClient(broken);
+    const err = await client
+      .request({ method: 'GET', path: '/api/v1/namespaces', verb: 'list', object: 'namespaces' })
+      .then(
+        () => new Error('the request was sent'),
+        (e: unknown) => e as Error,
+      );
+    expect(err.message).toBe(
+      'list namespaces: the request could not be sent: a header is not a legal HTTP header value ' +
+        '(whitespace or control characters in the token or password of the kubeconfig?)',
+    );
+    expect(JSON.stringify([err.message, err.stack, err.cause])).not.toMatch(/s3cr3t|X-Evil/);
+  });
+
+  it('and a watch on them logs only that classification', async () => {
+    const logs = captureLogs();
+    await waitForCollections(new KubeRawClient(broken), {
+      collections: [{ path: '/api/v1/namespaces' }],
+      evaluate: () => ({ done: false, progress: undefined }),
+      signal: AbortSignal.timeout(1_500),
+      logger: logs.logger,
+      restartDelayMs: 200,
+    });
+    expect(logs.text()).toContain('a header is not a legal HTTP header value');
+    expect(logs.text()).not.toMatch(/s3cr3t|X-Evil/);
   });
 });

@@ -787,4 +787,13 @@ describe('evaluateFluxConfig bad values', () => {
     expect(oci.errors[0]?.badValue).toBe('https://***@ghcr.io/org/manifests');
     expect(JSON.stringify([git, oci])).not.toMatch(/s3cr3t|t0ken/);
   });
+
+  it.each([
+    ['a password with @', 'ftp://u:p@ss@example.com/repo', 'ftp://***@example.com/repo'],
+    ['no scheme', 'user:t0ken@example.com/repo', '***@example.com/repo'],
+    ['a token parameter', 'ftp://example.com/repo?token=t0ken', 'ftp://example.com/repo?token=***'],
+  ])('never echoes credentials in a URL with %s', (_name, url, shown) => {
+    const git = evaluateFluxConfig(configWith((_, s) => (s.spec.url = url)));
+    expect(git.errors[0]?.badValue).toBe(shown);
+  });
 });

@@ -135,7 +135,7 @@ describe('decodeManifestsLocation', () => {
 describe('redactUrl', () => {
   it('masks credentials', () => {
     expect(redactUrl('https://user:secret@mirror.example.com/flux')).toBe(
-      'https://***:***@mirror.example.com/flux',
+      'https://***@mirror.example.com/flux',
     );
     expect(redactUrl('https://mirror.example.com/flux')).toBe('https://mirror.example.com/flux');
   });

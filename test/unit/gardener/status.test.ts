@@ -4,6 +4,7 @@ import {
   buildErrorStatus,
   buildProcessingStatus,
   buildSuccessStatus,
+  errorMessage,
   evaluateExtensionReadiness,
   extractErrorCodes,
   formatLastErrDescription,
@@ -68,6 +69,44 @@ describe('status builders', () => {
       ),
     ).toEqual(['ERR_INFRA_UNAUTHORIZED', 'ERR_CONFIGURATION_PROBLEM']);
     expect(extractErrorCodes(new Error('plain'))).toEqual([]);
+  });
+});
+
+describe('status text bounds', () => {
+  it('records an error even when its message is 700 KiB, bounded to 8 KiB', () => {
+    const status = buildErrorStatus(
+      'Reconcile',
+      'Error reconciling Extension',
+      new Error('x'.repeat(700 * 1024)),
+      1,
+      now,
+    );
+    for (const text of [status.lastError?.description ?? '', status.lastOperation?.description ?? '']) {
+      expect(Buffer.byteLength(text)).toBeLessThanOrEqual(8 * 1024);
+      expect(text).toMatch(/^Error reconciling Extension: x+… \(truncated, \d+ bytes\)$/);
+    }
+  });
+
+  it.each([
+    [
+      'a bearer token',
+      new Error('get x: Bearer abc\r\nX-Evil: 1 is not a legal HTTP header value'),
+      /X-Evil|abc/,
+    ],
+    ['URL credentials', new Error('clone ftp://u:p@ss@host failed'), /p@ss/],
+    ['a thrown string', 'user:tok3n@host', /tok3n/],
+  ])('redacts %s', (_name, err, leak) => {
+    const status = buildErrorStatus('Reconcile', 'Error', err, 1, now);
+    expect(JSON.stringify(status)).not.toMatch(leak);
+  });
+
+  it('describes a thrown value without a usable toString', () => {
+    expect(errorMessage(Object.create(null))).toBe('unknown error');
+  });
+
+  it('bounds a Processing description', () => {
+    const status = buildProcessingStatus('Reconcile', 'w'.repeat(100_000), now);
+    expect(Buffer.byteLength(status.lastOperation?.description ?? '')).toBeLessThanOrEqual(8 * 1024);
   });
 });
 

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { redact, redacted } from '../../../src/log/redact.js';
+import { redact, redactText, redacted } from '../../../src/log/redact.js';
 import { createLogger } from '../../../src/log/winston-logger.js';
 
 describe('redact', () => {
@@ -25,8 +25,61 @@ describe('redact', () => {
   });
 });
 
+describe('redactText', () => {
+  it.each([
+    ['a bearer header', 'Authorization: Bearer abc.def', `Authorization: Bearer ${redacted}`],
+    ['a basic header', 'basic dXNlcjpwdw==', `basic ${redacted}`],
+    [
+      "Node's illegal header message, line breaks and injected header included",
+      'Bearer abc\r\nX-Evil: 1 is not a legal HTTP header value',
+      `Bearer ${redacted} is not a legal HTTP header value`,
+    ],
+    ['a JWT', 'token eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln here', `token ${redacted} here`],
+    ['URL credentials', 'clone https://u:p@h/r failed', 'clone https://***@h/r failed'],
+    ['plain text', 'the object has been modified', 'the object has been modified'],
+  ])('%s', (_name, input, expected) => {
+    expect(redactText(input)).toBe(expected);
+  });
+});
+
+describe('redact of values', () => {
+  it('writes errors with name, redacted message and stack, and their cause', () => {
+    const err = new TypeError('Bearer s3cr3t\n is not a legal HTTP header value', {
+      cause: new Error('see https://u:pw@h'),
+    });
+    const logged = redact({ error: err }) as { error: Record<string, unknown> };
+    expect(logged.error).toMatchObject({
+      name: 'TypeError',
+      message: `Bearer ${redacted} is not a legal HTTP header value`,
+      cause: { name: 'Error', message: 'see https://***@h' },
+    });
+    expect(logged.error.stack).toContain('TypeError');
+    expect(JSON.stringify(logged)).not.toMatch(/s3cr3t|pw@/);
+  });
+
+  it('bounds long strings, long lists and deep nesting', () => {
+    const deep: Record<string, unknown> = {};
+    let cursor = deep;
+    for (let i = 0; i < 20; i += 1) {
+      const next: Record<string, unknown> = { token: 'x' };
+      cursor.child = next;
+      cursor = next;
+    }
+    const logged = redact({
+      text: 'x'.repeat(100_000),
+      list: Array.from({ length: 3000 }, (_, i) => i),
+      deep,
+    });
+    const json = JSON.stringify(logged);
+    expect(json.length).toBeLessThan(10_000);
+    expect(json).toContain('(truncated, 100000 bytes)');
+    expect(json).toContain('… (2950 more)');
+    expect(json).toContain('[too deep]');
+  });
+});
+
 describe('createLogger', () => {
-  function capture(): { stream: Writable; lines: () => Record<string, unknown>[] } {
+  function capture(): { stream: Writable; text: () => string; lines: () => Record<string, unknown>[] } {
     let text = '';
     const stream = new Writable({
       write(chunk: Buffer, _enc, done) {
@@ -36,6 +89,7 @@ describe('createLogger', () => {
     });
     return {
       stream,
+      text: () => text,
       lines: () =>
         text
           .trim()
@@ -62,5 +116,19 @@ describe('createLogger', () => {
       secret: { name: 'a', data: redacted },
     });
     expect(typeof line?.ts).toBe('string');
+  });
+
+  it('never writes a token-shaped string, in text or JSON format', () => {
+    for (const format of ['json', 'text'] as const) {
+      const out = capture();
+      const log = createLogger({ level: 'info', format, name: 'shoot-flux', stream: out.stream });
+      log.error('Reconciler error', {
+        error: 'get x: Bearer abc\r\nX-Evil: 1 is not a legal HTTP header value',
+        url: 'ftp://u:p@ss@host',
+        err: new Error('user:tok3n@host'),
+      });
+      expect(out.text()).toContain('Reconciler error');
+      expect(out.text()).not.toMatch(/X-Evil|p@ss|tok3n/);
+    }
   });
 });
