@@ -54,20 +54,39 @@ export async function startShootFluxManager(
 
 /** Plays gardenlet for one shoot: namespace, Cluster, access secret, referenced secrets, Extension. */
 export class Gardenlet {
-  readonly seed = clusterKubeConfig('seed');
-  readonly shoot: KubeConfig = clusterKubeConfig('shoot');
-  readonly seedCore = this.seed.makeApiClient(CoreV1Api);
-  readonly seedCustom = this.seed.makeApiClient(CustomObjectsApi);
-  readonly shootCore = this.shoot.makeApiClient(CoreV1Api);
-  readonly shootCustom = this.shoot.makeApiClient(CustomObjectsApi);
+  readonly shoot: KubeConfig;
+  readonly seedCore: CoreV1Api;
+  readonly seedCustom: CustomObjectsApi;
+  readonly shootCore: CoreV1Api;
+  readonly shootCustom: CustomObjectsApi;
+  private readonly accessKubeconfig: string;
   namespace = '';
   /** A Flux namespace unique to this test: all tests share one shoot API server. */
   readonly fluxNamespace = `flux-${randomBytes(3).toString('hex')}`;
 
+  /**
+   * The run's seed and shoot, or a file's own: a file whose controllers act beyond their own
+   * objects (other processes, other Extension types) must not share them with other files.
+   */
+  constructor(
+    readonly seed: KubeConfig = clusterKubeConfig('seed'),
+    shoot: { kubeConfig: KubeConfig; accessKubeconfig: string } = {
+      kubeConfig: clusterKubeConfig('shoot'),
+      accessKubeconfig: shootAccessKubeconfig(),
+    },
+  ) {
+    this.seedCore = seed.makeApiClient(CoreV1Api);
+    this.seedCustom = seed.makeApiClient(CustomObjectsApi);
+    this.shoot = shoot.kubeConfig;
+    this.shootCore = shoot.kubeConfig.makeApiClient(CoreV1Api);
+    this.shootCustom = shoot.kubeConfig.makeApiClient(CustomObjectsApi);
+    this.accessKubeconfig = shoot.accessKubeconfig;
+  }
+
   async createShoot(shootOverrides: { resources?: unknown[]; hibernated?: boolean } = {}): Promise<void> {
     this.namespace = await createTestNamespace(this.seed);
     await this.writeCluster(shootOverrides);
-    await this.writeSecret('gardener', { kubeconfig: shootAccessKubeconfig() });
+    await this.writeSecret('gardener', { kubeconfig: this.accessKubeconfig });
   }
 
   async writeCluster(shootOverrides: { resources?: unknown[]; hibernated?: boolean } = {}): Promise<void> {
@@ -112,13 +131,14 @@ export class Gardenlet {
     await this.seedCore.createNamespacedSecret({ namespace: this.namespace, body });
   }
 
-  async createExtension(providerConfig: unknown): Promise<void> {
+  /** Creates the Extension; `type` other than `shoot-flux` for a manager serving only this test. */
+  async createExtension(providerConfig: unknown, type?: string): Promise<void> {
     await this.seedCustom.createNamespacedCustomObject({
       group: 'extensions.gardener.cloud',
       version: 'v1alpha1',
       namespace: this.namespace,
       plural: 'extensions',
-      body: buildExtensionObject({ providerConfig }),
+      body: buildExtensionObject({ providerConfig, type }),
     });
   }
 
