@@ -115,7 +115,9 @@ export class KubeRawClient {
       timeoutSeconds: request.timeoutSeconds,
     });
     const spec = await this.authenticate('GET', url);
-    const requestMs = this.options.timeouts?.requestMs ?? 0;
+    // The server ends the watch after timeoutSeconds; only a stream that outlives that by a
+    // request timeout (or half a minute without one) is stuck, not one that ends on time.
+    const graceMs = this.options.timeouts?.requestMs ?? 30_000;
     let outcome: { status: number; text?: string };
     let verdict: unknown;
     try {
@@ -123,7 +125,7 @@ export class KubeRawClient {
         spec,
         {
           ...this.exchangeOptions(verb, object, request.signal),
-          streamDeadlineMs: request.timeoutSeconds * 1000 + requestMs,
+          streamDeadlineMs: request.timeoutSeconds * 1000 + graceMs,
         },
         (line) => {
           const event = parseWatchLine(line);
