@@ -18,7 +18,7 @@ import {
 } from '../gardener/operation.js';
 import type { ClusterObject, Extension } from '../gardener/types.js';
 import { EventRecorderFactory } from '../kube/events.js';
-import { KubeRequestTimeoutError } from '../kube/http-transport.js';
+import { KubeRequestTimeoutError, type RequestTimeouts } from '../kube/http-transport.js';
 import { ExtensionClient } from '../kube/extension-client.js';
 import { Heartbeat } from '../kube/heartbeat.js';
 import { ResilientInformer } from '../kube/informer.js';
@@ -32,6 +32,12 @@ import { createControllerMetrics, observeReconcile, type ControllerMetrics } fro
 import { WorkQueue } from './queue.js';
 import { buildExtensionKey, ExtensionReconciler } from './reconciler.js';
 import { StatusWriter } from './status-writer.js';
+
+/**
+ * Timeouts of the informers' watches on the seed: a watch whose connection or response headers
+ * hang is restarted instead of leaving the cache silently stale.
+ */
+const informerTimeouts: RequestTimeouts = { connectMs: 10_000, requestMs: 30_000 };
 
 /** What an actuator factory gets from the manager. */
 export interface ActuatorDependencies {
@@ -195,6 +201,7 @@ export class Manager {
       minBackoffMs,
       maxBackoffMs,
       observer,
+      timeouts: informerTimeouts,
       handlers: {
         add: (extension) => {
           if (
@@ -231,6 +238,7 @@ export class Manager {
         minBackoffMs,
         maxBackoffMs,
         observer,
+        timeouts: informerTimeouts,
         handlers: {
           add: enqueueExtensionsOf,
           update: (oldCluster, newCluster) => {

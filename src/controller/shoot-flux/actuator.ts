@@ -139,7 +139,10 @@ export class ShootFluxActuator implements Actuator {
   private readonly lifetime = new AbortController();
 
   constructor(private readonly options: ShootFluxActuatorOptions) {
-    const client = new KubeRawClient(options.seed, options.requestObserver);
+    const client = new KubeRawClient(options.seed, options.requestObserver, {
+      serverRole: 'seed API server',
+      lifetime: this.lifetime.signal,
+    });
     this.seed = { client, mapper: new RestMapper(client) };
     this.waker = new ShootWaker(options.enqueue, options.logger.named('shoot-waker'));
     this.now = options.now ?? (() => new Date());
