@@ -185,19 +185,24 @@ describe('WorkQueue', () => {
   describe('fairness towards keys whose servers time out', () => {
     const timedOut = new Error('request to shoot API server timed out');
     const isSlowFailure = (err: unknown) => err === timedOut;
-
-    it('runs at most maxSlowWorkers slow keys at once, so a healthy key still gets a worker', async () => {
+    /** A started queue whose reconciles the test settles by hand, on a fake clock. */
+    const fairQueue = (concurrency: number, maxSlowWorkers?: number) => {
       const clock = new FakeClock();
       const r = controllable();
       const queue = new WorkQueue({
-        concurrency: 4,
+        concurrency,
         handle: r.handle,
         logger: discardLogger,
         clock,
         isSlowFailure,
-        maxSlowWorkers: 2,
+        maxSlowWorkers,
       });
       queue.start();
+      return { clock, r, queue };
+    };
+
+    it('runs at most maxSlowWorkers slow keys at once, so a healthy key still gets a worker', async () => {
+      const { clock, r, queue } = fairQueue(4, 2);
       const slow = ['s1', 's2', 's3', 's4', 's5', 's6'];
       for (const key of slow) queue.add(key);
       // First turns: nothing is known about these keys yet, so they take every worker.
@@ -217,16 +222,7 @@ describe('WorkQueue', () => {
     });
 
     it('runs a healthy key before slow keys queued ahead of it', async () => {
-      const clock = new FakeClock();
-      const r = controllable();
-      const queue = new WorkQueue({
-        concurrency: 1,
-        handle: r.handle,
-        logger: discardLogger,
-        clock,
-        isSlowFailure,
-      });
-      queue.start();
+      const { clock, r, queue } = fairQueue(1);
       queue.add('a');
       await r.settle('a', { error: timedOut });
       queue.add('b');
@@ -242,16 +238,7 @@ describe('WorkQueue', () => {
     });
 
     it('forgets slowness after a reconcile that did not time out', async () => {
-      const clock = new FakeClock();
-      const r = controllable();
-      const queue = new WorkQueue({
-        concurrency: 2,
-        handle: r.handle,
-        logger: discardLogger,
-        clock,
-        isSlowFailure,
-      });
-      queue.start();
+      const { clock, r, queue } = fairQueue(2);
       queue.add('a');
       await r.settle('a', { error: timedOut });
       expect(queue.isSlow('a')).toBe(true);
