@@ -122,6 +122,9 @@ class HttpExchange {
     });
     // Rejections are handled by whoever awaits `response`; this keeps an early one from being unhandled.
     this.response.catch(() => undefined);
+    // An error after the response came (a cut stream) reaches the consumer through the response
+    // stream; without a listener here it would crash the process instead.
+    this.request.on('error', () => undefined);
     const signals = this.signals();
     const aborted = signals.find((signal) => signal.aborted);
     if (aborted) {

@@ -69,6 +69,7 @@ function apiLike(): Promise<Loopback> {
         res.writeHead(200, { 'Content-Type': 'application/json' });
         res.write('{"type":"ADDED"}\n{"type":"MODIFIED"}\n');
         if (req.url.includes('end')) res.end();
+        if (req.url.includes('cut')) res.socket?.destroy();
         return;
       }
       res.end('{"kind":"APIResourceList"}');
@@ -210,6 +211,17 @@ describe('streamHttpLines', () => {
       ),
     ).rejects.toMatchObject({ phase: 'request' });
     await server.allClosed();
+  });
+
+  it('rejects a stream the connection cut instead of taking it for a clean end', async () => {
+    const server = await apiLike();
+    await expect(
+      streamHttpLines(
+        spec(server.port, '/watch?cut=1'),
+        { ...options(server.port), streamDeadlineMs: 60_000 },
+        () => undefined,
+      ),
+    ).rejects.toThrow(/aborted|was cut|socket hang up/);
   });
 
   it('ends the stream with the error its consumer throws', async () => {
