@@ -23,7 +23,7 @@ import { startKubelet, type Kubelet } from '../../harness/kubelet.js';
 import { freePort, ManagedProcess } from '../../harness/processes.js';
 import { startSilentServer, type SilentServer } from '../../harness/silent-server.js';
 import { createTestNamespace } from '../support/clusters.js';
-import { Gardenlet, readyCondition } from './shoot-flux-support.js';
+import { Gardenlet, readyCondition, type TestClusters } from './shoot-flux-support.js';
 
 const builtCli = path.join(repoRoot, 'dist', 'cli', 'main.js');
 /** The token of every silent shoot's access secret: it must never show up anywhere. */
@@ -54,7 +54,8 @@ interface LeaseView {
 
 describe('hostile faults: silent and refusing shoots, signals, failover', () => {
   let seed: ControlPlane;
-  let shoot: { kubeConfig: ControlPlane['kubeConfig']; accessKubeconfig: string; plane: ControlPlane };
+  let shoot: ControlPlane;
+  let clusters: TestClusters;
   let bundleBase: string;
   let logDir: string;
   const cleanups: (() => Promise<void>)[] = [];
@@ -70,10 +71,11 @@ describe('hostile faults: silent and refusing shoots, signals, failover', () => 
       startControlPlane({ name: 'shoot-hostile' }),
     ]);
     seed = seedPlane;
-    shoot = {
-      kubeConfig: shootPlane.kubeConfig,
-      accessKubeconfig: await buildShootAccessKubeconfig(shootPlane),
-      plane: shootPlane,
+    shoot = shootPlane;
+    clusters = {
+      seed: seed.kubeConfig,
+      shoot: shoot.kubeConfig,
+      shootAccessKubeconfig: await buildShootAccessKubeconfig(shoot),
     };
     bundleBase = await makeFluxManifestsBase();
     logDir = await mkdtemp(path.join(tmpdir(), 'shoot-flux-hostile-'));
@@ -82,7 +84,7 @@ describe('hostile faults: silent and refusing shoots, signals, failover', () => 
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
   afterAll(async () => {
-    await Promise.all([seed.stop(), shoot.plane.stop()]);
+    await Promise.all([seed.stop(), shoot.stop()]);
     await rm(bundleBase, { recursive: true, force: true });
     await rm(logDir, { recursive: true, force: true });
   });
@@ -127,9 +129,9 @@ describe('hostile faults: silent and refusing shoots, signals, failover', () => 
     return later(await startKubelet(gardenlet.shoot, gardenlet.fluxNamespace), (k) => k.stop());
   }
 
-  /** A shoot in the seed whose access secret points at `server` (CA from `caFile`). */
-  async function shootAt(server: string, caFile: string): Promise<Gardenlet> {
-    const gardenlet = new Gardenlet(seed.kubeConfig, shoot);
+  /** A shoot with an Extension of `type` whose access secret points at `server` (CA from `caFile`). */
+  async function shootAt(type: string, server: string, caFile: string): Promise<Gardenlet> {
+    const gardenlet = new Gardenlet(type, clusters);
     await gardenlet.createShoot();
     await gardenlet.writeSecret('gardener', {
       kubeconfig: await buildShootAccessKubeconfig({ server, token: silentToken, caFile }),
@@ -214,9 +216,9 @@ describe('hostile faults: silent and refusing shoots, signals, failover', () => 
 
   it('a shoot that accepts TLS and never answers fails within the request timeout, naming step, server and request', async () => {
     const silent = await startSilent('tls');
-    const gardenlet = await shootAt(silent.server, silent.caFile);
     const type = uniqueType();
-    await gardenlet.createExtension(gitConfig(gardenlet.fluxNamespace), type);
+    const gardenlet = await shootAt(type, silent.server, silent.caFile);
+    await gardenlet.createExtension(gitConfig(gardenlet.fluxNamespace));
     const manager = await startManager(type);
 
     await expect.poll(() => lastError(gardenlet)).toMatch(/timed out/);
@@ -237,9 +239,9 @@ describe('hostile faults: silent and refusing shoots, signals, failover', () => 
 
   it('a shoot that never completes the TLS handshake fails within the connect timeout', async () => {
     const silent = await startSilent('tcp');
-    const gardenlet = await shootAt(silent.server, silent.caFile);
     const type = uniqueType();
-    await gardenlet.createExtension(gitConfig(gardenlet.fluxNamespace), type);
+    const gardenlet = await shootAt(type, silent.server, silent.caFile);
+    await gardenlet.createExtension(gitConfig(gardenlet.fluxNamespace));
     await startManager(type);
 
     await expect
@@ -256,9 +258,9 @@ describe('hostile faults: silent and refusing shoots, signals, failover', () => 
   it('a shoot whose API server refuses connections fails at once with the step, and is retried', async () => {
     // Nothing listens on the port; any CA will do, no handshake ever starts.
     const { caFile } = await startSilent('tls');
-    const gardenlet = await shootAt(`https://127.0.0.1:${await freePort()}`, caFile);
     const type = uniqueType();
-    await gardenlet.createExtension(gitConfig(gardenlet.fluxNamespace), type);
+    const gardenlet = await shootAt(type, `https://127.0.0.1:${await freePort()}`, caFile);
+    await gardenlet.createExtension(gitConfig(gardenlet.fluxNamespace));
     const manager = await startManager(type);
 
     await expect
@@ -279,11 +281,11 @@ describe('hostile faults: silent and refusing shoots, signals, failover', () => 
     const silent: Gardenlet[] = [];
     for (let i = 0; i < 6; i++) {
       const server = await startSilent('tls');
-      const gardenlet = await shootAt(server.server, server.caFile);
-      await gardenlet.createExtension(gitConfig(gardenlet.fluxNamespace), type);
+      const gardenlet = await shootAt(type, server.server, server.caFile);
+      await gardenlet.createExtension(gitConfig(gardenlet.fluxNamespace));
       silent.push(gardenlet);
     }
-    const healthy = new Gardenlet(seed.kubeConfig, shoot);
+    const healthy = new Gardenlet(type, clusters);
     await healthy.createShoot();
     await kubelet(healthy);
     // Two workers for seven shoots: without per-request timeouts the silent ones hold both for a
@@ -295,7 +297,7 @@ describe('hostile faults: silent and refusing shoots, signals, failover', () => 
         errors.every((e) => typeof e === 'string' && e.includes('timed out')),
       );
     const createdAt = Date.now();
-    await healthy.createExtension(gitConfig(healthy.fluxNamespace), type);
+    await healthy.createExtension(gitConfig(healthy.fluxNamespace));
     await playFluxReady(healthy);
     await expect.poll(async () => evaluateExtensionReadiness(await healthy.extension())).toBeUndefined();
     console.log(
@@ -312,7 +314,7 @@ describe('hostile faults: silent and refusing shoots, signals, failover', () => 
 
   it('SIGTERM while a bootstrap waits for Flux: exit 0, Lease released, the wait recorded; the next process finishes', async () => {
     const leaseNamespace = await createTestNamespace(seed.kubeConfig, 'hostile-lease');
-    const gardenlet = new Gardenlet(seed.kubeConfig, shoot);
+    const gardenlet = new Gardenlet('shoot-flux', clusters);
     await gardenlet.createShoot();
     await kubelet(gardenlet);
     const first = startCli('controller-a', leaseNamespace);
@@ -347,7 +349,7 @@ describe('hostile faults: silent and refusing shoots, signals, failover', () => 
 
   it('SIGKILL of the leader mid-bootstrap: the standby takes over after the lease expired and finishes', async () => {
     const leaseNamespace = await createTestNamespace(seed.kubeConfig, 'hostile-lease');
-    const gardenlet = new Gardenlet(seed.kubeConfig, shoot);
+    const gardenlet = new Gardenlet('shoot-flux', clusters);
     await gardenlet.createShoot();
     await kubelet(gardenlet);
     const leader = startCli('controller-leader', leaseNamespace);

@@ -52,41 +52,53 @@ export async function startShootFluxManager(
   return manager;
 }
 
+/** The clusters a Gardenlet works on. */
+export interface TestClusters {
+  seed: KubeConfig;
+  shoot: KubeConfig;
+  /** The shoot's kubeconfig as its `gardener` access secret holds it (CA inlined). */
+  shootAccessKubeconfig: string;
+}
+
 /** Plays gardenlet for one shoot: namespace, Cluster, access secret, referenced secrets, Extension. */
 export class Gardenlet {
+  readonly seed: KubeConfig;
   readonly shoot: KubeConfig;
   readonly seedCore: CoreV1Api;
   readonly seedCustom: CustomObjectsApi;
   readonly shootCore: CoreV1Api;
   readonly shootCustom: CustomObjectsApi;
-  private readonly accessKubeconfig: string;
+  private readonly shootAccessKubeconfig: string;
   namespace = '';
   /** A Flux namespace unique to this test: all tests share one shoot API server. */
   readonly fluxNamespace = `flux-${randomBytes(3).toString('hex')}`;
 
   /**
-   * The run's seed and shoot, or a file's own: a file whose controllers act beyond their own
-   * objects (other processes, other Extension types) must not share them with other files.
+   * `extensionType`: the type of the Extensions it creates. `clusters`: the run's seed and shoot,
+   * or a file's own: a file whose controllers act beyond their own Extensions (the built CLI
+   * serves every `shoot-flux` Extension of its seed) must not share the run's clusters.
    */
   constructor(
-    readonly seed: KubeConfig = clusterKubeConfig('seed'),
-    shoot: { kubeConfig: KubeConfig; accessKubeconfig: string } = {
-      kubeConfig: clusterKubeConfig('shoot'),
-      accessKubeconfig: shootAccessKubeconfig(),
+    readonly extensionType = 'shoot-flux',
+    clusters: TestClusters = {
+      seed: clusterKubeConfig('seed'),
+      shoot: clusterKubeConfig('shoot'),
+      shootAccessKubeconfig: shootAccessKubeconfig(),
     },
   ) {
-    this.seedCore = seed.makeApiClient(CoreV1Api);
-    this.seedCustom = seed.makeApiClient(CustomObjectsApi);
-    this.shoot = shoot.kubeConfig;
-    this.shootCore = shoot.kubeConfig.makeApiClient(CoreV1Api);
-    this.shootCustom = shoot.kubeConfig.makeApiClient(CustomObjectsApi);
-    this.accessKubeconfig = shoot.accessKubeconfig;
+    this.seed = clusters.seed;
+    this.shoot = clusters.shoot;
+    this.seedCore = clusters.seed.makeApiClient(CoreV1Api);
+    this.seedCustom = clusters.seed.makeApiClient(CustomObjectsApi);
+    this.shootCore = clusters.shoot.makeApiClient(CoreV1Api);
+    this.shootCustom = clusters.shoot.makeApiClient(CustomObjectsApi);
+    this.shootAccessKubeconfig = clusters.shootAccessKubeconfig;
   }
 
   async createShoot(shootOverrides: { resources?: unknown[]; hibernated?: boolean } = {}): Promise<void> {
     this.namespace = await createTestNamespace(this.seed);
     await this.writeCluster(shootOverrides);
-    await this.writeSecret('gardener', { kubeconfig: this.accessKubeconfig });
+    await this.writeSecret('gardener', { kubeconfig: this.shootAccessKubeconfig });
   }
 
   async writeCluster(shootOverrides: { resources?: unknown[]; hibernated?: boolean } = {}): Promise<void> {
@@ -131,14 +143,13 @@ export class Gardenlet {
     await this.seedCore.createNamespacedSecret({ namespace: this.namespace, body });
   }
 
-  /** Creates the Extension; `type` other than `shoot-flux` for a manager serving only this test. */
-  async createExtension(providerConfig: unknown, type?: string): Promise<void> {
+  async createExtension(providerConfig: unknown): Promise<void> {
     await this.seedCustom.createNamespacedCustomObject({
       group: 'extensions.gardener.cloud',
       version: 'v1alpha1',
       namespace: this.namespace,
       plural: 'extensions',
-      body: buildExtensionObject({ providerConfig, type }),
+      body: buildExtensionObject({ providerConfig, type: this.extensionType }),
     });
   }
 
