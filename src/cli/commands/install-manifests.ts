@@ -1,5 +1,10 @@
 import { Command, Option } from 'commander';
-import { FluxBundleLoader, parseManifestsBases, parseManifestsChecksums } from '../../flux/bundle-loader.js';
+import {
+  FluxBundleError,
+  FluxBundleLoader,
+  parseManifestsBases,
+  parseManifestsChecksums,
+} from '../../flux/bundle-loader.js';
 import {
   FluxInstallError,
   buildFluxInstallOptions,
@@ -10,7 +15,9 @@ import {
 import type { Manifest } from '../../flux/install/manifest.js';
 import { renderInstallManifests } from '../../flux/install/render.js';
 import { renderManifestsYaml } from '../../flux/install/yaml.js';
+import type { CliContext } from '../cli-io.js';
 import { readProviderConfigs } from '../config-input.js';
+import { renderTextLines } from '../text-output.js';
 import { checkProviderConfig, formatCheckLines } from './validate.js';
 
 interface InstallManifestsFlags {
@@ -41,13 +48,13 @@ function collect(value: string, previous: string[]): string[] {
 }
 
 /** The `flux` sections to render: each providerConfig's in `-f`, or none (flags and defaults only). */
-function readInstallationSpecs(
+async function readInstallationSpecs(
   flags: InstallManifestsFlags,
-): { label: string; spec: FluxInstallationSpec }[] | undefined {
+  context: CliContext,
+): Promise<{ label: string; spec: FluxInstallationSpec }[] | undefined> {
   if (flags.filename === undefined) return [{ label: 'flags', spec: {} }];
-  const checks = readProviderConfigs(flags.filename).map(checkProviderConfig);
-  const notes = checks.flatMap(formatCheckLines);
-  if (notes.length > 0) process.stderr.write(`${notes.join('\n')}\n`);
+  const checks = (await readProviderConfigs(flags.filename, context.io)).map(checkProviderConfig);
+  context.io.stderr.write(renderTextLines(checks.flatMap(formatCheckLines)));
   if (!checks.every((check) => check.valid)) return undefined;
   return checks.map((check) => ({
     label: `${check.source} (${check.kind})`,
@@ -72,7 +79,7 @@ function buildOptions(spec: FluxInstallationSpec, flags: InstallManifestsFlags):
  * `flux install --export`), for a FluxConfig/Extension/Shoot or for flags alone, so operators can
  * diff it. Exit 1 for an invalid config or options, 2 for unreadable input or no release bundle.
  */
-export function buildInstallManifestsCommand(): Command {
+export function buildInstallManifestsCommand(context: CliContext): Command {
   return new Command('install-manifests')
     .description(
       'print the Flux install manifests the extension applies to a shoot (like flux install --export)',
@@ -105,19 +112,19 @@ export function buildInstallManifestsCommand(): Command {
     )
     .option('--cache-dir <dir>', 'cache downloaded bundles in this directory')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['yaml', 'json']).default('yaml'))
-    .exitOverride()
     .action(async (flags: InstallManifestsFlags) => {
-      const specs = readInstallationSpecs(flags);
+      const { io } = context;
+      const specs = await readInstallationSpecs(flags, context);
       if (!specs) {
-        process.exitCode = 1;
+        context.exitCode = 1;
         return;
       }
       let checksums: Record<string, string>;
       try {
         checksums = parseManifestsChecksums(flags.fluxManifestsChecksum);
       } catch (err) {
-        process.stderr.write(`error: --flux-manifests-checksum: ${(err as Error).message}\n`);
-        process.exitCode = 2;
+        io.stderr.write(renderTextLines([`error: --flux-manifests-checksum: ${(err as Error).message}`]));
+        context.exitCode = 2;
         return;
       }
       const loader = new FluxBundleLoader({
@@ -136,19 +143,25 @@ export function buildInstallManifestsCommand(): Command {
             manifests: renderInstallManifests(await loader.load(options.version), options),
           });
         } catch (err) {
+          if (err instanceof FluxBundleError) {
+            // One line per location tried; the locations come from the operator's flags.
+            io.stderr.write(renderTextLines(`error: ${err.message}`.split('\n')));
+            context.exitCode = 2;
+            return;
+          }
           if (!(err instanceof FluxInstallError)) throw err;
-          process.stderr.write(`${label}: error: ${err.message}\n`);
-          process.exitCode = 1;
+          io.stderr.write(renderTextLines([`${label}: error: ${err.message}`]));
+          context.exitCode = 1;
           return;
         }
       }
       if (flags.output === 'json') {
         const items = outputs.flatMap((o) => o.manifests);
-        process.stdout.write(`${JSON.stringify({ apiVersion: 'v1', kind: 'List', items }, null, 2)}\n`);
+        io.stdout.write(`${JSON.stringify({ apiVersion: 'v1', kind: 'List', items }, null, 2)}\n`);
       } else {
-        process.stdout.write(outputs.map((o) => renderManifestsYaml(o.manifests, o.options)).join(''));
+        io.stdout.write(outputs.map((o) => renderManifestsYaml(o.manifests, o.options)).join(''));
       }
-      process.exitCode = 0;
+      context.exitCode = 0;
     });
 }
 

@@ -1,15 +1,20 @@
-import { writeFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { isMap, isScalar, Scalar, type Document, type YAMLMap } from 'yaml';
+import { isMap, isScalar, parseAllDocuments, Scalar, type Document, type Pair, type YAMLMap } from 'yaml';
 import { buildSourceTemplateMigration, type SourceTemplateMigration } from '../../api/migration.js';
+import { decodeUtf8Text } from '../../api/yaml-input.js';
+import { writeFileAtomically } from '../atomic-write.js';
+import type { CliContext } from '../cli-io.js';
 import {
+  decodeInputDocuments,
+  findAllProviderConfigs,
   findProviderConfigs,
+  inputName,
   InputError,
-  parseYamlDocuments,
-  readInputText,
-  toPlainData,
+  InputErrorCode,
+  readInputBytes,
   type ProviderConfigInput,
 } from '../config-input.js';
+import { renderTextLines } from '../text-output.js';
 import { checkProviderConfig, formatCheckLines } from './validate.js';
 
 /** A replacement of `text[start, end)`; edits never overlap. */
@@ -23,6 +28,13 @@ function columnOf(text: string, offset: number): number {
   return offset - (text.lastIndexOf('\n', offset - 1) + 1);
 }
 
+/** The line break of the line at `offset` (CRLF files stay CRLF), else of the line before. */
+function lineBreakAt(text: string, offset: number): string {
+  let newline = text.indexOf('\n', offset);
+  if (newline === -1) newline = text.lastIndexOf('\n', offset);
+  return newline > 0 && text[newline - 1] === '\r' ? '\r\n' : '\n';
+}
+
 /** A scalar rendered in the quoting style of `like`, so a quoted value stays quoted. */
 function renderScalar(value: string, like: Scalar.Type | undefined): string {
   if (like === Scalar.QUOTE_DOUBLE) return JSON.stringify(value);
@@ -30,52 +42,74 @@ function renderScalar(value: string, like: Scalar.Type | undefined): string {
   return value;
 }
 
-/** Inserts apiVersion and kind as the first entries of a template map, in its own style. */
-function insertTypeMeta(
-  text: string,
-  template: YAMLMap,
-  apiVersion: string,
-  kind: string,
-): TextEdit | undefined {
+function findPair(map: YAMLMap, key: string): Pair | undefined {
+  return map.items.find((pair) => isScalar(pair.key) && pair.key.value === key);
+}
+
+/**
+ * The edit that sets the value of an existing entry (`kind: ""`, `kind: null`, `kind:`), so no
+ * second entry of the same key is added; undefined when the value is not a plain scalar to
+ * replace (an alias, a tag, a collection).
+ */
+function replaceValue(text: string, pair: Pair, value: string): TextEdit | undefined {
+  const node = pair.value;
+  if (!isScalar(node) || node.tag !== undefined || !node.range) return undefined;
+  const [start, end] = node.range;
+  if (start !== end) return { start, end, text: renderScalar(value, node.type) };
+  // An empty value: `kind:` needs a space after the colon, `kind: # c` one before the comment.
+  const before = text[start - 1] === ':' ? ' ' : '';
+  const after = text[start] === '#' ? ' ' : '';
+  return { start, end, text: `${before}${value}${after}` };
+}
+
+/** Inserts entries as the first entries of a template map, in its own style. */
+function insertEntries(text: string, template: YAMLMap, entries: [string, string][]): TextEdit | undefined {
   const firstKey = template.items[0]?.key;
   const keyStyle = isScalar(firstKey) ? firstKey.type : undefined;
-  const entry = (key: string, value: string) =>
-    `${renderScalar(key, keyStyle)}: ${renderScalar(value, keyStyle)}`;
+  const rendered = entries.map(
+    ([key, value]) => `${renderScalar(key, keyStyle)}: ${renderScalar(value, keyStyle)}`,
+  );
   if (template.flow === true) {
     const open = template.range?.[0];
     if (open === undefined) return undefined;
     const rest = template.items.length > 0 ? ', ' : '';
-    return {
-      start: open + 1,
-      end: open + 1,
-      text: `${entry('apiVersion', apiVersion)}, ${entry('kind', kind)}${rest}`,
-    };
+    return { start: open + 1, end: open + 1, text: `${rendered.join(', ')}${rest}` };
   }
   const at = isScalar(firstKey) ? firstKey.range?.[0] : undefined;
   if (at === undefined) return undefined;
-  const indent = ' '.repeat(columnOf(text, at));
-  return {
-    start: at,
-    end: at,
-    text: `${entry('apiVersion', apiVersion)}\n${indent}${entry('kind', kind)}\n${indent}`,
-  };
+  const separator = `${lineBreakAt(text, at)}${' '.repeat(columnOf(text, at))}`;
+  return { start: at, end: at, text: `${rendered.join(separator)}${separator}` };
 }
 
-/** The text edit that applies one migration to the template node of a document. */
-function buildTemplateEdit(
+/** The text edits that apply one migration to the template node of a document. */
+function buildTemplateEdits(
   text: string,
   document: Document.Parsed,
   input: ProviderConfigInput,
   migration: SourceTemplateMigration,
-): TextEdit | undefined {
+): TextEdit[] | undefined {
   const template: unknown = document.getIn([...input.nodePath, 'source', 'template'], true);
   if (!isMap(template)) return undefined;
-  if (migration.kind !== undefined)
-    return insertTypeMeta(text, template, migration.apiVersion, migration.kind);
-  const apiVersion = template.get('apiVersion', true);
-  const range = isScalar(apiVersion) ? apiVersion.range : undefined;
-  if (!isScalar(apiVersion) || !range) return undefined;
-  return { start: range[0], end: range[1], text: renderScalar(migration.apiVersion, apiVersion.type) };
+  const fields: [string, string][] = [['apiVersion', migration.apiVersion]];
+  if (migration.kind !== undefined) fields.push(['kind', migration.kind]);
+  const edits: TextEdit[] = [];
+  const missing: [string, string][] = [];
+  for (const [key, value] of fields) {
+    const pair = findPair(template, key);
+    if (pair === undefined) {
+      missing.push([key, value]);
+      continue;
+    }
+    const edit = replaceValue(text, pair, value);
+    if (edit === undefined) return undefined;
+    edits.push(edit);
+  }
+  if (missing.length > 0) {
+    const edit = insertEntries(text, template, missing);
+    if (edit === undefined) return undefined;
+    edits.push(edit);
+  }
+  return edits;
 }
 
 function describeMigration(migration: SourceTemplateMigration): string {
@@ -84,23 +118,43 @@ function describeMigration(migration: SourceTemplateMigration): string {
     : `converted the OCIRepository template to ${migration.apiVersion}`;
 }
 
+/**
+ * The YAML documents of a stream with their source ranges. The text is first read by the
+ * bounded reader, which refuses alias bombs, deep nesting and duplicate keys; the `yaml` package,
+ * which keeps the ranges an in-place edit needs, then runs without its own duplicate-key check,
+ * which compares every key with every other (quadratic: 20k keys took seconds).
+ */
+function parseEditableDocuments(text: string, name: string): Document.Parsed[] {
+  decodeInputDocuments(text, name);
+  const documents = parseAllDocuments(text, { uniqueKeys: false });
+  if (!Array.isArray(documents)) return [];
+  documents.forEach((document, i) => {
+    const [first] = document.errors;
+    if (first)
+      throw new InputError(InputErrorCode.InvalidSyntax, `${name}#${i}: cannot parse YAML: ${first.message}`);
+  });
+  return documents;
+}
+
 /** The migrated text of a YAML stream, and a line per change; everything not migrated stays byte for byte. */
 export function migrateText(text: string, name: string): { text: string; changes: string[] } {
   const edits: TextEdit[] = [];
   const changes: string[] = [];
-  parseYamlDocuments(text, name).forEach((document, i) => {
-    for (const input of findProviderConfigs(toPlainData(document, `${name}#${i}`), name, i)) {
+  parseEditableDocuments(text, name).forEach((document, i) => {
+    // Aliases were bounded by the reader above; the yaml package need not count them again.
+    const content: unknown = document.toJS({ maxAliasCount: -1 });
+    for (const input of findProviderConfigs(content, name, i)) {
       const migration = buildSourceTemplateMigration(input.providerConfig);
       if (migration === undefined) continue;
-      const edit = buildTemplateEdit(text, document, input, migration);
+      const templateEdits = buildTemplateEdits(text, document, input, migration);
       const field = [input.pathPrefix, 'source.template'].filter((p) => p !== '').join('.');
-      if (edit === undefined) {
+      if (templateEdits === undefined) {
         changes.push(
-          `${input.source} (${input.kind}): ${field}: cannot migrate this YAML node (alias or tag); edit it by hand`,
+          `${input.source} (${input.kind}): ${field}: cannot migrate this YAML node (alias, tag or collection); edit it by hand`,
         );
         continue;
       }
-      edits.push(edit);
+      edits.push(...templateEdits);
       changes.push(`${input.source} (${input.kind}): ${field}: ${describeMigration(migration)}`);
     }
   });
@@ -111,33 +165,51 @@ export function migrateText(text: string, name: string): { text: string; changes
   return { text: migrated, changes };
 }
 
+/** The input as text; bytes that are not UTF-8 are refused before anything is changed. */
+function decodeMigrateInput(bytes: Uint8Array, name: string): string {
+  const decoded = decodeUtf8Text(bytes);
+  if (!decoded.ok) {
+    throw new InputError(
+      decoded.error.code,
+      `${name}: ${decoded.error.message} (line ${decoded.error.line ?? 1}); migrate edits UTF-8 text only`,
+    );
+  }
+  return decoded.text;
+}
+
 /** `migrate`: rewrite every shoot-flux providerConfig into the current format. */
-export function buildMigrateCommand(): Command {
+export function buildMigrateCommand(context: CliContext): Command {
   return new Command('migrate')
     .description('rewrite shoot-flux providerConfigs into the current format, keeping comments and layout')
     .requiredOption('-f, --filename <file>', 'YAML file with one or more documents, "-" for standard input')
     .option('--write', 'rewrite the file in place instead of printing to standard output', false)
-    .exitOverride()
-    .action((options: { filename: string; write: boolean }) => {
+    .action(async (options: { filename: string; write: boolean }) => {
+      const { io } = context;
       if (options.write && options.filename === '-')
-        throw new InputError('--write needs a file, not standard input');
-      const { name, text } = readInputText(options.filename);
+        throw new InputError(InputErrorCode.Usage, '--write needs a file, not standard input');
+      const name = inputName(options.filename);
+      const text = decodeMigrateInput(await readInputBytes(options.filename, io), name);
       const migrated = migrateText(text, name);
-      const checks = parseYamlDocuments(migrated.text, name)
-        .flatMap((document, i) => findProviderConfigs(toPlainData(document, `${name}#${i}`), name, i))
-        .map(checkProviderConfig);
-      if (checks.length === 0) {
-        throw new InputError(
-          `${name}: no FluxConfig, shoot-flux Extension or Shoot with a shoot-flux extension found`,
-        );
-      }
+      const checks = findAllProviderConfigs(decodeInputDocuments(migrated.text, name), name).map(
+        checkProviderConfig,
+      );
       const report = [...migrated.changes, ...checks.flatMap(formatCheckLines)];
-      if (report.length > 0) process.stderr.write(`${report.join('\n')}\n`);
+      io.stderr.write(renderTextLines(report));
       if (options.write) {
-        if (migrated.text !== text) writeFileSync(options.filename, migrated.text);
+        if (migrated.text !== text) {
+          try {
+            await writeFileAtomically(options.filename, Buffer.from(migrated.text, 'utf8'));
+          } catch (err) {
+            throw new InputError(
+              InputErrorCode.Unwritable,
+              `cannot write ${options.filename}: ${(err as Error).message}; the file is unchanged`,
+              { cause: err },
+            );
+          }
+        }
       } else {
-        process.stdout.write(migrated.text);
+        io.stdout.write(migrated.text);
       }
-      process.exitCode = checks.every((check) => check.valid) ? 0 : 1;
+      context.exitCode = checks.every((check) => check.valid) ? 0 : 1;
     });
 }

@@ -7,7 +7,9 @@ import {
   type FieldWarning,
 } from '../../api/field-errors.js';
 import type { FluxConfig } from '../../api/types.js';
+import type { CliContext } from '../cli-io.js';
 import { readProviderConfigs, type ConfigDocumentKind, type ProviderConfigInput } from '../config-input.js';
+import { renderTextLines, truncateReportStrings } from '../text-output.js';
 
 /** The outcome of checking one providerConfig, paths prefixed for its document; `-o json` prints these. */
 export interface ProviderConfigCheck {
@@ -51,25 +53,25 @@ function toJsonCheck(check: ProviderConfigCheck): ProviderConfigCheck {
 }
 
 /** `validate`: default and validate every shoot-flux providerConfig in a YAML stream. */
-export function buildValidateCommand(): Command {
+export function buildValidateCommand(context: CliContext): Command {
   return new Command('validate')
     .description(
       'default and validate every shoot-flux providerConfig (FluxConfig, Extension or Shoot documents)',
     )
     .requiredOption('-f, --filename <file>', 'YAML file with one or more documents, "-" for standard input')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
-    .exitOverride()
-    .action((options: { filename: string; output: 'text' | 'json' }) => {
-      const checks = readProviderConfigs(options.filename).map(checkProviderConfig);
+    .action(async (options: { filename: string; output: 'text' | 'json' }) => {
+      const { io } = context;
+      const checks = (await readProviderConfigs(options.filename, io)).map(checkProviderConfig);
       if (options.output === 'json') {
-        process.stdout.write(`${JSON.stringify(checks.map(toJsonCheck), null, 2)}\n`);
+        io.stdout.write(`${JSON.stringify(truncateReportStrings(checks.map(toJsonCheck)), null, 2)}\n`);
       } else {
         const lines = checks.flatMap((check) => [
           ...formatCheckLines(check),
           ...(check.valid ? [`${check.source} (${check.kind}): valid`] : []),
         ]);
-        process.stdout.write(`${lines.join('\n')}\n`);
+        io.stdout.write(renderTextLines(lines));
       }
-      process.exitCode = checks.every((check) => check.valid) ? 0 : 1;
+      context.exitCode = checks.every((check) => check.valid) ? 0 : 1;
     });
 }
