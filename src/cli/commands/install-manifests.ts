@@ -16,12 +16,15 @@ import type { Manifest } from '../../flux/install/manifest.js';
 import { renderInstallManifests } from '../../flux/install/render.js';
 import { renderManifestsYaml } from '../../flux/install/yaml.js';
 import type { CliContext } from '../cli-io.js';
-import { readProviderConfigs } from '../config-input.js';
+import { buildFilenameOption } from '../config-input.js';
+import { addHelpSections } from '../help-text.js';
+import { buildOutputOption } from '../output-format.js';
+import { readEveryProviderConfig } from '../provider-configs.js';
 import { renderTextLines } from '../text-output.js';
 import { checkProviderConfig, formatCheckLines } from './validate.js';
 
 interface InstallManifestsFlags {
-  filename?: string;
+  filename?: string[];
   version?: string;
   namespace?: string;
   registry?: string;
@@ -47,15 +50,23 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-/** The `flux` sections to render: each providerConfig's in `-f`, or none (flags and defaults only). */
+/**
+ * The `flux` sections to render: each providerConfig's in `-f`, or none (flags and defaults
+ * only); undefined, with the exit code set, when the input is unreadable (2) or invalid (1).
+ */
 async function readInstallationSpecs(
   flags: InstallManifestsFlags,
   context: CliContext,
 ): Promise<{ label: string; spec: FluxInstallationSpec }[] | undefined> {
   if (flags.filename === undefined) return [{ label: 'flags', spec: {} }];
-  const checks = (await readProviderConfigs(flags.filename, context.io)).map(checkProviderConfig);
+  const inputs = await readEveryProviderConfig(flags.filename, context);
+  if (inputs === undefined) return undefined;
+  const checks = inputs.map(checkProviderConfig);
   context.io.stderr.write(renderTextLines(checks.flatMap(formatCheckLines)));
-  if (!checks.every((check) => check.valid)) return undefined;
+  if (!checks.every((check) => check.valid)) {
+    context.exitCode = 1;
+    return undefined;
+  }
   return checks.map((check) => ({
     label: `${check.source} (${check.kind})`,
     spec: check.config?.flux ?? {},
@@ -80,11 +91,11 @@ function buildOptions(spec: FluxInstallationSpec, flags: InstallManifestsFlags):
  * diff it. Exit 1 for an invalid config or options, 2 for unreadable input or no release bundle.
  */
 export function buildInstallManifestsCommand(context: CliContext): Command {
-  return new Command('install-manifests')
+  const command = new Command('install-manifests')
     .description(
       'print the Flux install manifests the extension applies to a shoot (like flux install --export)',
     )
-    .option('-f, --filename <file>', 'FluxConfig, Extension or Shoot YAML ("-" for standard input)')
+    .addOption(buildFilenameOption('FluxConfig, Extension or Shoot documents whose flux sections to render'))
     .option('--version <version>', 'Flux version (overrides flux.version)')
     .option('--namespace <namespace>', 'Flux namespace (overrides flux.namespace)')
     .option('--registry <registry>', 'image registry, "" for the bundle images (overrides flux.registry)')
@@ -111,14 +122,11 @@ export function buildInstallManifestsCommand(context: CliContext): Command {
         .default([] as string[]),
     )
     .option('--cache-dir <dir>', 'cache downloaded bundles in this directory')
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['yaml', 'json']).default('yaml'))
+    .addOption(buildOutputOption(['yaml', 'json'], 'yaml'))
     .action(async (flags: InstallManifestsFlags) => {
       const { io } = context;
       const specs = await readInstallationSpecs(flags, context);
-      if (!specs) {
-        context.exitCode = 1;
-        return;
-      }
+      if (!specs) return;
       let checksums: Record<string, string>;
       try {
         checksums = parseManifestsChecksums(flags.fluxManifestsChecksum);
@@ -163,6 +171,28 @@ export function buildInstallManifestsCommand(context: CliContext): Command {
       }
       context.exitCode = 0;
     });
+  return addHelpSections(
+    command,
+    [
+      [
+        'The default installation, from a local release bundle (DIR/v2.9.2/)',
+        'gardener-extension-shoot-flux install-manifests --flux-manifests-base DIR',
+      ],
+      [
+        "A Shoot's flux section, with one more component",
+        'gardener-extension-shoot-flux install-manifests -f shoot.yaml --components-extra image-reflector-controller',
+      ],
+      [
+        'Compare with Flux itself',
+        'diff <(gardener-extension-shoot-flux install-manifests --version v2.9.2) <(flux install --export --version v2.9.2)',
+      ],
+    ],
+    [
+      [0, 'the manifests were printed'],
+      [1, 'a providerConfig, flag value or component is invalid (each error is printed)'],
+      [2, 'usage error, unreadable input, or no location has the release bundle'],
+    ],
+  );
 }
 
 function throwIfInvalid(options: FluxInstallOptions): void {

@@ -1,215 +1,134 @@
 import { Command } from 'commander';
-import { isMap, isScalar, parseAllDocuments, Scalar, type Document, type Pair, type YAMLMap } from 'yaml';
-import { buildSourceTemplateMigration, type SourceTemplateMigration } from '../../api/migration.js';
 import { decodeUtf8Text } from '../../api/yaml-input.js';
 import { writeFileAtomically } from '../atomic-write.js';
 import type { CliContext } from '../cli-io.js';
 import {
+  buildFilenameOption,
   decodeInputDocuments,
-  findAllProviderConfigs,
-  findProviderConfigs,
-  inputName,
+  expandInputFiles,
   InputError,
   InputErrorCode,
   readInputBytes,
-  type ProviderConfigInput,
+  requireInputFiles,
+  type InputDocuments,
+  type InputFile,
 } from '../config-input.js';
+import { addHelpSections } from '../help-text.js';
+import { migrateText } from '../migrate-text.js';
+import { buildNothingToCheckError, findProviderConfigs } from '../provider-configs.js';
 import { renderTextLines } from '../text-output.js';
-import { checkProviderConfig, formatCheckLines } from './validate.js';
-
-/** A replacement of `text[start, end)`; edits never overlap. */
-interface TextEdit {
-  start: number;
-  end: number;
-  text: string;
-}
-
-function columnOf(text: string, offset: number): number {
-  return offset - (text.lastIndexOf('\n', offset - 1) + 1);
-}
-
-/** The line break of the line at `offset` (CRLF files stay CRLF), else of the line before. */
-function lineBreakAt(text: string, offset: number): string {
-  let newline = text.indexOf('\n', offset);
-  if (newline === -1) newline = text.lastIndexOf('\n', offset);
-  return newline > 0 && text[newline - 1] === '\r' ? '\r\n' : '\n';
-}
-
-/** A scalar rendered in the quoting style of `like`, so a quoted value stays quoted. */
-function renderScalar(value: string, like: Scalar.Type | undefined): string {
-  if (like === Scalar.QUOTE_DOUBLE) return JSON.stringify(value);
-  if (like === Scalar.QUOTE_SINGLE) return `'${value}'`;
-  return value;
-}
-
-function findPair(map: YAMLMap, key: string): Pair | undefined {
-  return map.items.find((pair) => isScalar(pair.key) && pair.key.value === key);
-}
-
-/**
- * The edit that sets the value of an existing entry (`kind: ""`, `kind: null`, `kind:`), so no
- * second entry of the same key is added; undefined when the value is not a plain scalar to
- * replace (an alias, a tag, a collection).
- */
-function replaceValue(text: string, pair: Pair, value: string): TextEdit | undefined {
-  const node = pair.value;
-  if (!isScalar(node) || node.tag !== undefined || !node.range) return undefined;
-  const [start, end] = node.range;
-  if (start !== end) return { start, end, text: renderScalar(value, node.type) };
-  // An empty value: `kind:` needs a space after the colon, `kind: # c` one before the comment.
-  const before = text[start - 1] === ':' ? ' ' : '';
-  const after = text[start] === '#' ? ' ' : '';
-  return { start, end, text: `${before}${value}${after}` };
-}
-
-/** Inserts entries as the first entries of a template map, in its own style. */
-function insertEntries(text: string, template: YAMLMap, entries: [string, string][]): TextEdit | undefined {
-  const firstKey = template.items[0]?.key;
-  const keyStyle = isScalar(firstKey) ? firstKey.type : undefined;
-  const rendered = entries.map(
-    ([key, value]) => `${renderScalar(key, keyStyle)}: ${renderScalar(value, keyStyle)}`,
-  );
-  if (template.flow === true) {
-    const open = template.range?.[0];
-    if (open === undefined) return undefined;
-    const rest = template.items.length > 0 ? ', ' : '';
-    return { start: open + 1, end: open + 1, text: `${rendered.join(', ')}${rest}` };
-  }
-  const at = isScalar(firstKey) ? firstKey.range?.[0] : undefined;
-  if (at === undefined) return undefined;
-  const separator = `${lineBreakAt(text, at)}${' '.repeat(columnOf(text, at))}`;
-  return { start: at, end: at, text: `${rendered.join(separator)}${separator}` };
-}
-
-/** The text edits that apply one migration to the template node of a document. */
-function buildTemplateEdits(
-  text: string,
-  document: Document.Parsed,
-  input: ProviderConfigInput,
-  migration: SourceTemplateMigration,
-): TextEdit[] | undefined {
-  const template: unknown = document.getIn([...input.nodePath, 'source', 'template'], true);
-  if (!isMap(template)) return undefined;
-  const fields: [string, string][] = [['apiVersion', migration.apiVersion]];
-  if (migration.kind !== undefined) fields.push(['kind', migration.kind]);
-  const edits: TextEdit[] = [];
-  const missing: [string, string][] = [];
-  for (const [key, value] of fields) {
-    const pair = findPair(template, key);
-    if (pair === undefined) {
-      missing.push([key, value]);
-      continue;
-    }
-    const edit = replaceValue(text, pair, value);
-    if (edit === undefined) return undefined;
-    edits.push(edit);
-  }
-  if (missing.length > 0) {
-    const edit = insertEntries(text, template, missing);
-    if (edit === undefined) return undefined;
-    edits.push(edit);
-  }
-  return edits;
-}
-
-function describeMigration(migration: SourceTemplateMigration): string {
-  return migration.kind !== undefined
-    ? `added apiVersion ${migration.apiVersion} and kind ${migration.kind} to a legacy source template`
-    : `converted the OCIRepository template to ${migration.apiVersion}`;
-}
-
-/**
- * The YAML documents of a stream with their source ranges. The text is first read by the
- * bounded reader, which refuses alias bombs, deep nesting and duplicate keys; the `yaml` package,
- * which keeps the ranges an in-place edit needs, then runs without its own duplicate-key check,
- * which compares every key with every other (quadratic: 20k keys took seconds).
- */
-function parseEditableDocuments(text: string, name: string): Document.Parsed[] {
-  decodeInputDocuments(text, name);
-  const documents = parseAllDocuments(text, { uniqueKeys: false });
-  if (!Array.isArray(documents)) return [];
-  documents.forEach((document, i) => {
-    const [first] = document.errors;
-    if (first)
-      throw new InputError(InputErrorCode.InvalidSyntax, `${name}#${i}: cannot parse YAML: ${first.message}`);
-  });
-  return documents;
-}
-
-/** The migrated text of a YAML stream, and a line per change; everything not migrated stays byte for byte. */
-export function migrateText(text: string, name: string): { text: string; changes: string[] } {
-  const edits: TextEdit[] = [];
-  const changes: string[] = [];
-  parseEditableDocuments(text, name).forEach((document, i) => {
-    // Aliases were bounded by the reader above; the yaml package need not count them again.
-    const content: unknown = document.toJS({ maxAliasCount: -1 });
-    for (const input of findProviderConfigs(content, name, i)) {
-      const migration = buildSourceTemplateMigration(input.providerConfig);
-      if (migration === undefined) continue;
-      const templateEdits = buildTemplateEdits(text, document, input, migration);
-      const field = [input.pathPrefix, 'source.template'].filter((p) => p !== '').join('.');
-      if (templateEdits === undefined) {
-        changes.push(
-          `${input.source} (${input.kind}): ${field}: cannot migrate this YAML node (alias, tag or collection); edit it by hand`,
-        );
-        continue;
-      }
-      edits.push(...templateEdits);
-      changes.push(`${input.source} (${input.kind}): ${field}: ${describeMigration(migration)}`);
-    }
-  });
-  let migrated = text;
-  for (const edit of edits.sort((a, b) => b.start - a.start)) {
-    migrated = migrated.slice(0, edit.start) + edit.text + migrated.slice(edit.end);
-  }
-  return { text: migrated, changes };
-}
+import { checkProviderConfig, formatCheckLines, type ProviderConfigCheck } from './validate.js';
 
 /** The input as text; bytes that are not UTF-8 are refused before anything is changed. */
 function decodeMigrateInput(bytes: Uint8Array, name: string): string {
   const decoded = decodeUtf8Text(bytes);
   if (!decoded.ok) {
+    const line = decoded.error.line ?? 1;
     throw new InputError(
       decoded.error.code,
-      `${name}: ${decoded.error.message} (line ${decoded.error.line ?? 1}); migrate edits UTF-8 text only`,
+      `${name}: ${decoded.error.message} (line ${line}); migrate edits UTF-8 text only`,
+      { source: name, line },
     );
   }
   return decoded.text;
 }
 
+/** What migrating one file did. */
+interface FileMigration {
+  /** The migrated text, as written or printed. */
+  text: string;
+  changes: string[];
+  checks: ProviderConfigCheck[];
+  /** The migrated documents, to say what they are when no file holds a providerConfig. */
+  documents: InputDocuments;
+}
+
+/** Migrates one file, validates the result and, with `write`, replaces the file when it changed. */
+async function migrateFile(file: InputFile, write: boolean, context: CliContext): Promise<FileMigration> {
+  const text = decodeMigrateInput(await readInputBytes(file.path, context.io), file.name);
+  const migrated = migrateText(text, file.name);
+  const documents = decodeInputDocuments(migrated.text, file.name);
+  const checks = documents
+    .flatMap((document, i) => findProviderConfigs(document, file.name, i))
+    .map(checkProviderConfig);
+  if (write && migrated.text !== text) {
+    try {
+      await writeFileAtomically(file.path, Buffer.from(migrated.text, 'utf8'));
+    } catch (err) {
+      throw new InputError(
+        InputErrorCode.Unwritable,
+        `cannot write ${file.name}: ${(err as Error).message}; the file is unchanged`,
+        { source: file.name },
+        { cause: err },
+      );
+    }
+  }
+  return {
+    text: migrated.text,
+    changes: migrated.changes,
+    checks,
+    documents: { name: file.name, documents },
+  };
+}
+
+/** Several files as one stream on standard output, kubectl style: `---` between them. */
+function joinStreams(texts: readonly string[]): string {
+  return texts.map((text) => (text === '' || text.endsWith('\n') ? text : `${text}\n`)).join('---\n');
+}
+
 /** `migrate`: rewrite every shoot-flux providerConfig into the current format. */
 export function buildMigrateCommand(context: CliContext): Command {
-  return new Command('migrate')
+  const command = new Command('migrate')
     .description('rewrite shoot-flux providerConfigs into the current format, keeping comments and layout')
-    .requiredOption('-f, --filename <file>', 'YAML file with one or more documents, "-" for standard input')
-    .option('--write', 'rewrite the file in place instead of printing to standard output', false)
-    .action(async (options: { filename: string; write: boolean }) => {
+    .addOption(buildFilenameOption())
+    .option('--write', 'rewrite each file in place instead of printing to standard output', false)
+    .action(async (options: { filename?: string[]; write: boolean }) => {
       const { io } = context;
-      if (options.write && options.filename === '-')
-        throw new InputError(InputErrorCode.Usage, '--write needs a file, not standard input');
-      const name = inputName(options.filename);
-      const text = decodeMigrateInput(await readInputBytes(options.filename, io), name);
-      const migrated = migrateText(text, name);
-      const checks = findAllProviderConfigs(decodeInputDocuments(migrated.text, name), name).map(
-        checkProviderConfig,
-      );
-      const report = [...migrated.changes, ...checks.flatMap(formatCheckLines)];
-      io.stderr.write(renderTextLines(report));
-      if (options.write) {
-        if (migrated.text !== text) {
-          try {
-            await writeFileAtomically(options.filename, Buffer.from(migrated.text, 'utf8'));
-          } catch (err) {
-            throw new InputError(
-              InputErrorCode.Unwritable,
-              `cannot write ${options.filename}: ${(err as Error).message}; the file is unchanged`,
-              { cause: err },
-            );
-          }
+      const files = requireInputFiles(options.filename);
+      if (options.write && files.includes('-'))
+        throw new InputError(InputErrorCode.Usage, '--write needs files, not standard input');
+      const migrations: FileMigration[] = [];
+      const errors: InputError[] = [];
+      // Each file on its own: one that cannot be read or written does not stop the others.
+      for (const file of await expandInputFiles(files)) {
+        try {
+          if (file instanceof InputError) throw file;
+          migrations.push(await migrateFile(file, options.write, context));
+        } catch (err) {
+          if (!(err instanceof InputError)) throw err;
+          errors.push(err);
         }
-      } else {
-        io.stdout.write(migrated.text);
       }
-      context.exitCode = checks.every((check) => check.valid) ? 0 : 1;
+      const checks = migrations.flatMap((m) => m.checks);
+      if (checks.length === 0 && errors.length === 0) {
+        errors.push(buildNothingToCheckError(migrations.map((m) => m.documents)));
+      }
+      io.stderr.write(
+        renderTextLines([
+          ...migrations.flatMap((m) => [...m.changes, ...m.checks.flatMap(formatCheckLines)]),
+          ...errors.map((error) => `error: ${error.message}`),
+        ]),
+      );
+      if (!options.write && errors.length === 0) io.stdout.write(joinStreams(migrations.map((m) => m.text)));
+      context.exitCode = errors.length > 0 ? 2 : checks.every((check) => check.valid) ? 0 : 1;
     });
+  return addHelpSections(
+    command,
+    [
+      ['Print a Shoot in the current format', 'gardener-extension-shoot-flux migrate -f shoot.yaml'],
+      [
+        'Rewrite every file of a directory in place',
+        'gardener-extension-shoot-flux migrate -f shoots/ --write',
+      ],
+      [
+        'Migrate a Shoot in the garden',
+        'kubectl get shoot my-shoot -o yaml | gardener-extension-shoot-flux migrate -f - | kubectl apply -f -',
+      ],
+    ],
+    [
+      [0, 'every providerConfig is valid after migration'],
+      [1, 'a providerConfig is still invalid (migration fixes the format, not the content)'],
+      [2, 'usage error, or input that cannot be read, parsed or written, or holds no providerConfig'],
+    ],
+  );
 }

@@ -1,10 +1,11 @@
 // The built binary as a black box, for what is about the process rather than a command's logic:
-// resource limits, exit codes of the process. Behaviour is tested in process (commands.test.ts).
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+// resource limits, a closed pipe, exit codes of the process. Behaviour is tested in process (commands.test.ts).
+import { mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requireBuiltCli, runBuiltCli } from './support/cli.js';
+import { findFluxBundleDir } from '../../harness/testdata.js';
+import { requireBuiltCli, runBuiltCli, runBuiltCliClosingStdout } from './support/cli.js';
 
 let dir = '';
 beforeAll(() => {
@@ -38,5 +39,44 @@ describe('migrate --write', () => {
     expect(result.stderr).toContain('the file is unchanged');
     expect(readFileSync(file, 'utf8')).toBe(original);
     expect(readdirSync(work)).toEqual(['big.yaml']);
+  });
+});
+
+describe('a closed standard output', () => {
+  // Each output is far larger than a pipe's buffer, so the CLI is still writing when the reader
+  // goes away.
+  const manyConfigs = Array.from({ length: 400 }, () => legacyConfig).join('---\n');
+  let bases = '';
+  beforeAll(() => {
+    bases = mkdtempSync(join(dir, 'bundles-'));
+    symlinkSync(findFluxBundleDir(), join(bases, 'v2.9.2'));
+  });
+
+  it.each([
+    ['install-manifests', ['install-manifests', '--flux-manifests-base', '<bases>'], ''],
+    ['render', ['render', '-f', '-'], manyConfigs],
+    ['render -o json', ['render', '-f', '-', '-o', 'json'], manyConfigs],
+    ['validate -o json', ['validate', '-f', '-', '-o', 'json'], manyConfigs],
+    ['validate', ['validate', '-f', '-'], manyConfigs],
+    ['migrate', ['migrate', '-f', '-'], manyConfigs],
+  ])('ends %s quietly with exit 0, as Unix tools do', async (_, args, input) => {
+    const result = await runBuiltCliClosingStdout(
+      args.map((arg) => (arg === '<bases>' ? bases : arg)),
+      input,
+    );
+    expect(result.stderr).not.toMatch(/EPIPE|at .*\.js:\d+/);
+    expect(result.code).toBe(0);
+  });
+});
+
+describe('exit codes of the process', () => {
+  it.each([
+    { args: ['validate', '-f', '-'], input: legacyConfig, code: 0 },
+    { args: ['validate', '-f', '-'], input: 'kind: FluxConfig\nflux: {version: latest}\n', code: 1 },
+    { args: ['validate', '-f', '-'], input: 'a: [', code: 2 },
+    { args: ['validate', '--no-such-flag'], input: '', code: 2 },
+    { args: ['version'], input: '', code: 0 },
+  ])('$args with its input exits $code', async ({ args, input, code }) => {
+    expect((await runBuiltCli(args, { input })).code).toBe(code);
   });
 });

@@ -71,3 +71,22 @@ export function runBuiltCli(args: string[], options: BuiltCliOptions = {}): Prom
     });
   });
 }
+
+/**
+ * Runs the built CLI and closes the read end of its standard output after the first chunk, as
+ * `| head -1` does; resolves with what the CLI wrote to standard error and its exit code.
+ */
+export function runBuiltCliClosingStdout(args: string[], input = ''): Promise<Omit<CliResult, 'stdout'>> {
+  const child = spawn(process.execPath, [builtCli, ...args]);
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  child.stdout.once('data', () => child.stdout.destroy());
+  child.stdin.on('error', () => undefined);
+  child.stdin.end(input);
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => {
+      resolve({ code, stderr });
+    });
+  });
+}
