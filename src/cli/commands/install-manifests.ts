@@ -119,7 +119,7 @@ export function buildInstallManifestsCommand(context: CliContext): Command {
         "expected sha256 of a version's manifests.tar.gz (repeatable)",
       )
         .argParser(collect)
-        .default([] as string[]),
+        .default([] as string[], 'none'),
     )
     .option('--cache-dir <dir>', 'cache downloaded bundles in this directory')
     .addOption(buildOutputOption(['yaml', 'json'], 'yaml'))
