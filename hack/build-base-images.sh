@@ -12,7 +12,9 @@
 # development and CI machines of this project, which reach Debian's archive but no registry) it
 # is built from Debian packages with mmdebstrap instead, shaped like the upstream image:
 #
-# - build: Debian minbase with nodejs and npm, plus the CA certificates this host added under
+# - build: Debian minbase with nodejs, and npm $NPM_VERSION from the npm registry (`npm pack`
+#   here), laid out as the official node image has it. Debian's own npm would bring 340 node-*
+#   packages and double the cold build. Plus the CA certificates this host added under
 #   /usr/local/share/ca-certificates, so that `npm ci` in the build works behind the same
 #   TLS-inspecting proxy the host works behind. This image never ships.
 # - runtime: distroless-like. The packages nodejs, ca-certificates, base-files, netbase and tzdata
@@ -23,7 +25,7 @@
 #
 # Environment: NODE_MAJOR (20), DEBIAN_RELEASE (trixie), DISTROLESS_DEBIAN (debian13), which must
 # name a Debian release whose nodejs package has that major (trixie ships Node 20.19);
-# DEBIAN_MIRROR (http://deb.debian.org/debian); BASE_IMAGES=auto (default: local, else pull, else
+# NPM_VERSION (10.9.9); DEBIAN_MIRROR (http://deb.debian.org/debian); BASE_IMAGES=auto (default: local, else pull, else
 # Debian), pull (never build) or debian (never pull).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,6 +33,7 @@ cd "$(dirname "$0")/.."
 NODE_MAJOR=${NODE_MAJOR:-20}
 DEBIAN_RELEASE=${DEBIAN_RELEASE:-trixie}
 DISTROLESS_DEBIAN=${DISTROLESS_DEBIAN:-debian13}
+NPM_VERSION=${NPM_VERSION:-10.9.9}
 DEBIAN_MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 BASE_IMAGES=${BASE_IMAGES:-auto}
 rebuild=false
@@ -103,6 +106,11 @@ done
 HOOK
   else
     cat <<'HOOK'
+# npm where the official node image has it, started by Debian's node.
+mkdir -p "$root/usr/local/lib/node_modules/npm"
+tar -xzf "$NPM_TARBALL" --strip-components=1 -C "$root/usr/local/lib/node_modules/npm"
+ln -s ../lib/node_modules/npm/bin/npm-cli.js "$root/usr/local/bin/npm"
+ln -s ../lib/node_modules/npm/bin/npx-cli.js "$root/usr/local/bin/npx"
 # Trust what this host trusts beyond Debian's bundle (a TLS-inspecting proxy's CA), for npm ci.
 if ls /usr/local/share/ca-certificates/*.crt >/dev/null 2>&1; then
   mkdir -p "$root/usr/local/share/ca-certificates"
@@ -113,6 +121,7 @@ HOOK
   fi
   cat <<HOOK
 version=\$(chroot "\$root" /usr/bin/node --version)
+if [ "$kind" = build ]; then echo "[base-images] build: npm \$(chroot "\$root" /usr/local/bin/npm --version)" >&2; fi
 case "\$version" in
   v${NODE_MAJOR}.*) echo "[base-images] ${kind}: Debian ${DEBIAN_RELEASE} ships Node \$version" >&2 ;;
   *) echo "[base-images] Debian ${DEBIAN_RELEASE} ships Node \$version, not Node ${NODE_MAJOR}: set NODE_MAJOR and DEBIAN_RELEASE to a pair that matches" >&2; exit 1 ;;
@@ -131,16 +140,21 @@ build_from_debian() {
     exit 1
   }
   customize_hook "$kind" >"$work/customize.sh"
+  if [ "$kind" = build ]; then
+    log "build: npm pack npm@$NPM_VERSION"
+    (cd "$work" && npm pack --silent "npm@$NPM_VERSION" >/dev/null)
+    export NPM_TARBALL=$work/npm-$NPM_VERSION.tgz
+  fi
   chmod +x "$work/customize.sh"
   # The extract variant runs no customize stage, so its hook runs right after unpacking.
-  local variant=(--variant=minbase --include=nodejs,npm,ca-certificates --customize-hook="$work/customize.sh \"\$1\"")
+  local variant=(--variant=minbase --include=nodejs,ca-certificates --customize-hook="$work/customize.sh \"\$1\"")
   if [ "$kind" = runtime ]; then
     variant=(--variant=extract --include=nodejs,ca-certificates,base-files,netbase,tzdata
       --extract-hook="$work/customize.sh \"\$1\"")
   fi
   log "$kind: mmdebstrap $DEBIAN_RELEASE ${variant[0]} ${variant[1]} (from $DEBIAN_MIRROR)"
   nice mmdebstrap --quiet "${variant[@]}" --components=main \
-    --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/locale/*' \
+    --dpkgopt=force-unsafe-io --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/locale/*' \
     "$DEBIAN_RELEASE" "$work/rootfs.tar" "$DEBIAN_MIRROR"
 
   container=$(buildah from scratch)
