@@ -59,6 +59,14 @@ function readLockedPackages(): { production: Set<string>; required: Set<string> 
   };
 }
 
+/** The `podman container inspect` fields the test reads. */
+interface ContainerView {
+  State: { Running: boolean };
+  Config: { User: string };
+  HostConfig: { ReadonlyRootfs: boolean; NetworkMode: string };
+  EffectiveCaps: string[] | null;
+}
+
 describe.skipIf(skipReason !== '')('image: the built image bootstraps a shoot', () => {
   let kubeconfigDir: string | undefined;
   // Registered before the landscape's hooks, so it runs after them (after-hooks run in reverse):
@@ -111,18 +119,18 @@ describe.skipIf(skipReason !== '')('image: the built image bootstraps a shoot', 
 
   it('runs read-only as 65532 with no capabilities and bootstraps a GitRepository shoot from the baked bundle', async () => {
     const landscape = currentLandscape();
-    const inspected = JSON.parse(await runPodman(['container', 'inspect', containerName])) as {
-      State: { Running: boolean };
-      Config: { User: string };
-      HostConfig: { ReadonlyRootfs: boolean; CapDrop: string[]; NetworkMode: string };
-      EffectiveCaps: string[] | null;
-    }[];
-    expect(inspected[0]).toMatchObject({
-      State: { Running: true },
+    // podman creates the container a moment after the landscape spawned it.
+    const inspectContainer = async () => {
+      const output = await runPodman(['container', 'inspect', containerName]).catch(() => '[]');
+      return (JSON.parse(output) as ContainerView[])[0];
+    };
+    await expect.poll(async () => (await inspectContainer())?.State.Running).toBe(true);
+    const inspected = await inspectContainer();
+    expect(inspected).toMatchObject({
       Config: { User: String(imageUser) },
       HostConfig: { ReadonlyRootfs: true, NetworkMode: 'host' },
     });
-    expect(inspected[0]?.EffectiveCaps ?? []).toEqual([]);
+    expect(inspected?.EffectiveCaps ?? []).toEqual([]);
 
     const namespace = buildSeedNamespace('image');
     const gardenlet = landscape.gardenlet(namespace);
