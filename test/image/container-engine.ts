@@ -42,3 +42,20 @@ export async function runPodman(args: string[]): Promise<string> {
   });
   return stdout;
 }
+
+/** Every container the image test starts is named with this prefix. */
+export const testContainerPrefix = 'shoot-flux-image-test-';
+
+/**
+ * Removes containers an earlier, killed run of the image test left behind (a SIGKILLed podman
+ * leaves its container running, retrying against control planes that are gone).
+ */
+export async function removeLeftoverTestContainers(): Promise<string[]> {
+  const names = (
+    await runPodman(['ps', '--all', '--format={{.Names}}', `--filter=name=^${testContainerPrefix}`])
+  )
+    .split('\n')
+    .filter((name) => name.startsWith(testContainerPrefix));
+  if (names.length > 0) await runPodman(['rm', '--force', '--ignore', ...names]);
+  return names;
+}

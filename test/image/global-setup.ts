@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { repoRoot } from '../harness/assets.js';
 import { makeFluxManifestsBase } from '../harness/gardener-objects.js';
-import { imageTools, isOnPath } from './container-engine.js';
+import { imageTools, isOnPath, removeLeftoverTestContainers } from './container-engine.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -52,6 +52,9 @@ export default async function setup(project: TestProject): Promise<void> {
     project.provide('imageSkipReason', reason);
     return;
   }
+  const leftovers = await removeLeftoverTestContainers();
+  if (leftovers.length > 0)
+    process.stderr.write(`[image] removed leftover containers: ${leftovers.join(' ')}\n`);
   const bundles = await makeFluxManifestsBase();
   try {
     await runInheriting('bash', [

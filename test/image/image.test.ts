@@ -20,7 +20,7 @@ import {
   useLandscape,
 } from '../e2e/support/cases.js';
 import type { ControllerCommand } from '../e2e/support/landscape.js';
-import { readPodmanFlags, runPodman } from './container-engine.js';
+import { readPodmanFlags, runPodman, testContainerPrefix } from './container-engine.js';
 
 const execFileAsync = promisify(execFile);
 const image = inject('image');
@@ -28,7 +28,7 @@ const skipReason = inject('imageSkipReason');
 
 /** The distroless "nonroot" user the image runs as, and the chart's runAsUser. */
 const imageUser = 65532;
-const containerName = `shoot-flux-image-test-${randomBytes(3).toString('hex')}`;
+const containerName = `${testContainerPrefix}${randomBytes(3).toString('hex')}`;
 const containerKubeconfig = '/etc/shoot-flux/seed.kubeconfig';
 
 /** Package directories (`node_modules/a`, `node_modules/@s/b`, nested ones) under /app/node_modules. */
@@ -81,7 +81,7 @@ describe.skipIf(skipReason !== '')('image: the built image bootstraps a shoot', 
     runArgs: string[],
     seed: { server: string; token: string; caFile: string },
   ): Promise<ControllerCommand> => {
-    kubeconfigDir = await mkdtemp(path.join(tmpdir(), 'shoot-flux-image-test-'));
+    kubeconfigDir = await mkdtemp(path.join(tmpdir(), testContainerPrefix));
     // The CA inlined (the container cannot see the control plane's files), readable by the
     // image's user only.
     const kubeconfig = path.join(kubeconfigDir, 'seed.kubeconfig');
