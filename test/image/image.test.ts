@@ -15,8 +15,8 @@ import {
   buildSeedNamespace,
   buildSourceFiles,
   expectBootstrapped,
+  expectShootInfoApplied,
   kustomizationTemplate,
-  readShootConfigMap,
   useLandscape,
 } from '../e2e/support/cases.js';
 import type { ControllerCommand } from '../e2e/support/landscape.js';
@@ -152,11 +152,7 @@ describe.skipIf(skipReason !== '')('image: the built image bootstraps a shoot', 
     await landscape.ensureFluxControllers();
 
     await expectBootstrapped(gardenlet, createdAt, 'image: GitRepository');
-    expect(await readShootConfigMap(landscape.shoot.kubeConfig, 'from-image')).toEqual({
-      shoot: 'image',
-      technicalID: namespace,
-      garden: landscape.gardenClusterIdentity,
-    });
+    await expectShootInfoApplied(landscape, 'from-image', { name: 'image', seedNamespace: namespace });
   });
 
   it('ships production dependencies only, no shell, and the CLI as entrypoint; prints its size', async () => {
