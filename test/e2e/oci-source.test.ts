@@ -7,8 +7,8 @@ import {
   buildSeedNamespace,
   buildSourceFiles,
   expectBootstrapped,
-  expectShootInfoApplied,
   kustomizationTemplate,
+  readShootConfigMap,
   useLandscape,
 } from './support/cases.js';
 import { buildDockerConfigJson } from './support/landscape.js';
@@ -69,7 +69,11 @@ describe('e2e: OCIRepository source with real Flux', () => {
     await landscape.ensureFluxControllers();
 
     await expectBootstrapped(gardenlet, createdAt, 'OCIRepository with dockerconfigjson auth');
-    await expectShootInfoApplied(landscape, 'from-oci', { name: 'oci', seedNamespace: namespace });
+    expect(await readShootConfigMap(landscape.shoot.kubeConfig, 'from-oci')).toEqual({
+      shoot: 'oci',
+      technicalID: namespace,
+      garden: landscape.gardenClusterIdentity,
+    });
     const source = (await landscape.shoot.kubeConfig
       .makeApiClient(CustomObjectsApi)
       .getNamespacedCustomObject({
