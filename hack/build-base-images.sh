@@ -193,7 +193,7 @@ provide() {
   fi
   if [ "$BASE_IMAGES" != debian ] && ! $rebuild; then
     log "$kind: pulling $name"
-    if timeout 600 buildah pull --quiet "$name" >/dev/null 2>"$work_root/pull.log"; then
+    if timeout 120 buildah pull --quiet "$name" >/dev/null 2>"$work_root/pull.log"; then
       log "$kind: $name pulled"
       return
     fi
