@@ -140,7 +140,7 @@ describe('generic Extension reconciler', () => {
     expect(logs.text()).not.toContain('s3cr3t');
   });
 
-  it('writes the Error status after the reconcile deadline expired (D-5)', async () => {
+  it('writes the Error status after the reconcile deadline expired', async () => {
     fresh();
     actuator.behaviour = (_method, context) =>
       new Promise((_resolve, reject) => {
