@@ -47,6 +47,12 @@ export const kustomizationKind = 'Kustomization';
 /** The first Flux release that serves OCIRepository at source.toolkit.fluxcd.io/v1. */
 export const ociRepositoryV1SinceFlux = 'v2.6.0';
 
+/**
+ * Annotation on a seed Extension that asks for one more full bootstrap of an already
+ * bootstrapped shoot (an operator sets it; shoot owners cannot reach the seed).
+ */
+export const rebootstrapAnnotation = 'flux.extensions.gardener.cloud/rebootstrap';
+
 /** Label on every shoot object the extension manages (secrets, shoot-info). */
 export const managedByLabelKey = 'app.kubernetes.io/managed-by';
 export const managedByLabelValue = 'gardener-extension-shoot-flux';
