@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { buildAdmissionCommand } from './commands/admission.js';
 import { buildInstallManifestsCommand } from './commands/install-manifests.js';
 import { buildMigrateCommand } from './commands/migrate.js';
 import { buildRenderCommand } from './commands/render.js';
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   program.addCommand(buildMigrateCommand());
   program.addCommand(buildRunCommand());
   program.addCommand(buildInstallManifestsCommand());
+  program.addCommand(buildAdmissionCommand());
   return program;
 }
 

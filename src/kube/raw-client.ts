@@ -15,6 +15,8 @@ export interface KubeRequest {
   query?: Record<string, string | number | boolean | undefined>;
   body?: unknown;
   contentType?: string;
+  /** Default `application/json`; e.g. a `PartialObjectMetadata` media type to leave out the data. */
+  accept?: string;
   signal?: AbortSignal;
   /** How errors name the request: verb and object, e.g. `apply`, `Deployment ns/name`. */
   verb: string;
@@ -47,7 +49,7 @@ export class KubeRawClient {
       if (value !== undefined) url.searchParams.set(key, String(value));
     }
     const context = new RequestContext(url.toString(), HttpMethod[request.method]);
-    context.setHeaderParam('Accept', 'application/json');
+    context.setHeaderParam('Accept', request.accept ?? 'application/json');
     if (request.body !== undefined) {
       context.setHeaderParam('Content-Type', request.contentType ?? 'application/json');
       context.setBody(JSON.stringify(request.body));
