@@ -53,15 +53,31 @@ async function withValuesFile<T>(values: object, use: (file: string) => Promise<
   }
 }
 
-/** `helm lint --strict` of the chart with the given values. */
-export async function lintChart(values: object = {}): Promise<string> {
-  return withValuesFile(values, (file) => runHelm(['lint', '--strict', chartDir, '--values', file]));
+/** The admission webhook's charts: the server (runtime cluster) and its registration (virtual garden). */
+export const admissionChartDirs = {
+  runtime: path.join(repoRoot, 'charts', 'gardener-extension-shoot-flux-admission', 'charts', 'runtime'),
+  application: path.join(
+    repoRoot,
+    'charts',
+    'gardener-extension-shoot-flux-admission',
+    'charts',
+    'application',
+  ),
+};
+
+/** `helm lint --strict` of a chart (default the extension's) with the given values. */
+export async function lintChart(values: object = {}, chart = chartDir): Promise<string> {
+  return withValuesFile(values, (file) => runHelm(['lint', '--strict', chart, '--values', file]));
 }
 
-/** `helm template` of the chart into a namespace; the rendered objects in order. */
-export async function renderChart(namespace: string, values: object = {}): Promise<RenderedObject[]> {
+/** `helm template` of a chart (default the extension's) into a namespace; the rendered objects in order. */
+export async function renderChart(
+  namespace: string,
+  values: object = {},
+  chart = chartDir,
+): Promise<RenderedObject[]> {
   const out = await withValuesFile(values, (file) =>
-    runHelm(['template', 'shoot-flux', chartDir, '--namespace', namespace, '--values', file]),
+    runHelm(['template', 'shoot-flux', chart, '--namespace', namespace, '--values', file]),
   );
   return yaml.loadAll(out).filter((doc): doc is RenderedObject => typeof doc === 'object' && doc !== null);
 }
@@ -95,6 +111,11 @@ export async function gardenerModuleFile(relative: string): Promise<string> {
 const resources: Record<string, { plural: string; namespaced: boolean }> = {
   '/ServiceAccount': { plural: 'serviceaccounts', namespaced: true },
   '/Service': { plural: 'services', namespaced: true },
+  '/Secret': { plural: 'secrets', namespaced: true },
+  'admissionregistration.k8s.io/ValidatingWebhookConfiguration': {
+    plural: 'validatingwebhookconfigurations',
+    namespaced: false,
+  },
   'apps/Deployment': { plural: 'deployments', namespaced: true },
   'policy/PodDisruptionBudget': { plural: 'poddisruptionbudgets', namespaced: true },
   'rbac.authorization.k8s.io/Role': { plural: 'roles', namespaced: true },
