@@ -2,7 +2,6 @@
 // rendered objects to a real API server as server-side apply dry runs.
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import https from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -10,6 +9,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import yaml from 'js-yaml';
 import { testAssetVersions } from '../../harness/asset-versions.js';
 import { assets, repoRoot, resolveAsset } from '../../harness/assets.js';
+import { sendApiRequest, type ApiResponse } from '../support/api-request.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -136,47 +136,31 @@ export function objectPath(object: RenderedObject): string {
   return `${prefix}${namespace}/${resource.plural}/${object.metadata.name}`;
 }
 
-/** The answer of an API request. */
-export interface ApiResponse {
-  status: number;
-  body: unknown;
+/**
+ * Sends an object as a server-side apply with strict field validation (a dry run unless told
+ * otherwise), as raw JSON: client-node's typed models would drop fields, and the point is to let
+ * the API server see exactly what Helm rendered.
+ */
+export async function applyObject(
+  kubeConfig: KubeConfig,
+  object: RenderedObject,
+  options: { dryRun?: boolean } = {},
+): Promise<ApiResponse> {
+  return sendApiRequest(kubeConfig, {
+    method: 'PATCH',
+    path: objectPath(object),
+    query: {
+      ...(options.dryRun === false ? {} : { dryRun: 'All' }),
+      fieldManager: 'chart-test',
+      fieldValidation: 'Strict',
+      force: 'true',
+    },
+    body: object,
+    contentType: 'application/apply-patch+yaml',
+  });
 }
 
-/**
- * Sends an object as a server-side apply with `dryRun=All` and strict field validation, as raw
- * JSON over HTTPS: client-node's typed models would drop fields, and the point is to let the API
- * server see exactly what Helm rendered.
- */
-export async function applyDryRun(kubeConfig: KubeConfig, object: RenderedObject): Promise<ApiResponse> {
-  const cluster = kubeConfig.getCurrentCluster();
-  if (!cluster) throw new Error('kubeconfig has no current cluster');
-  const url = new URL(`${cluster.server}${objectPath(object)}`);
-  url.searchParams.set('dryRun', 'All');
-  url.searchParams.set('fieldManager', 'chart-test');
-  url.searchParams.set('fieldValidation', 'Strict');
-  url.searchParams.set('force', 'true');
-  const options: https.RequestOptions = {
-    method: 'PATCH',
-    headers: { 'Content-Type': 'application/apply-patch+yaml', Accept: 'application/json' },
-  };
-  await kubeConfig.applyToHTTPSOptions(options);
-  const body = JSON.stringify(object);
-  return new Promise((resolve, reject) => {
-    const request = https.request(url, options, (response) => {
-      let text = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => (text += chunk));
-      response.on('end', () => {
-        let parsed: unknown = text;
-        try {
-          parsed = JSON.parse(text);
-        } catch {
-          // not JSON: keep the text for the failure message
-        }
-        resolve({ status: response.statusCode ?? 0, body: parsed });
-      });
-    });
-    request.on('error', reject);
-    request.end(body);
-  });
+/** {@link applyObject} as a dry run: what the API server would store. */
+export function applyDryRun(kubeConfig: KubeConfig, object: RenderedObject): Promise<ApiResponse> {
+  return applyObject(kubeConfig, object);
 }
