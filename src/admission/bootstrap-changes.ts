@@ -8,8 +8,14 @@ import type { FluxConfig } from '../api/types.js';
 // TODO(#15): the set depends on `syncMode` once it exists (ManifestsOnly follows `flux` too).
 const followedAfterBootstrap = ['/source/secretResourceName', '/additionalSecretResources'];
 
-function isFollowed(pointer: string): boolean {
-  return followedAfterBootstrap.some((prefix) => pointer === prefix || pointer.startsWith(`${prefix}/`));
+// Bookkeeping of the evaluation, not a field of the providerConfig: migrating a legacy template
+// to an explicit apiVersion and kind writes the same source.
+const notWritten = ['/source/templateApiVersion'];
+
+function isIgnored(pointer: string): boolean {
+  return [...followedAfterBootstrap, ...notWritten].some(
+    (prefix) => pointer === prefix || pointer.startsWith(`${prefix}/`),
+  );
 }
 
 /** A changed JSON pointer as a short field path: up to four fields, list indexes left out. */
@@ -31,7 +37,7 @@ export function findChangesNotAppliedAfterBootstrap(before: FluxConfig, after: F
   const changed = fastJsonPatch
     .compare(before, after)
     .map((operation) => operation.path)
-    .filter((pointer) => !isFollowed(pointer))
+    .filter((pointer) => !isIgnored(pointer))
     .map(shortFieldPath);
   return [...new Set(changed)].sort();
 }

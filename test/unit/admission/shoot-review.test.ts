@@ -260,6 +260,16 @@ describe('reviewShoot', () => {
     expect((await reviewShoot(update(invalidBefore, next))).response).not.toHaveProperty('warnings');
   });
 
+  it('migrating a legacy template to an explicit apiVersion and kind is no change', async () => {
+    const legacy = config((c) => {
+      delete c.source.template.apiVersion;
+      delete c.source.template.kind;
+    });
+    const old = buildShoot({ status: created, providerConfig: legacy });
+    const next = buildShoot({ status: created });
+    expect((await reviewShoot(update(old, next))).response).not.toHaveProperty('warnings');
+  });
+
   it('writing out a default is no change', async () => {
     const old = buildShoot({ status: created });
     const next = buildShoot({
