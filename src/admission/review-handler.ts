@@ -63,10 +63,18 @@ export async function answerShootReview(text: string, options: ReviewHandlerOpti
   const { request } = decoded;
   const shoot = { namespace: request.namespace, name: request.name };
   const log = logger.child({ uid: request.uid, operation: request.operation, shoot });
+  // A timer only when secrets are read, cleared at once: thousands of reviews a second must not
+  // leave thousands of pending timeouts behind.
+  const deadline = options.secrets ? new AbortController() : undefined;
+  const timer = deadline
+    ? setTimeout(() => {
+        deadline.abort(new Error('secret reads timed out'));
+      }, options.secretReadTimeoutMs ?? 5_000)
+    : undefined;
   try {
     const review = await reviewShoot(request, {
       ...(options.secrets ? { secrets: options.secrets } : {}),
-      signal: AbortSignal.timeout(options.secretReadTimeoutMs ?? 5_000),
+      ...(deadline ? { signal: deadline.signal } : {}),
     });
     const warnings = review.response.warnings?.length ?? 0;
     metrics?.reviews.inc({
@@ -92,5 +100,7 @@ export async function answerShootReview(text: string, options: ReviewHandlerOpti
     }
     log.error('Review failed', { error: message });
     return statusAnswer(buildFailureStatus(500, 'InternalError', 'the review failed unexpectedly'));
+  } finally {
+    clearTimeout(timer);
   }
 }
