@@ -110,7 +110,9 @@ function post(agent: https.Agent, port: number, ca: string, body: string): Promi
       },
       (response) => {
         response.resume();
-        response.on('end', () => { resolve(response.statusCode ?? 0); });
+        response.on('end', () => {
+          resolve(response.statusCode ?? 0);
+        });
       },
     );
     request.on('error', reject);
