@@ -66,7 +66,7 @@ export default tseslint.config(
   { files: ['src/kube/**/*.ts', 'src/log/**/*.ts'], rules: imports(['controller', 'cli'], false) },
   // The webhook judges with the controller's own evaluation (api, gardener) and reads the garden
   // through kube; it runs in the garden, so the seed's controller is no part of it.
-  { files: ['src/admission/**/*.ts'], rules: imports(['flux', 'controller', 'cli'], false) },
+  { files: ['src/admission/**/*.ts'], rules: imports(['flux', 'controller', 'cli'], true) },
   {
     files: ['test/**/*.ts'],
     rules: {

@@ -1,9 +1,9 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { KubeConfig } from '@kubernetes/client-node';
 import { AdmissionServer, shootWebhookPath } from '../../admission/webhook-server.js';
 import { createAdmissionMetrics } from '../../admission/metrics.js';
 import type { SecretReader } from '../../admission/secret-references.js';
 import { parseBindAddress, ProbeServer } from '../../controller/http-server.js';
+import { loadKubeConfigFile } from '../../kube/kubeconfig.js';
 import { KubeRawClient } from '../../kube/raw-client.js';
 import { SecretExistenceReader } from '../../kube/secret-existence.js';
 import type { Logger } from '../../log/logger.js';
@@ -94,8 +94,7 @@ function gardenSecretReader(
     );
     return undefined;
   }
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromFile(file);
+  const kubeConfig = loadKubeConfigFile(file);
   logger.info('Checking referenced secrets in the garden', {
     kubeconfigSource: options.kubeconfig !== undefined ? 'flag' : 'env',
     server: kubeConfig.getCurrentCluster()?.server,
