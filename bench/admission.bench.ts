@@ -16,8 +16,9 @@ import {
   createTestCertificateAuthority,
   writeServingCertificate,
 } from '../test/harness/admission-certificates.js';
+import { requestWebhook } from '../test/harness/admission-client.js';
 import {
-  buildGitProviderConfig,
+  buildGitProviderConfigWith,
   buildShoot,
   buildShootAdmissionReview,
 } from '../test/harness/admission-shoots.js';
@@ -38,22 +39,18 @@ const cli = path.join(import.meta.dirname, '..', 'dist', 'cli', 'main.js');
 function reviewBodies(): { name: string; body: string }[] {
   const valid = buildShoot();
   const invalid = buildShoot({
-    providerConfig: {
-      ...buildGitProviderConfig(),
-      source: {
-        template: {
-          kind: 'GitRepository',
-          apiVersion: 'source.toolkit.fluxcd.io/v1',
-          spec: { interval: 'x' },
-        },
-        secretResourceName: 'nope',
-      },
-    },
+    providerConfig: buildGitProviderConfigWith((c) => {
+      delete c.source.template.spec.url;
+      c.source.template.spec.interval = 'x';
+      c.source.secretResourceName = 'nope';
+    }),
   });
-  const legacyConfig = buildGitProviderConfig() as { source: { template: Record<string, unknown> } };
-  delete legacyConfig.source.template.apiVersion;
-  delete legacyConfig.source.template.kind;
-  const legacy = buildShoot({ providerConfig: legacyConfig });
+  const legacy = buildShoot({
+    providerConfig: buildGitProviderConfigWith((c) => {
+      delete c.source.template.apiVersion;
+      delete c.source.template.kind;
+    }),
+  });
   return [
     ['valid', valid],
     ['invalid', invalid],
@@ -96,28 +93,8 @@ async function pureFigures(): Promise<void> {
   }
 }
 
-function post(agent: https.Agent, port: number, ca: string, body: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const request = https.request(
-      {
-        host: '127.0.0.1',
-        port,
-        method: 'POST',
-        path: '/webhooks/validate-shoot',
-        ca,
-        agent,
-        headers: { 'Content-Type': 'application/json' },
-      },
-      (response) => {
-        response.resume();
-        response.on('end', () => {
-          resolve(response.statusCode ?? 0);
-        });
-      },
-    );
-    request.on('error', reject);
-    request.end(body);
-  });
+async function post(agent: https.Agent, port: number, ca: string, body: string): Promise<number> {
+  return (await requestWebhook({ port, ca, body, agent })).status;
 }
 
 async function load(agent: https.Agent, port: number, ca: string, total: number, parallel: number) {

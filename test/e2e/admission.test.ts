@@ -3,7 +3,6 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import https from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,33 +11,18 @@ import {
   writeServingCertificate,
   type TestCertificateAuthority,
 } from '../harness/admission-certificates.js';
+import { requestWebhook } from '../harness/admission-client.js';
 import { buildShoot, buildShootAdmissionReview } from '../harness/admission-shoots.js';
 import { ManagedProcess, freePort } from '../harness/processes.js';
 import { builtCli } from './support/landscape.js';
 
-function postReview(port: number, ca: string, body: string): Promise<{ status: number; body: unknown }> {
-  return new Promise((resolve, reject) => {
-    const request = https.request(
-      {
-        host: '127.0.0.1',
-        port,
-        method: 'POST',
-        path: '/webhooks/validate-shoot',
-        ca,
-        headers: { 'Content-Type': 'application/json' },
-      },
-      (response) => {
-        let text = '';
-        response.setEncoding('utf8');
-        response.on('data', (chunk: string) => (text += chunk));
-        response.on('end', () => {
-          resolve({ status: response.statusCode ?? 0, body: JSON.parse(text) as unknown });
-        });
-      },
-    );
-    request.on('error', reject);
-    request.end(body);
-  });
+async function postReview(
+  port: number,
+  ca: string,
+  body: string,
+): Promise<{ status: number; body: unknown }> {
+  const answer = await requestWebhook({ port, ca, body });
+  return { status: answer.status, body: JSON.parse(answer.text) as unknown };
 }
 
 describe('gardener-extension-shoot-flux admission (built CLI)', () => {

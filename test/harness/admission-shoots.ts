@@ -23,6 +23,71 @@ export function buildGitProviderConfig(): Record<string, unknown> {
   };
 }
 
+/** The Git config's shape, for tests that break one field of it. */
+export type GitProviderConfig = Record<string, unknown> & {
+  source: {
+    template: { apiVersion?: string; kind?: string; spec: Record<string, unknown> };
+    secretResourceName?: string;
+  };
+  flux?: Record<string, unknown>;
+  additionalSecretResources: Record<string, unknown>[];
+};
+
+/** The valid Git config with one change. */
+export function buildGitProviderConfigWith(mutate: (config: GitProviderConfig) => void): GitProviderConfig {
+  const config = buildGitProviderConfig() as GitProviderConfig;
+  mutate(config);
+  return config;
+}
+
+/** The field path prefix of the (first) shoot-flux extension of {@link buildShoot}. */
+export const providerConfigPath = 'spec.extensions[0].providerConfig';
+
+/**
+ * One providerConfig for each kind of mistake the webhook must refuse, with the cause it must
+ * answer: [name, providerConfig, cause reason, cause field].
+ */
+export function buildInvalidProviderConfigCases(): [string, GitProviderConfig, string, string][] {
+  const at = (field: string) => `${providerConfigPath}.${field}`;
+  return [
+    [
+      'a missing URL',
+      buildGitProviderConfigWith((c) => delete c.source.template.spec.url),
+      'FieldValueRequired',
+      at('source.template.spec.url'),
+    ],
+    [
+      'a wrong kind',
+      buildGitProviderConfigWith((c) => (c.source.template.kind = 'HelmRepository')),
+      'FieldValueNotSupported',
+      at('source.template.kind'),
+    ],
+    [
+      'an unknown secret resource',
+      buildGitProviderConfigWith((c) => (c.source.secretResourceName = 'no-such-resource')),
+      'FieldValueInvalid',
+      at('source.secretResourceName'),
+    ],
+    [
+      'duplicate target names',
+      buildGitProviderConfigWith((c) => {
+        c.additionalSecretResources = [
+          { name: 'sops-age-key', targetName: 'keys' },
+          { name: 'git-credentials', targetName: 'keys' },
+        ];
+      }),
+      'FieldValueDuplicate',
+      at('additionalSecretResources[1].targetName'),
+    ],
+    [
+      'a bad interval',
+      buildGitProviderConfigWith((c) => (c.source.template.spec.interval = 'every minute')),
+      'FieldValueInvalid',
+      at('source.template.spec.interval'),
+    ],
+  ];
+}
+
 /** The `spec.resources` the Git config refers to: two Secrets in the project namespace. */
 export function buildShootResources(): Record<string, unknown>[] {
   return [

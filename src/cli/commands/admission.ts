@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { parseBindAddressFlag } from './run.js';
 import { AdmissionServer, shootWebhookPath } from '../../admission/webhook-server.js';
 import { createAdmissionMetrics } from '../../admission/metrics.js';
 import type { SecretReader } from '../../admission/secret-references.js';
@@ -31,15 +32,6 @@ function parsePort(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) > 65535)
     throw new InvalidArgumentError(`"${value}" is not a port (0-65535)`);
   return Number(value);
-}
-
-function parseBindAddressFlag(value: string): string {
-  try {
-    parseBindAddress(value);
-  } catch (err) {
-    throw new InvalidArgumentError((err as Error).message);
-  }
-  return value;
 }
 
 /** `admission`: the validating webhook for Shoots in the garden, with Gardener's webhook flags. */

@@ -17,27 +17,20 @@ import {
   writeServingCertificate,
   type TestCertificateAuthority,
 } from '../../harness/admission-certificates.js';
-import { buildGitProviderConfig, buildShoot } from '../../harness/admission-shoots.js';
+import {
+  buildGitProviderConfigWith,
+  buildInvalidProviderConfigCases,
+  buildShoot,
+  providerConfigPath,
+} from '../../harness/admission-shoots.js';
 import { pollUntil } from '../../harness/processes.js';
 import type { ApiResponse } from '../support/api-request.js';
 import { createShoot, startGarden, updateShoot, writeShootStatus, type Garden } from './garden.js';
 
 const webhookName = 'validation.shoot-flux.extensions.gardener.cloud';
-const prefix = 'spec.extensions[0].providerConfig';
+const prefix = providerConfigPath;
 
-type Config = ReturnType<typeof buildGitProviderConfig> & {
-  source: {
-    template: { apiVersion?: string; kind?: string; spec: Record<string, unknown> };
-    secretResourceName?: string;
-  };
-  flux?: Record<string, unknown>;
-  additionalSecretResources: Record<string, unknown>[];
-};
-function config(mutate: (c: Config) => void = () => undefined): Config {
-  const c = buildGitProviderConfig() as Config;
-  mutate(c);
-  return c;
-}
+const config = buildGitProviderConfigWith;
 
 interface StatusBody {
   code?: number;
@@ -130,43 +123,7 @@ describe('the admission webhook behind a real kube-apiserver', () => {
     expect(response.warnings).toEqual([]);
   });
 
-  it.each([
-    [
-      'a missing URL',
-      config((c) => delete c.source.template.spec.url),
-      'FieldValueRequired',
-      `${prefix}.source.template.spec.url`,
-    ],
-    [
-      'a wrong kind',
-      config((c) => (c.source.template.kind = 'Bucket')),
-      'FieldValueNotSupported',
-      `${prefix}.source.template.kind`,
-    ],
-    [
-      'an unknown secret resource',
-      config((c) => (c.source.secretResourceName = 'not-in-resources')),
-      'FieldValueInvalid',
-      `${prefix}.source.secretResourceName`,
-    ],
-    [
-      'duplicate target names',
-      config((c) => {
-        c.additionalSecretResources = [
-          { name: 'sops-age-key', targetName: 'keys' },
-          { name: 'git-credentials', targetName: 'keys' },
-        ];
-      }),
-      'FieldValueDuplicate',
-      `${prefix}.additionalSecretResources[1].targetName`,
-    ],
-    [
-      'a bad interval',
-      config((c) => (c.source.template.spec.interval = '1 minute')),
-      'FieldValueInvalid',
-      `${prefix}.source.template.spec.interval`,
-    ],
-  ])(
+  it.each(buildInvalidProviderConfigCases())(
     'rejects %s with 422 Invalid and the field path in the causes',
     async (_name, providerConfig, reason, field) => {
       const response = await createShoot(

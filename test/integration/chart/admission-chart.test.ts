@@ -1,20 +1,17 @@
 // The admission webhook's two charts: lint, render, exact RBAC and webhook registration, a value
 // for every flag, the operator example's values, and every object accepted by a real API server.
-import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { CoreV1Api } from '@kubernetes/client-node';
 import yaml from 'js-yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildProgram } from '../../../src/cli/program.js';
 import { repoRoot } from '../../harness/assets.js';
-import { installCrds } from '../../harness/crd-install.js';
 import { clusterKubeConfig } from '../support/clusters.js';
 import {
   admissionChartDirs,
   applyDryRun,
-  gardenerModuleFile,
   lintChart,
+  prepareDryRunNamespace,
   onlyObject,
   renderChart,
   type RenderedObject,
@@ -323,14 +320,10 @@ describe('admission charts', () => {
 
   describe('against a real API server (server-side apply, dry run, strict field validation)', () => {
     const kubeConfig = clusterKubeConfig('seed');
-    const namespace = `extension-shoot-flux-admission-${randomBytes(4).toString('hex')}`;
+    let namespace: string;
 
     beforeAll(async () => {
-      await kubeConfig.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: namespace } } });
-      const vpaCrd = await gardenerModuleFile(
-        'example/seed-crds/10-crd-autoscaling.k8s.io_verticalpodautoscalers.yaml',
-      );
-      await installCrds(kubeConfig, [vpaCrd], 60_000);
+      namespace = await prepareDryRunNamespace(kubeConfig, 'extension-shoot-flux-admission');
     });
 
     it.each([

@@ -5,10 +5,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import type { KubeConfig } from '@kubernetes/client-node';
+import { randomBytes } from 'node:crypto';
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import yaml from 'js-yaml';
 import { testAssetVersions } from '../../harness/asset-versions.js';
 import { assets, repoRoot, resolveAsset } from '../../harness/assets.js';
+import { installCrds } from '../../harness/crd-install.js';
 import { sendApiRequest, type ApiResponse } from '../support/api-request.js';
 
 const execFileAsync = promisify(execFile);
@@ -105,6 +107,20 @@ export async function gardenerModuleFile(relative: string): Promise<string> {
   const info = JSON.parse(stdout) as { Dir?: string; Error?: string };
   if (!info.Dir) throw new Error(info.Error ?? 'go mod download returned no directory');
   return path.join(info.Dir, relative);
+}
+
+/**
+ * A fresh namespace (`<prefix>-<random>`) for dry runs, in an API server that has the
+ * VerticalPodAutoscaler CRD of the pinned Gardener release, as a seed or runtime cluster has.
+ */
+export async function prepareDryRunNamespace(kubeConfig: KubeConfig, prefix: string): Promise<string> {
+  const namespace = `${prefix}-${randomBytes(4).toString('hex')}`;
+  await kubeConfig.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: namespace } } });
+  const vpaCrd = await gardenerModuleFile(
+    'example/seed-crds/10-crd-autoscaling.k8s.io_verticalpodautoscalers.yaml',
+  );
+  await installCrds(kubeConfig, [vpaCrd], 60_000);
+  return namespace;
 }
 
 /** REST path segments of the kinds the chart and the examples hold, by `group/kind`. */

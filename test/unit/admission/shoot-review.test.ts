@@ -3,25 +3,14 @@ import { decodeAdmissionReview, type AdmissionRequest } from '../../../src/admis
 import { SecretCheckError, type SecretReader } from '../../../src/admission/secret-references.js';
 import { reviewShoot } from '../../../src/admission/shoot-review.js';
 import {
-  buildGitProviderConfig,
+  buildGitProviderConfigWith,
+  buildInvalidProviderConfigCases,
   buildShoot,
   buildShootAdmissionReview,
+  providerConfigPath,
 } from '../../harness/admission-shoots.js';
 
-type Config = ReturnType<typeof buildGitProviderConfig> & {
-  source: {
-    template: { apiVersion?: string; kind?: string; spec: Record<string, unknown> };
-    secretResourceName?: string;
-  };
-  flux?: Record<string, unknown>;
-  additionalSecretResources: Record<string, unknown>[];
-};
-
-function config(mutate: (c: Config) => void = () => undefined): Config {
-  const c = buildGitProviderConfig() as Config;
-  mutate(c);
-  return c;
-}
+const config = buildGitProviderConfigWith;
 
 function request(review: Record<string, unknown>): AdmissionRequest {
   const decoded = decodeAdmissionReview(review);
@@ -37,7 +26,7 @@ function update(oldObject: Record<string, unknown>, object: Record<string, unkno
   return request(buildShootAdmissionReview({ operation: 'UPDATE', object, oldObject }));
 }
 
-const prefix = 'spec.extensions[0].providerConfig';
+const prefix = providerConfigPath;
 const created = { lastOperation: { type: 'Reconcile', state: 'Succeeded' }, technicalID: 'shoot--dev--dev' };
 
 /** A reader over a fixed set of `namespace/name` secrets, recording what it was asked. */
@@ -64,43 +53,7 @@ describe('reviewShoot', () => {
     expect(review.result).toBe('allowed');
   });
 
-  it.each([
-    [
-      'missing URL',
-      config((c) => delete c.source.template.spec.url),
-      'FieldValueRequired',
-      `${prefix}.source.template.spec.url`,
-    ],
-    [
-      'wrong kind',
-      config((c) => (c.source.template.kind = 'HelmRepository')),
-      'FieldValueNotSupported',
-      `${prefix}.source.template.kind`,
-    ],
-    [
-      'unknown secret resource',
-      config((c) => (c.source.secretResourceName = 'no-such-resource')),
-      'FieldValueInvalid',
-      `${prefix}.source.secretResourceName`,
-    ],
-    [
-      'duplicate target names',
-      config((c) => {
-        c.additionalSecretResources = [
-          { name: 'sops-age-key', targetName: 'keys' },
-          { name: 'git-credentials', targetName: 'keys' },
-        ];
-      }),
-      'FieldValueDuplicate',
-      `${prefix}.additionalSecretResources[1].targetName`,
-    ],
-    [
-      'bad interval',
-      config((c) => (c.source.template.spec.interval = 'every minute')),
-      'FieldValueInvalid',
-      `${prefix}.source.template.spec.interval`,
-    ],
-  ])(
+  it.each(buildInvalidProviderConfigCases())(
     'denies %s with 422 Invalid and one cause naming the field',
     async (_name, providerConfig, type, field) => {
       const review = await reviewShoot(create(buildShoot({ name: 'dev', providerConfig })));

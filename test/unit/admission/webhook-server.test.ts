@@ -1,10 +1,8 @@
 // The webhook's HTTPS server on loopback (no API server): routing, limits, failures as answers,
 // metrics, and a rotated certificate served without a restart.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import https from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAdmissionMetrics } from '../../../src/admission/metrics.js';
 import type { SecretReader } from '../../../src/admission/secret-references.js';
@@ -15,47 +13,16 @@ import {
   writeServingCertificate,
   type TestCertificateAuthority,
 } from '../../harness/admission-certificates.js';
+import { requestWebhook } from '../../harness/admission-client.js';
 import { buildShoot, buildShootAdmissionReview } from '../../harness/admission-shoots.js';
 
-interface Answer {
-  status: number;
-  body: unknown;
-  fingerprint: string;
-}
-
-function send(
+async function send(
   port: number,
   ca: string,
   options: { method?: string; path?: string; body?: string | Buffer; headers?: Record<string, string> } = {},
-): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const request = https.request(
-      {
-        host: '127.0.0.1',
-        port,
-        method: options.method ?? 'POST',
-        path: options.path ?? shootWebhookPath,
-        ca,
-        agent: false,
-        headers: { 'Content-Type': 'application/json', ...options.headers },
-      },
-      (response) => {
-        const fingerprint = (response.socket as TLSSocket).getPeerCertificate().fingerprint256;
-        let text = '';
-        response.setEncoding('utf8');
-        response.on('data', (chunk: string) => (text += chunk));
-        response.on('end', () => {
-          resolve({
-            status: response.statusCode ?? 0,
-            body: text === '' ? undefined : JSON.parse(text),
-            fingerprint,
-          });
-        });
-      },
-    );
-    request.on('error', reject);
-    request.end(options.body);
-  });
+): Promise<{ status: number; body: unknown; fingerprint: string }> {
+  const answer = await requestWebhook({ port, ca, ...options });
+  return { ...answer, body: answer.text === '' ? undefined : (JSON.parse(answer.text) as unknown) };
 }
 
 describe('AdmissionServer', () => {
