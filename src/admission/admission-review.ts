@@ -1,4 +1,4 @@
-import { Ajv } from 'ajv';
+import { Ajv, type ValidateFunction } from 'ajv';
 
 /** The AdmissionReview version this webhook speaks (`admissionReviewVersions: ["v1"]`). */
 export const admissionReviewApiVersion = 'admission.k8s.io/v1';
@@ -86,8 +86,12 @@ const admissionReviewSchema = {
   },
 } as const;
 
-const ajv = new Ajv({ allErrors: false, strict: true });
-const checkEnvelope = ajv.compile(admissionReviewSchema);
+// Compiled on first use: every other CLI command loads this module too and never needs it.
+let compiledEnvelopeCheck: ValidateFunction | undefined;
+function envelopeCheck(): ValidateFunction {
+  compiledEnvelopeCheck ??= new Ajv({ allErrors: false, strict: true }).compile(admissionReviewSchema);
+  return compiledEnvelopeCheck;
+}
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -98,6 +102,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
  * with HTTP 400). CREATE and UPDATE must carry the object, UPDATE the old object too.
  */
 export function decodeAdmissionReview(body: unknown): { request: AdmissionRequest } | { error: string } {
+  const checkEnvelope = envelopeCheck();
   if (!checkEnvelope(body)) {
     const [first] = checkEnvelope.errors ?? [];
     const where = first?.instancePath ? first.instancePath.slice(1).replaceAll('/', '.') : 'AdmissionReview';
