@@ -29,6 +29,7 @@ import { startDeadline } from '../deadline.js';
 import { ConfigurationError, RequeueAfterError } from '../errors.js';
 import { syncSecrets, type ClusterAccess, type SecretSyncResult } from './secret-sync.js';
 import { ShootWaker } from './shoot-waker.js';
+import { WaitProgress, describeFluxWaiting } from './wait-progress.js';
 import {
   buildStatePatch,
   fluxBootstrappedCondition,
@@ -298,7 +299,11 @@ export class ShootFluxActuator implements Actuator {
       events.event('Normal', 'BootstrapStarted', `Bootstrapping Flux ${config.flux.version} into the shoot`);
     }
 
-    await status.progress(`Installing Flux ${config.flux.version}`);
+    // A requeued bootstrap with Flux installed keeps the description it has (Flux's message of the
+    // last wait) instead of flashing "Installing" on every retry.
+    if (state.installHash === undefined || wantsRebootstrap(extension)) {
+      await status.progress(`Installing Flux ${config.flux.version}`);
+    }
     const install = await installFlux({
       shoot: shoot.client,
       bundles: this.options.bundles,
@@ -327,6 +332,12 @@ export class ShootFluxActuator implements Actuator {
       const namespace = { ...object, metadata: { ...object.metadata } };
       await applyObject(shoot.client, namespace, { signal, mapper: shoot.mapper });
     }
+    // A credential fixed in the seed (`ref-*`) while Flux still fails must bring the next
+    // reconcile at once, not the fallback requeue. Watched from before the secrets are read, so
+    // no fix slips in between: the wait shows Flux's complaint, which invites a fix while it runs.
+    this.waker.wakeOnChange(key, 'seed-secrets', this.seed.client, [
+      { path: `/api/v1/namespaces/${encodeURIComponent(extension.metadata.namespace ?? '')}/secrets` },
+    ]);
     const secrets = await this.syncShootSecrets(run);
     const source = config.source?.template;
     if (source) {
@@ -342,7 +353,9 @@ export class ShootFluxActuator implements Actuator {
     );
     if (watched.length > 0) {
       const collections = await Promise.all(watched.map((object) => collectionOf(shoot, object, signal)));
-      await status.progress(`Waiting for ${watched.map(describeFluxObject).join(' and ')} to become ready`);
+      // Flux's current words are the description while waiting, updated as Flux reports, so a
+      // requeued wait shows why it waits from its first look, not a generic text.
+      const progress = new WaitProgress(status, logger);
       const outcome = await waitForCollections(shoot.client, {
         collections,
         signal: waitSignal,
@@ -355,9 +368,11 @@ export class ShootFluxActuator implements Actuator {
           const done =
             results.every((r) => r.readiness.state === 'ready') ||
             results.some((r) => r.readiness.state === 'failed');
+          if (!done) progress.report(describeWaits(results));
           return { done, progress: results };
         },
       });
+      await progress.flush();
       const failed = outcome.progress.find((r) => r.readiness.state === 'failed');
       if (failed) {
         this.options.observeBootstrap?.('failure', 0);
@@ -368,16 +383,7 @@ export class ShootFluxActuator implements Actuator {
       const waiting = outcome.progress.filter((r) => r.readiness.state !== 'ready');
       if (waiting.length > 0) {
         this.waker.wakeOnChange(key, 'flux-objects', shoot.client, collections);
-        // A fixed credential in the seed (`ref-*`) must not wait for the fallback requeue.
-        this.waker.wakeOnChange(key, 'seed-secrets', this.seed.client, [
-          { path: `/api/v1/namespaces/${encodeURIComponent(extension.metadata.namespace ?? '')}/secrets` },
-        ]);
-        throw new RequeueAfterError(
-          this.options.requeueAfterMs ?? 30_000,
-          waiting
-            .map((r) => `waiting for ${describeFluxObject(r.object)}: ${readinessText(r.readiness)}`)
-            .join('; '),
-        );
+        throw new RequeueAfterError(this.options.requeueAfterMs ?? 30_000, describeWaits(waiting));
       }
       if (source) events.event('Normal', 'SourceReady', `${describeFluxObject(source)} is ready`);
       if (kustomization)
@@ -450,6 +456,8 @@ export class ShootFluxActuator implements Actuator {
   }
 }
 
-function readinessText(readiness: FluxReadiness): string {
-  return readiness.message === '' ? readiness.state : readiness.message;
+function describeWaits(results: { object: SourceObject | KustomizationObject; readiness: FluxReadiness }[]) {
+  return describeFluxWaiting(
+    results.map((r) => ({ label: describeFluxObject(r.object), readiness: r.readiness })),
+  );
 }
