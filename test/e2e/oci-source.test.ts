@@ -11,7 +11,7 @@ import {
   readShootConfigMap,
   useLandscape,
 } from './support/cases.js';
-import { buildDockerConfigJson } from './support/landscape.js';
+import { buildDockerConfigJson } from '../../hack/landscape/gardenlet.js';
 
 // One seed and one shoot control plane for this file, an OCI registry with htpasswd auth on
 // loopback, real Flux started once the extension installed it; the test plays gardenlet and
