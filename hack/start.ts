@@ -219,7 +219,13 @@ async function startLocalLandscape(options: StartOptions): Promise<void> {
       return;
     }
     const statuses = await Promise.all(
-      deployed.map(async (d) => describeLastOperation(await d.gardenlet.extension().catch(() => undefined))),
+      deployed.map(async (d) => {
+        const extension = await d.gardenlet.extension().catch(() => undefined);
+        const conditions = (extension?.status?.conditions ?? []).map(
+          (c) => `${c.type}=${c.status} (${c.reason ?? ''})`,
+        );
+        return [describeLastOperation(extension), ...conditions].join('; ');
+      }),
     );
     printRunning(landscape, deployed, statuses);
   } catch (err) {

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -74,6 +74,24 @@ function productionEnvironment(trap: { port: number; kubeconfigPath: string }): 
   };
 }
 
+/** The parts of example/landscape/shoot.yaml the tests edit. */
+interface ExampleShoot {
+  spec: {
+    extensions: {
+      providerConfig: {
+        source: Record<string, unknown> & {
+          template: Record<string, unknown> & { spec: Record<string, unknown> & { url: string } };
+        };
+      };
+    }[];
+  };
+}
+
+async function readExampleShoot(): Promise<ExampleShoot> {
+  const text = await readFile(path.join(repoRoot, 'example', 'landscape', 'shoot.yaml'), 'utf8');
+  return yaml.load(text) as ExampleShoot;
+}
+
 async function readGreeting(kubeconfigPath: string): Promise<string | undefined> {
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromFile(path.resolve(repoRoot, kubeconfigPath));
@@ -106,9 +124,32 @@ describe('e2e: npm start, the local landscape', () => {
     return run;
   };
 
-  it('--shoots 2 bootstraps a Git and an OCI shoot, serves probes and metrics, and never contacts $KUBECONFIG', async () => {
+  it('--shoots 2 of the OCI edit of shoot.yaml bootstraps an OCI and a Git shoot, serves probes and metrics, and never contacts $KUBECONFIG', async () => {
     const trap = await setup();
-    const run = start(['--shoots', '2'], productionEnvironment(trap));
+    // The edit shoot.yaml documents (Git → OCI), next to a copy of its fleet directory; the
+    // unedited file is what `npm start` in CI runs.
+    const shoot = await readExampleShoot();
+    const extension = shoot.spec.extensions[0];
+    if (!extension) throw new Error('the example has no extension');
+    extension.providerConfig.source = {
+      template: {
+        apiVersion: 'source.toolkit.fluxcd.io/v1',
+        kind: 'OCIRepository',
+        spec: {
+          url: 'oci://landscape-registry.invalid/fleet',
+          ref: { tag: 'latest' },
+          interval: '1m',
+          insecure: true,
+        },
+      },
+      secretResourceName: 'registry-credentials',
+    };
+    const shootFile = path.join(dir, 'shoot.yaml');
+    await writeFile(shootFile, yaml.dump(shoot));
+    await cp(path.join(repoRoot, 'example', 'landscape', 'fleet'), path.join(dir, 'fleet'), {
+      recursive: true,
+    });
+    const run = start(['--shoots', '2', '--shoot-file', shootFile], productionEnvironment(trap));
     await expect
       .poll(() => run.process.hasExited || run.output().includes('Ctrl-C stops everything.'))
       .toBe(true);
@@ -117,10 +158,10 @@ describe('e2e: npm start, the local landscape', () => {
 
     expect(output).toContain('ignoring $KUBECONFIG, $KUBERNETES_SERVICE_HOST');
     expect(output).toMatch(
-      /^Shoot local-1 {2}GitRepository {2}bootstrapped in \d+\.\ds {2}\(main@sha1:[0-9a-f]{40}\)$/m,
+      /^Shoot local-1 {2}OCIRepository {2}bootstrapped in \d+\.\ds {2}\(latest@sha256:[0-9a-f]{64}\)$/m,
     );
     expect(output).toMatch(
-      /^Shoot local-2 {2}OCIRepository {2}bootstrapped in \d+\.\ds {2}\(latest@sha256:[0-9a-f]{64}\)$/m,
+      /^Shoot local-2 {2}GitRepository {2}bootstrapped in \d+\.\ds {2}\(main@sha1:[0-9a-f]{40}\)$/m,
     );
     expect(output).toMatch(
       /^2\/2 shoots bootstrapped in \d+\.\ds \(per shoot, Extension created → FluxBootstrapped=True: p50 \d+\.\ds, max \d+\.\ds\)$/m,
@@ -163,15 +204,7 @@ describe('e2e: npm start, the local landscape', () => {
   it('stops with Flux’s message after the printed deadline when the source cannot be reached', async () => {
     const trap = await setup();
     // The example, its source pointed at a port nothing listens on (and no credentials needed).
-    const shoot = yaml.load(
-      await readFile(path.join(repoRoot, 'example', 'landscape', 'shoot.yaml'), 'utf8'),
-    ) as {
-      spec: {
-        extensions: {
-          providerConfig: { source: Record<string, unknown> & { template: { spec: { url: string } } } };
-        }[];
-      };
-    };
+    const shoot = await readExampleShoot();
     const source = shoot.spec.extensions[0]?.providerConfig.source;
     if (!source) throw new Error('the example has no source');
     source.template.spec.url = 'http://127.0.0.1:1/fleet.git';
