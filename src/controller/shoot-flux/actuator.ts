@@ -333,11 +333,19 @@ export class ShootFluxActuator implements Actuator {
       await applyObject(shoot.client, namespace, { signal, mapper: shoot.mapper });
     }
     // A credential fixed in the seed (`ref-*`) while Flux still fails must bring the next
-    // reconcile at once, not the fallback requeue. Watched from before the secrets are read, so
-    // no fix slips in between: the wait shows Flux's complaint, which invites a fix while it runs.
-    this.waker.wakeOnChange(key, 'seed-secrets', this.seed.client, [
-      { path: `/api/v1/namespaces/${encodeURIComponent(extension.metadata.namespace ?? '')}/secrets` },
-    ]);
+    // reconcile at once, not the fallback requeue, and end a wait that runs (the wait shows
+    // Flux's complaint, which invites the fix). Watched from before the secrets are read, so no
+    // fix slips in between.
+    const seedSecretChanged = new AbortController();
+    this.waker.wakeOnChange(
+      key,
+      'seed-secrets',
+      this.seed.client,
+      [{ path: `/api/v1/namespaces/${encodeURIComponent(extension.metadata.namespace ?? '')}/secrets` }],
+      () => {
+        seedSecretChanged.abort();
+      },
+    );
     const secrets = await this.syncShootSecrets(run);
     const source = config.source?.template;
     if (source) {
@@ -353,34 +361,22 @@ export class ShootFluxActuator implements Actuator {
     );
     if (watched.length > 0) {
       const collections = await Promise.all(watched.map((object) => collectionOf(shoot, object, signal)));
-      // Flux's current words are the description while waiting, updated as Flux reports, so a
-      // requeued wait shows why it waits from its first look, not a generic text.
-      const progress = new WaitProgress(status, logger);
-      const outcome = await waitForCollections(shoot.client, {
+      const outcome = await this.waitForFluxObjects(
+        context,
+        shoot,
+        watched,
         collections,
-        signal: waitSignal,
-        logger,
-        evaluate: (lists) => {
-          const results = watched.map((object, i) => ({
-            object,
-            readiness: evaluateFluxReadiness(lists[i]?.[0]),
-          }));
-          const done =
-            results.every((r) => r.readiness.state === 'ready') ||
-            results.some((r) => r.readiness.state === 'failed');
-          if (!done) progress.report(describeWaits(results));
-          return { done, progress: results };
-        },
-      });
-      await progress.flush();
-      const failed = outcome.progress.find((r) => r.readiness.state === 'failed');
+        waitSignal,
+        seedSecretChanged.signal,
+      );
+      const failed = outcome.find((r) => r.readiness.state === 'failed');
       if (failed) {
         this.options.observeBootstrap?.('failure', 0);
         throw new ConfigurationError(
           `${describeFluxObject(failed.object)} failed: ${failed.readiness.message}`,
         );
       }
-      const waiting = outcome.progress.filter((r) => r.readiness.state !== 'ready');
+      const waiting = outcome.filter((r) => r.readiness.state !== 'ready');
       if (waiting.length > 0) {
         this.waker.wakeOnChange(key, 'flux-objects', shoot.client, collections);
         throw new RequeueAfterError(this.options.requeueAfterMs ?? 30_000, describeWaits(waiting));
@@ -406,6 +402,56 @@ export class ShootFluxActuator implements Actuator {
     events.event('Normal', 'Bootstrapped', bootstrappedMessage);
     logger.info('Flux bootstrapped', { fluxVersion: config.flux.version });
     if (wantsRebootstrap(extension)) await this.options.removeAnnotation(extension, rebootstrapAnnotation);
+  }
+
+  /**
+   * Waits by watching until every Flux object is ready or one failed, at most until `waitSignal`
+   * or `interrupt` aborts, and resolves with each object's readiness. Flux's current words are
+   * the progress text meanwhile, updated as Flux reports, so a requeued wait shows why it waits
+   * from its first look, not a generic text.
+   */
+  private async waitForFluxObjects(
+    context: ActuatorContext,
+    shoot: ClusterAccess,
+    watched: (SourceObject | KustomizationObject)[],
+    collections: WatchedCollection[],
+    waitSignal: AbortSignal,
+    interrupt: AbortSignal,
+  ): Promise<FluxObjectReadiness[]> {
+    if (interrupt.aborted && !waitSignal.aborted) {
+      // Interrupted before it began (a seed secret changed): the next reconcile looks again.
+      const readiness: FluxReadiness = {
+        state: 'progressing',
+        reason: 'SecretChanged',
+        message: 'a referenced secret changed in the seed; syncing it first',
+      };
+      return watched.map((object) => ({ object, readiness }));
+    }
+    const progress = new WaitProgress(context.status, context.logger);
+    // waitSignal bounds the wait already; the budget here only satisfies the signature.
+    const wait = startDeadline(this.options.waitBudgetMs, [waitSignal, interrupt]);
+    try {
+      const outcome = await waitForCollections(shoot.client, {
+        collections,
+        signal: wait.signal,
+        logger: context.logger,
+        evaluate: (lists) => {
+          const results = watched.map((object, i) => ({
+            object,
+            readiness: evaluateFluxReadiness(lists[i]?.[0]),
+          }));
+          const done =
+            results.every((r) => r.readiness.state === 'ready') ||
+            results.some((r) => r.readiness.state === 'failed');
+          if (!done) progress.report(describeWaits(results));
+          return { done, progress: results };
+        },
+      });
+      return outcome.progress;
+    } finally {
+      wait.dispose();
+      await progress.flush();
+    }
   }
 
   /**
@@ -456,7 +502,13 @@ export class ShootFluxActuator implements Actuator {
   }
 }
 
-function describeWaits(results: { object: SourceObject | KustomizationObject; readiness: FluxReadiness }[]) {
+/** One Flux object the bootstrap waits for, and what Flux says of it. */
+interface FluxObjectReadiness {
+  object: SourceObject | KustomizationObject;
+  readiness: FluxReadiness;
+}
+
+function describeWaits(results: FluxObjectReadiness[]) {
   return describeFluxWaiting(
     results.map((r) => ({ label: describeFluxObject(r.object), readiness: r.readiness })),
   );

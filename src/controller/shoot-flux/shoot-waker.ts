@@ -33,12 +33,16 @@ export class ShootWaker {
     private readonly maxWatchMs = 10 * 60 * 1000,
   ) {}
 
-  /** Watches `collections` through `client` and wakes `key` on their first change. */
+  /**
+   * Watches `collections` through `client` and wakes `key` on their first change; `onChange`
+   * runs then too (e.g. to end a wait of the running reconcile, so the wake-up comes now).
+   */
   wakeOnChange(
     key: string,
     name: string,
     client: KubeRawClient,
     collections: readonly WatchedCollection[],
+    onChange?: () => void,
   ): void {
     const named = this.watches.get(key) ?? new Map<string, AbortController>();
     this.watches.set(key, named);
@@ -63,7 +67,10 @@ export class ShootWaker {
       .then((outcome) => {
         deadline.dispose();
         forget();
-        if (outcome.done && !controller.signal.aborted) this.wake(key);
+        if (outcome.done && !controller.signal.aborted) {
+          this.wake(key);
+          onChange?.();
+        }
       })
       .catch((err: unknown) => {
         deadline.dispose();
