@@ -5,7 +5,11 @@ import path from 'node:path';
 import { ApiextensionsV1Api, AppsV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { repoRoot } from '../../test/harness/assets.js';
 import { startControlPlane, type ControlPlane } from '../../test/harness/control-plane.js';
-import { startFluxControllers, type FluxControllers } from '../../test/harness/flux-controllers.js';
+import {
+  startFluxControllers,
+  type FluxControllers,
+  type FluxControllersOptions,
+} from '../../test/harness/flux-controllers.js';
 import { makeFluxManifestsBase } from '../../test/harness/gardener-objects.js';
 import { startGitServer, type BasicAuth, type GitServer } from '../../test/harness/git-server.js';
 import { startKubelet, type Kubelet } from '../../test/harness/kubelet.js';
@@ -36,6 +40,17 @@ export interface LandscapeOptions {
   /** Identity of the (pretend) garden, written into shoot-info. */
   gardenClusterIdentity?: string;
   progress?: (line: string) => void;
+  /**
+   * Starts the controller another way than the built CLI on this Node (the image test runs the
+   * image): gets the `run` arguments and the seed, returns the command line to spawn.
+   */
+  launchController?: (runArgs: string[], seed: ControlPlane) => Promise<ControllerCommand>;
+}
+
+/** A command line that runs the controller; the process must end with it (SIGTERM stops both). */
+export interface ControllerCommand {
+  command: string;
+  args: string[];
 }
 
 /** One shoot cluster of the landscape: its control plane, and real Flux once the extension installed it. */
@@ -49,8 +64,11 @@ export interface ShootCluster {
    * are established), then starts real source- and kustomize-controller once; later calls
    * resolve with the same controllers.
    */
-  ensureFluxControllers(timeoutMs?: number): Promise<FluxControllers>;
+  ensureFluxControllers(timeoutMs?: number, binaries?: FluxBinaries): Promise<FluxControllers>;
 }
+
+/** Other Flux controller binaries than the default ones (options of startFluxControllers). */
+export type FluxBinaries = Omit<Partial<FluxControllersOptions>, 'kubeconfigPath' | 'progress'>;
 
 /** Where the controller serves its probes and metrics (loopback, ports chosen at start). */
 export interface ControllerEndpoints {
@@ -78,7 +96,7 @@ export interface Landscape {
   /** The first shoot cluster's Flux controllers, once started. */
   flux(): FluxControllers | undefined;
   /** {@link ShootCluster.ensureFluxControllers} of the first shoot cluster. */
-  ensureFluxControllers(timeoutMs?: number): Promise<FluxControllers>;
+  ensureFluxControllers(timeoutMs?: number, binaries?: FluxBinaries): Promise<FluxControllers>;
   /** Plays gardenlet for one shoot in the seed namespace `namespace` (default: on the first shoot cluster). */
   gardenlet(namespace: string, shoot?: ShootCluster): ShootGardenlet;
   /** The last lines of every process, labelled, for failure messages. */
@@ -126,26 +144,33 @@ export function withoutClusterSelection(env: NodeJS.ProcessEnv): NodeJS.ProcessE
 /** Starts the built controller (`run`) against the seed, with probes on loopback; resolves once it is ready. */
 async function startController(
   seed: ControlPlane,
-  options: { gardenClusterIdentity: string; bundleBase: string; logFile: string; reconcileTimeout: string },
+  options: {
+    gardenClusterIdentity: string;
+    bundleBase: string;
+    logFile: string;
+    reconcileTimeout: string;
+    launchController: LandscapeOptions['launchController'];
+  },
 ): Promise<{ controller: ManagedProcess; endpoints: ControllerEndpoints }> {
   const [metricsPort, healthPort] = [await freePort(), await freePort()];
-  const controller = new ManagedProcess(
-    'gardener-extension-shoot-flux',
-    process.execPath,
-    [
-      builtCli,
-      'run',
-      `--kubeconfig=${seed.kubeconfigPath}`,
-      '--leader-election=false',
-      `--metrics-bind-address=127.0.0.1:${metricsPort}`,
-      `--health-bind-address=127.0.0.1:${healthPort}`,
-      '--log-format=json',
-      `--garden-cluster-identity=${options.gardenClusterIdentity}`,
-      `--flux-manifests-base=${options.bundleBase}`,
-      `--reconcile-timeout=${options.reconcileTimeout}`,
-    ],
-    { logFile: options.logFile, env: withoutClusterSelection(process.env) },
-  );
+  const runArgs = [
+    'run',
+    `--kubeconfig=${seed.kubeconfigPath}`,
+    '--leader-election=false',
+    `--metrics-bind-address=127.0.0.1:${metricsPort}`,
+    `--health-bind-address=127.0.0.1:${healthPort}`,
+    '--log-format=json',
+    `--garden-cluster-identity=${options.gardenClusterIdentity}`,
+    `--flux-manifests-base=${options.bundleBase}`,
+    `--reconcile-timeout=${options.reconcileTimeout}`,
+  ];
+  const launch = options.launchController
+    ? await options.launchController(runArgs, seed)
+    : { command: process.execPath, args: [builtCli, ...runArgs] };
+  const controller = new ManagedProcess('gardener-extension-shoot-flux', launch.command, launch.args, {
+    logFile: options.logFile,
+    env: withoutClusterSelection(process.env),
+  });
   const endpoints: ControllerEndpoints = {
     metrics: `http://127.0.0.1:${metricsPort}/metrics`,
     healthz: `http://127.0.0.1:${healthPort}/healthz`,
@@ -155,7 +180,8 @@ async function startController(
     await pollUntil(
       'controller ready (/readyz)',
       async () => (await fetch(endpoints.readyz, { signal: AbortSignal.timeout(2_000) })).ok,
-      60_000,
+      // Generous: a container start on a busy machine takes a while.
+      180_000,
       () => (controller.hasExited ? `the controller exited:\n${controller.logs(40)}` : undefined),
     );
   } catch (err) {
@@ -173,7 +199,9 @@ async function startController(
  */
 export async function startLandscape(options: LandscapeOptions = {}): Promise<Landscape> {
   const progress = options.progress ?? (() => undefined);
-  if (!existsSync(builtCli)) throw new Error(`${builtCli} is missing: run "npm run build" first`);
+  if (!options.launchController && !existsSync(builtCli)) {
+    throw new Error(`${builtCli} is missing: run "npm run build" first`);
+  }
   const gardenClusterIdentity = options.gardenClusterIdentity ?? 'garden-e2e';
   const shootNames = options.shootClusters ?? ['shoot'];
   if (shootNames.length === 0) throw new Error('the landscape needs at least one shoot cluster');
@@ -231,6 +259,7 @@ export async function startLandscape(options: LandscapeOptions = {}): Promise<La
       bundleBase,
       logFile: controllerLogFile,
       reconcileTimeout: options.reconcileTimeout ?? '60s',
+      launchController: options.launchController,
     });
     started(controller);
     progress(
@@ -254,7 +283,7 @@ export async function startLandscape(options: LandscapeOptions = {}): Promise<La
       controllerLogFile,
       gardenClusterIdentity,
       flux: () => first.flux(),
-      ensureFluxControllers: (timeoutMs) => first.ensureFluxControllers(timeoutMs),
+      ensureFluxControllers: (timeoutMs, binaries) => first.ensureFluxControllers(timeoutMs, binaries),
       gardenlet: (namespace, shoot = first) =>
         new ShootGardenlet(seed.kubeConfig, shoot.controlPlane, namespace),
       logs: (lines = 60) => describeLogs({ controller, shoots, registry, git, kubelets }, lines),
@@ -282,7 +311,7 @@ function buildShootCluster(
     name: controlPlane.name,
     controlPlane,
     flux: () => flux,
-    ensureFluxControllers: (timeoutMs = 180_000) => {
+    ensureFluxControllers: (timeoutMs = 180_000, binaries = {}) => {
       fluxStarting ??= (async () => {
         await pollUntil(
           `Flux installed into ${controlPlane.name} by the extension`,
@@ -300,6 +329,7 @@ function buildShootCluster(
         );
         flux = register(
           await startFluxControllers({
+            ...binaries,
             kubeconfigPath: controlPlane.kubeconfigPath,
             progress: (line) => {
               progress(`${controlPlane.name}: ${line}`);
