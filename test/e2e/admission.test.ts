@@ -14,7 +14,7 @@ import {
 import { requestWebhook } from '../harness/admission-client.js';
 import { buildShoot, buildShootAdmissionReview } from '../harness/admission-shoots.js';
 import { ManagedProcess, freePort } from '../harness/processes.js';
-import { builtCli } from './support/landscape.js';
+import { builtCli } from '../../hack/landscape/landscape.js';
 
 async function postReview(
   port: number,
