@@ -3,6 +3,7 @@ import { decodeCluster, isShootFailed, isShootForceDeletion } from '../gardener/
 import {
   defaultExtensionClass,
   defaultReconcileTimeoutMs,
+  errorCodes,
   extensionFinalizer,
   extensionResyncMs,
   operationAnnotation,
@@ -23,7 +24,7 @@ import type { Cluster, ClusterObject, Extension, ObjectMeta } from '../gardener/
 import type { Logger } from '../log/logger.js';
 import type { Actuator, ActuatorContext, EventRecorder } from './actuator.js';
 import { startDeadline } from './deadline.js';
-import { findError, RequeueAfterError } from './errors.js';
+import { CodedError, findError, RequeueAfterError } from './errors.js';
 import { describeInternalError, isInternalError } from './internal-error.js';
 import type { ReconcileOutcome } from './queue.js';
 import type { StatusSession, StatusWriter } from './status-writer.js';
@@ -162,7 +163,12 @@ export class ExtensionReconciler {
     if (operationType === operationTypes.migrate) return this.migrate(run);
     if (extension.metadata.deletionTimestamp) return this.delete(run);
     if (clusterError !== undefined) {
-      return this.failBeforeActuator(run, operationType, new Error(clusterError));
+      // The Cluster is gardenlet's object, as the shoot access secret is: retried, with the same code.
+      return this.failBeforeActuator(
+        run,
+        operationType,
+        new CodedError(clusterError, [errorCodes.retryableInfraDependencies]),
+      );
     }
     if (operationType === operationTypes.restore) return this.restore(run);
     return this.reconcileExtension(run, operationType);

@@ -276,6 +276,10 @@ describe('generic Extension reconciler', () => {
     await expect
       .poll(async () => (await gardenlet.readExtension(namespace))?.status?.lastError?.description)
       .toBe(`Error reconciling Extension: cluster ${namespace}: spec.shoot.metadata.name is missing`);
+    // gardenlet's object, not the user's: coded as a dependency that is retried.
+    expect((await gardenlet.readExtension(namespace))?.status?.lastError?.codes).toEqual([
+      'ERR_RETRYABLE_INFRA_DEPENDENCIES',
+    ]);
     expect(actuator.calls).toEqual([]);
   });
 
