@@ -32,6 +32,17 @@ const runFlags = [
   '--shoot-request-timeout',
   '--shoot-connect-timeout',
   '--graceful-shutdown-timeout',
+  '--gardener-version',
+  '--disable-controllers',
+];
+
+/** Gardener's standard flags that run accepts for charts and gardenlet, but this chart never sets. */
+const gardenerOnlyFlags = [
+  '--master',
+  '--controllers',
+  '--self-hosted-shoot-cluster',
+  '--leader-election-resource-lock',
+  '--healthcheck-max-concurrent-reconciles',
 ];
 
 /** Values that set every optional knob, so every flag and branch renders. */
@@ -52,6 +63,7 @@ const everythingSet = {
     gracefulShutdownTimeoutSeconds: 25,
   },
   extensionClasses: ['shoot', 'seed'],
+  disableControllers: ['heartbeat'],
   fluxManifestsBase: ['/flux-manifests'],
   fluxManifestsChecksums: [`v2.9.2=${'ab'.repeat(32)}`],
   kubeconfigSecretName: 'seed-kubeconfig',
@@ -303,7 +315,7 @@ describe('Helm chart', () => {
         .filter((o) => !o.hidden)
         .map((o) => o.long)
         .filter((f): f is string => f !== undefined);
-      expect(flags.filter((f) => f !== '--help').sort()).toEqual([...runFlags].sort());
+      expect(flags.filter((f) => f !== '--help').sort()).toEqual([...runFlags, ...gardenerOnlyFlags].sort());
     },
   );
 

@@ -322,7 +322,7 @@ describe('hostile faults: silent and refusing shoots, signals, failover', () => 
     await gardenlet.createExtension(gitConfig(gardenlet.fluxNamespace));
     await expect
       .poll(async () => (await gardenlet.extension()).status?.lastOperation?.description)
-      .toMatch(/^Waiting for GitRepository .* to become ready$/);
+      .toMatch(/^Waiting for GitRepository \S+: waiting for the first reconciliation/);
 
     first.child.kill('SIGTERM');
     await expect.poll(() => first.hasExited).toBe(true);
