@@ -7,7 +7,9 @@ import {
   type FieldWarning,
 } from '../../api/field-errors.js';
 import type { FluxConfig } from '../../api/types.js';
+import type { TemplateSchemas } from '../../api/template-schema.js';
 import { readProviderConfigs, type ConfigDocumentKind, type ProviderConfigInput } from '../config-input.js';
+import { loadTemplateSchemas, type BundleFlags } from '../template-schemas.js';
 
 /** The outcome of checking one providerConfig, paths prefixed for its document; `-o json` prints these. */
 export interface ProviderConfigCheck {
@@ -22,10 +24,18 @@ export interface ProviderConfigCheck {
 export function checkProviderConfig(
   input: ProviderConfigInput,
 ): ProviderConfigCheck & { config?: FluxConfig } {
-  const result = evaluateFluxConfig(
-    input.providerConfig,
-    input.shootResources ? { shootResources: input.shootResources } : {},
-  );
+  return checkProviderConfigAgainst(input, undefined);
+}
+
+/** checkProviderConfig, with the templates also checked against Flux's CRD schemas when given. */
+export function checkProviderConfigAgainst(
+  input: ProviderConfigInput,
+  templateSchemas: TemplateSchemas | undefined,
+): ProviderConfigCheck & { config?: FluxConfig } {
+  const result = evaluateFluxConfig(input.providerConfig, {
+    ...(input.shootResources ? { shootResources: input.shootResources } : {}),
+    ...(templateSchemas ? { templateSchemas } : {}),
+  });
   return {
     source: input.source,
     kind: input.kind,
@@ -58,9 +68,22 @@ export function buildValidateCommand(): Command {
     )
     .requiredOption('-f, --filename <file>', 'YAML file with one or more documents, "-" for standard input')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addOption(
+      new Option(
+        '--flux-manifests-base <location>',
+        "Flux release bundle locations (directory or URL; repeatable) to check templates against Flux's CRDs",
+      )
+        .argParser((value: string, previous: string[]) => [...previous, value])
+        .default([] as string[], 'none: structure only'),
+    )
+    .option('--cache-dir <dir>', 'Flux release bundle cache (read, and written by downloads)')
     .exitOverride()
-    .action((options: { filename: string; output: 'text' | 'json' }) => {
-      const checks = readProviderConfigs(options.filename).map(checkProviderConfig);
+    .action(async (options: { filename: string; output: 'text' | 'json' } & BundleFlags) => {
+      const inputs = readProviderConfigs(options.filename);
+      const schemasFor = await loadTemplateSchemas(inputs, options, (line) => {
+        process.stderr.write(`${line}\n`);
+      });
+      const checks = inputs.map((input) => checkProviderConfigAgainst(input, schemasFor(input)));
       if (options.output === 'json') {
         process.stdout.write(`${JSON.stringify(checks.map(toJsonCheck), null, 2)}\n`);
       } else {
