@@ -2,7 +2,7 @@ import { evaluateFluxConfig } from '../api/evaluate.js';
 import type { TemplateSchemas } from '../api/template-schema.js';
 import { FluxBundleLoader, parseManifestsBases } from '../flux/bundle-loader.js';
 import { buildTemplateSchemas } from '../flux/crd-schemas.js';
-import type { ProviderConfigInput } from './config-input.js';
+import type { ProviderConfigInput } from './provider-configs.js';
 
 /** Where `validate` may find Flux release bundles: `--flux-manifests-base` and `--cache-dir`. */
 export interface BundleFlags {

@@ -6,10 +6,19 @@ import {
   type FieldError,
   type FieldWarning,
 } from '../../api/field-errors.js';
-import type { FluxConfig } from '../../api/types.js';
 import type { TemplateSchemas } from '../../api/template-schema.js';
-import { readProviderConfigs, type ConfigDocumentKind, type ProviderConfigInput } from '../config-input.js';
+import type { FluxConfig } from '../../api/types.js';
+import type { CliContext } from '../cli-io.js';
+import { buildFilenameOption, InputError, requireInputFiles, type InputErrorCode } from '../config-input.js';
+import { addHelpSections, inputExitCodes } from '../help-text.js';
+import { buildOutputOption, renderData } from '../output-format.js';
+import {
+  readProviderConfigs,
+  type ConfigDocumentKind,
+  type ProviderConfigInput,
+} from '../provider-configs.js';
 import { loadTemplateSchemas, type BundleFlags } from '../template-schemas.js';
+import { renderTextLines, truncateReportStrings } from '../text-output.js';
 
 /** The outcome of checking one providerConfig, paths prefixed for its document; `-o json` prints these. */
 export interface ProviderConfigCheck {
@@ -18,6 +27,16 @@ export interface ProviderConfigCheck {
   valid: boolean;
   errors: FieldError[];
   warnings: FieldWarning[];
+}
+
+/** A `-o json|yaml` result for input that could not be checked at all (exit 2). */
+export interface InputFailureResult {
+  /** The file (or `stdin`); absent when the error concerns no single file. */
+  source?: string;
+  valid: false;
+  inputError: { code: InputErrorCode; message: string; line?: number; column?: number };
+  errors: [];
+  warnings: [];
 }
 
 /** Defaults and validates one providerConfig found in the input. */
@@ -55,19 +74,35 @@ export function formatCheckLines(check: ProviderConfigCheck): string[] {
   ];
 }
 
-function toJsonCheck(check: ProviderConfigCheck): ProviderConfigCheck {
+function toDataCheck(check: ProviderConfigCheck): ProviderConfigCheck {
   const { source, kind, valid, errors, warnings } = check;
   return { source, kind, valid, errors, warnings };
 }
 
-/** `validate`: default and validate every shoot-flux providerConfig in a YAML stream. */
-export function buildValidateCommand(): Command {
-  return new Command('validate')
+function toFailureResult(error: InputError): InputFailureResult {
+  const { source, line, column } = error.location;
+  return {
+    ...(source !== undefined ? { source } : {}),
+    valid: false,
+    inputError: {
+      code: error.code,
+      message: error.message,
+      ...(line !== undefined ? { line } : {}),
+      ...(column !== undefined ? { column } : {}),
+    },
+    errors: [],
+    warnings: [],
+  };
+}
+
+/** `validate`: default and validate every shoot-flux providerConfig in the input. */
+export function buildValidateCommand(context: CliContext): Command {
+  const command = new Command('validate')
     .description(
       'default and validate every shoot-flux providerConfig (FluxConfig, Extension or Shoot documents)',
     )
-    .requiredOption('-f, --filename <file>', 'YAML file with one or more documents, "-" for standard input')
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addOption(buildFilenameOption())
+    .addOption(buildOutputOption(['text', 'json', 'yaml'], 'text'))
     .addOption(
       new Option(
         '--flux-manifests-base <location>',
@@ -77,22 +112,53 @@ export function buildValidateCommand(): Command {
         .default([] as string[], 'none: structure only'),
     )
     .option('--cache-dir <dir>', 'Flux release bundle cache (read, and written by downloads)')
-    .exitOverride()
-    .action(async (options: { filename: string; output: 'text' | 'json' } & BundleFlags) => {
-      const inputs = readProviderConfigs(options.filename);
+    .action(async (options: { filename?: string[]; output: 'text' | 'json' | 'yaml' } & BundleFlags) => {
+      const { io } = context;
+      const items = await readProviderConfigs(requireInputFiles(options.filename), io);
+      const inputs = items.filter((item): item is ProviderConfigInput => !(item instanceof InputError));
       const schemasFor = await loadTemplateSchemas(inputs, options, (line) => {
-        process.stderr.write(`${line}\n`);
+        io.stderr.write(`${line}\n`);
       });
-      const checks = inputs.map((input) => checkProviderConfigAgainst(input, schemasFor(input)));
-      if (options.output === 'json') {
-        process.stdout.write(`${JSON.stringify(checks.map(toJsonCheck), null, 2)}\n`);
+      const results = items.map((item) =>
+        item instanceof InputError ? item : checkProviderConfigAgainst(item, schemasFor(item)),
+      );
+      const failed = results.some((result) => result instanceof InputError);
+      if (options.output !== 'text') {
+        // Input errors are results too, so a pipeline (`| jq`) always gets a document to read.
+        const data = results.map((r) => (r instanceof InputError ? toFailureResult(r) : toDataCheck(r)));
+        io.stdout.write(renderData(truncateReportStrings(data), options.output));
       } else {
-        const lines = checks.flatMap((check) => [
-          ...formatCheckLines(check),
-          ...(check.valid ? [`${check.source} (${check.kind}): valid`] : []),
-        ]);
-        process.stdout.write(`${lines.join('\n')}\n`);
+        const lines = results.flatMap((result) =>
+          result instanceof InputError
+            ? []
+            : [
+                ...formatCheckLines(result),
+                ...(result.valid ? [`${result.source} (${result.kind}): valid`] : []),
+              ],
+        );
+        io.stderr.write(
+          renderTextLines(results.flatMap((r) => (r instanceof InputError ? [`error: ${r.message}`] : []))),
+        );
+        io.stdout.write(renderTextLines(lines));
       }
-      process.exitCode = checks.every((check) => check.valid) ? 0 : 1;
+      context.exitCode = failed ? 2 : results.every((r) => !(r instanceof InputError) && r.valid) ? 0 : 1;
     });
+  return addHelpSections(
+    command,
+    [
+      [
+        'Check a Shoot and every shoot-flux extension in it',
+        'gardener-extension-shoot-flux validate -f shoot.yaml',
+      ],
+      [
+        'Check every *.yaml, *.yml and *.json file of a directory',
+        'gardener-extension-shoot-flux validate -f shoots/',
+      ],
+      [
+        'Check a Shoot from the garden, as JSON for jq',
+        'kubectl get shoot my-shoot -o yaml | gardener-extension-shoot-flux validate -f - -o json | jq .',
+      ],
+    ],
+    inputExitCodes,
+  );
 }
