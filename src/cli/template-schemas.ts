@@ -15,13 +15,12 @@ export interface BundleFlags {
  * Flux version: from `--flux-manifests-base` (downloads cached in `--cache-dir`), else from
  * `--cache-dir` alone (offline: its `<version>/manifests.tar.gz`, verified against the digest
  * cached with it). Without either, or when a bundle cannot be loaded, the templates are checked
- * for structure only, and `note` says so once.
+ * for structure only, and `notes` say so once, for printing after the results.
  */
 export async function loadTemplateSchemas(
   inputs: readonly ProviderConfigInput[],
   flags: BundleFlags,
-  note: (line: string) => void,
-): Promise<(input: ProviderConfigInput) => TemplateSchemas | undefined> {
+): Promise<{ schemasFor: (input: ProviderConfigInput) => TemplateSchemas | undefined; notes: string[] }> {
   const bases =
     flags.fluxManifestsBase.length > 0
       ? parseManifestsBases(flags.fluxManifestsBase)
@@ -34,13 +33,13 @@ export async function loadTemplateSchemas(
       typeof config === 'object' && config !== null && (config.source ?? config.kustomization) !== undefined
     );
   });
-  if (!hasTemplates) return () => undefined;
+  const none = () => undefined;
+  if (!hasTemplates) return { schemasFor: none, notes: [] };
   if (bases.length === 0) {
-    note(
+    const note =
       'note: templates are checked for structure only; give --flux-manifests-base or --cache-dir with the ' +
-        "Flux release bundle to check them against Flux's CRDs",
-    );
-    return () => undefined;
+      "Flux release bundle to check them against Flux's CRDs";
+    return { schemasFor: none, notes: [note] };
   }
   const loader = new FluxBundleLoader({
     bases,
@@ -58,13 +57,12 @@ export async function loadTemplateSchemas(
       failures.push(`${version}: ${(err as Error).message}`);
     }
   }
-  if (failures.length > 0) {
-    note(
-      `note: templates of these Flux versions are checked for structure only:\n  ${failures.join('\n  ')}`,
-    );
-  }
-  return (input) => {
+  const notes = failures.map(
+    (failure) => `note: templates are checked for structure only for Flux ${failure}`,
+  );
+  const schemasFor = (input: ProviderConfigInput) => {
     const version = versionOf(input);
     return version === undefined ? undefined : schemas.get(version);
   };
+  return { schemasFor, notes };
 }

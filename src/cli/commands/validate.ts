@@ -116,9 +116,7 @@ export function buildValidateCommand(context: CliContext): Command {
       const { io } = context;
       const items = await readProviderConfigs(requireInputFiles(options.filename), io);
       const inputs = items.filter((item): item is ProviderConfigInput => !(item instanceof InputError));
-      const schemasFor = await loadTemplateSchemas(inputs, options, (line) => {
-        io.stderr.write(`${line}\n`);
-      });
+      const { schemasFor, notes } = await loadTemplateSchemas(inputs, options);
       const results = items.map((item) =>
         item instanceof InputError ? item : checkProviderConfigAgainst(item, schemasFor(item)),
       );
@@ -141,6 +139,7 @@ export function buildValidateCommand(context: CliContext): Command {
         );
         io.stdout.write(renderTextLines(lines));
       }
+      io.stderr.write(renderTextLines(notes));
       context.exitCode = failed ? 2 : results.every((r) => !(r instanceof InputError) && r.valid) ? 0 : 1;
     });
   return addHelpSections(
