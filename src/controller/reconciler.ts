@@ -266,7 +266,7 @@ export class ExtensionReconciler {
    * Records a failed operation. A `RequeueAfterError` without cause is progress ("still
    * waiting"): lastOperation stays Processing with its message, and the key comes back after the
    * delay. Any other error becomes the Error status and is rethrown for the queue's backoff (or,
-   * when terminal, no retry). The status is written with its own deadline (D-5).
+   * when terminal, no retry). The status is written with its own deadline.
    */
   private async recordFailure(
     run: Run,

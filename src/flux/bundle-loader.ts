@@ -1,5 +1,6 @@
 // The one module of src/flux that does I/O: it finds a Flux release bundle in local directories or
-// downloads it from a release URL or mirror, and caches it on disk and in memory (D-6).
+// downloads it from a release URL or mirror, and caches it on disk and in memory: the Go
+// reference downloads the bundle on every install, with no cache, mirror or checksum.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';

@@ -123,7 +123,7 @@ export async function installFlux(params: InstallFluxParams): Promise<InstallFlu
   let objects: AppliedObject[] = [];
   let applied = hash !== params.previousHash;
   if (!applied) {
-    // Unchanged set: two lists tell whether something was deleted since (D-20), no writes otherwise.
+    // Unchanged set: two lists tell whether something was deleted since (users may uninstall Flux), no writes otherwise.
     const missing = findMissingInstallObjects(targets, await readFluxInstallObjects(shoot, targets, signal));
     applied = missing.length > 0;
     if (applied) logger.info('Flux objects missing, applying again', { missing });

@@ -353,7 +353,7 @@ export class ShootFluxActuator implements Actuator {
       (namespace as { metadata?: { deletionTimestamp?: string } } | undefined)?.metadata?.deletionTimestamp,
     );
     if (!namespace || terminating) {
-      // Users may uninstall Flux; failing every reconcile (and so the shoot's) helps nobody (D-20).
+      // Users may uninstall Flux; failing every reconcile (and so the shoot's) helps nobody.
       reason = 'FluxNamespaceMissing';
       message =
         `Flux was bootstrapped, but its namespace ${config.flux.namespace} no longer exists in the shoot ` +

@@ -33,7 +33,7 @@ interface RenderContext {
 
 /**
  * Renders the objects `flux install --export` produces for these options from a release bundle
- * (reference-behaviour §4.2): Namespace, RBAC with the `-<namespace>` suffix, NetworkPolicies, the
+ * (flux2 `pkg/manifestgen/install`): Namespace, RBAC with the `-<namespace>` suffix, NetworkPolicies, the
  * components with patched args, node selector, labels and rewritten images, in apply order.
  * Pure and deterministic; throws FluxInstallError naming the field or bundle file at fault.
  */

@@ -283,7 +283,7 @@ describe('shoot-flux actuator', () => {
       .poll(async () => (await gardenlet.extension()).status?.lastOperation?.state)
       .toBe('Succeeded');
     await expect(gardenlet.shootCore.readNamespace({ name: gardenlet.fluxNamespace })).rejects.toThrow();
-    // Invalid config is still reported while hibernated (the reference reports Succeeded: D-19).
+    // Invalid config is still reported while hibernated (the Go reference reports Succeeded).
     await gardenlet.patchExtension({ spec: { providerConfig: { flux: { namespace: 'Not_Valid' } } } });
     await gardenlet.annotate();
     await expect
