@@ -1,20 +1,7 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { dirname } from 'node:path';
+import { describe, expect, it } from 'vitest';
 import { findFluxBundleDir } from '../../harness/testdata.js';
-
-// The BUILT CLI as a black box: `npm run build` first (`npm test` does).
-const main = join(import.meta.dirname, '../../../dist/cli/main.js');
-
-function cli(args: string[], input: string) {
-  const result = spawnSync(process.execPath, [main, ...args], { input, encoding: 'utf8' });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
-beforeAll(() => {
-  if (!existsSync(main)) throw new Error(`${main} is missing: run "npm run build" first`);
-});
+import { runCliInProcess as cli } from './support/cli.js';
 
 const config = `apiVersion: flux.extensions.gardener.cloud/v1alpha1
 kind: FluxConfig
@@ -33,10 +20,10 @@ kustomization:
 `;
 
 describe('validate against the Flux CRDs', () => {
-  it('with --flux-manifests-base, reports enum errors and misplaced fields at their paths', () => {
+  it('with --flux-manifests-base, reports enum errors and misplaced fields at their paths', async () => {
     // The harness's bundle directory is `<base>/<version>/`, the layout --flux-manifests-base reads.
     const base = dirname(findFluxBundleDir());
-    const { code, stdout } = cli(
+    const { code, stdout } = await cli(
       ['validate', '-f', '-', '-o', 'json', '--flux-manifests-base', base],
       config,
     );
@@ -56,9 +43,9 @@ describe('validate against the Flux CRDs', () => {
     ]);
   });
 
-  it('without a bundle, checks the structure only and says so once', () => {
+  it('without a bundle, checks the structure only and says so once', async () => {
     const valid = config.replace('      provider: gitlab\n', '');
-    const { code, stderr } = cli(['validate', '-f', '-'], `${valid}---\n${valid}`);
+    const { code, stderr } = await cli(['validate', '-f', '-'], `${valid}---\n${valid}`);
     expect(code).toBe(0);
     expect(stderr.match(/checked for structure only/g)).toHaveLength(1);
   });
