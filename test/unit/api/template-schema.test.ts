@@ -301,9 +301,13 @@ describe('translateCrdSchema', () => {
   it('admits null where nullable', () => {
     const schema = root({
       type: 'object',
-      properties: { a: { type: 'string', nullable: true }, b: { type: 'string' } },
+      properties: {
+        a: { type: 'string', nullable: true },
+        b: { type: 'string' },
+        c: { type: 'string', nullable: true, enum: ['x'] },
+      },
     });
-    expect(check(schema, { spec: { a: null } }).errors).toEqual([]);
+    expect(check(schema, { spec: { a: null, c: null } }).errors).toEqual([]);
     expect(shapeOf(check(schema, { spec: { b: null } }).errors)).toEqual([
       { type: 'FieldValueInvalid', field: 't.spec.b' },
     ]);
