@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { processIo, type CliContext, type CliIo } from './cli-io.js';
+import { buildAdmissionCommand } from './commands/admission.js';
 import { buildInstallManifestsCommand } from './commands/install-manifests.js';
 import { buildMigrateCommand } from './commands/migrate.js';
 import { buildRenderCommand } from './commands/render.js';
@@ -57,6 +58,7 @@ export function buildProgram(context: CliContext = { io: processIo() }): Command
     ),
   );
   program.addCommand(buildInstallManifestsCommand(context));
+  program.addCommand(buildAdmissionCommand());
   program.addCommand(buildVersionCommand(context));
   addHelpSections(
     program,

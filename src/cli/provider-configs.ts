@@ -1,9 +1,9 @@
 import { extensionType, fluxConfigApiVersion, fluxConfigKind } from '../api/constants.js';
-import { decodeNamedResourceReferences } from '../api/shoot-resources.js';
 import type { NamedResourceReference } from '../api/types.js';
 import type { CliContext, CliIo } from './cli-io.js';
 import { InputError, InputErrorCode, readInputDocuments, type InputDocuments } from './config-input.js';
 import { renderTextLines } from './text-output.js';
+import { findShootFluxExtensions, isShootDocument, readShootResources } from '../gardener/shoot.js';
 
 // TODO(#5): take these from src/gardener/constants.ts once the controller issue lands there.
 const extensionApiVersion = 'extensions.gardener.cloud/v1alpha1';
@@ -64,24 +64,17 @@ export function findProviderConfigs(
       },
     ];
   }
-  if (content.apiVersion === shootApiVersion && content.kind === 'Shoot') {
-    const extensions = Array.isArray(spec.extensions) ? (spec.extensions as unknown[]) : [];
-    const shootResources = decodeNamedResourceReferences(spec.resources);
-    return extensions.flatMap((extension, i): ProviderConfigInput[] =>
-      isObject(extension) && extension.type === extensionType
-        ? [
-            {
-              source,
-              kind: 'Shoot',
-              documentIndex,
-              nodePath: ['spec', 'extensions', i, 'providerConfig'],
-              pathPrefix: `spec.extensions[${i}].providerConfig`,
-              providerConfig: extension.providerConfig,
-              shootResources,
-            },
-          ]
-        : [],
-    );
+  if (isShootDocument(content)) {
+    const shootResources = readShootResources(content);
+    return findShootFluxExtensions(content).map((extension) => ({
+      source,
+      kind: 'Shoot',
+      documentIndex,
+      nodePath: ['spec', 'extensions', extension.index, 'providerConfig'],
+      pathPrefix: extension.fieldPath,
+      providerConfig: extension.providerConfig,
+      shootResources,
+    }));
   }
   return [];
 }

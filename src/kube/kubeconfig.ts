@@ -47,6 +47,13 @@ export function loadKubeConfig(options: {
   throw new Error('no kubeconfig: pass --kubeconfig, run in a cluster, or set $KUBECONFIG');
 }
 
+/** Loads a kubeconfig file (e.g. the garden's for the admission webhook), as kubectl would. */
+export function loadKubeConfigFile(file: string): KubeConfig {
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromFile(file);
+  return kubeConfig;
+}
+
 /** Receives one observation per Kubernetes API request (for the requests metric). */
 export type KubeRequestObserver = (verb: string, code: string) => void;
 

@@ -17,6 +17,8 @@ export interface KubeRequest {
   query?: Record<string, string | number | boolean | undefined>;
   body?: unknown;
   contentType?: string;
+  /** Default `application/json`; e.g. a `PartialObjectMetadata` media type to leave out the data. */
+  accept?: string;
   signal?: AbortSignal;
   /** How errors name the request: verb and object, e.g. `apply`, `Deployment ns/name`. */
   verb: string;
@@ -173,7 +175,7 @@ export class KubeRawClient {
 
   private async send(request: KubeRequest, url: URL): Promise<{ status: number; text: string }> {
     const body = request.body === undefined ? undefined : JSON.stringify(request.body);
-    const spec = await this.authenticate(request.method, url, body, request.contentType);
+    const spec = await this.authenticate(request.method, url, body, request.contentType, request.accept);
     return sendHttpRequest(spec, this.exchangeOptions(request.verb, request.object, request.signal));
   }
 
@@ -183,9 +185,10 @@ export class KubeRawClient {
     url: URL,
     body?: string,
     contentType?: string,
+    accept = 'application/json',
   ): Promise<HttpRequestSpec> {
     const context = new RequestContext(url.toString(), HttpMethod[method]);
-    context.setHeaderParam('Accept', 'application/json');
+    context.setHeaderParam('Accept', accept);
     if (body !== undefined) {
       context.setHeaderParam('Content-Type', contentType ?? 'application/json');
       context.setHeaderParam('Content-Length', String(Buffer.byteLength(body)));

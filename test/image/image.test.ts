@@ -19,7 +19,7 @@ import {
   kustomizationTemplate,
   useLandscape,
 } from '../e2e/support/cases.js';
-import type { ControllerCommand } from '../e2e/support/landscape.js';
+import type { ControllerCommand } from '../../hack/landscape/landscape.js';
 import { readPodmanFlags, runPodman, testContainerPrefix } from './container-engine.js';
 
 const execFileAsync = promisify(execFile);

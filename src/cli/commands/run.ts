@@ -171,7 +171,8 @@ function parseClasses(value: string, previous: ExtensionClass[]): ExtensionClass
   return [...new Set([...previous, ...(classes as ExtensionClass[])])];
 }
 
-function parseBindAddressFlag(value: string): string {
+/** A Go-style bind address flag (`:8080`, `127.0.0.1:8080`, `0` = disabled), checked when parsed. */
+export function parseBindAddressFlag(value: string): string {
   try {
     parseBindAddress(value);
   } catch (err) {

@@ -35,6 +35,7 @@ import { ConfigurationError, RequeueAfterError } from '../errors.js';
 import { syncSecrets, type ClusterAccess, type SecretSyncResult } from './secret-sync.js';
 import { ShootWaker } from './shoot-waker.js';
 import { applyTemplateObject } from './template-apply.js';
+import { WaitProgress, describeFluxWaiting } from './wait-progress.js';
 import {
   buildSecretOwnershipPatch,
   buildStatePatch,
@@ -397,7 +398,11 @@ export class ShootFluxActuator implements Actuator {
       events.event('Normal', 'BootstrapStarted', `Bootstrapping Flux ${config.flux.version} into the shoot`);
     }
 
-    await status.progress(`Installing Flux ${config.flux.version}`);
+    // A requeued bootstrap with Flux installed keeps the description it has (Flux's message of the
+    // last wait) instead of flashing "Installing" on every retry.
+    if (state.installHash === undefined || wantsRebootstrap(extension)) {
+      await status.progress(`Installing Flux ${config.flux.version}`);
+    }
     const install = await inStep('installing Flux', () =>
       installFlux({
         shoot: shoot.client,
@@ -433,6 +438,24 @@ export class ShootFluxActuator implements Actuator {
         applyObject(shoot.client, namespace, { signal, mapper: shoot.mapper }),
       );
     }
+    // A credential fixed in the seed (`ref-*`) while Flux still fails must bring the next
+    // reconcile at once, not the fallback requeue, and end a wait that runs (the wait shows
+    // Flux's complaint, which invites the fix). Watched from before the secrets are read, so no
+    // fix slips in between.
+    const seedSecretChanged = new AbortController();
+    this.waker.wakeOnChange(
+      key,
+      'seed-secrets',
+      this.seed.client,
+      [
+        {
+          path: `/api/v1/namespaces/${encodePathSegment(extension.metadata.namespace ?? '', 'namespace')}/secrets`,
+        },
+      ],
+      () => {
+        seedSecretChanged.abort();
+      },
+    );
     const secrets = await inStep('syncing secrets', () => this.syncShootSecrets(run));
     const source = config.source?.template;
     if (source) {
@@ -456,46 +479,20 @@ export class ShootFluxActuator implements Actuator {
       const collections = await inStep('waiting for Flux objects', () =>
         Promise.all(watched.map((object) => collectionOf(shoot, object, signal))),
       );
-      await status.progress(`Waiting for ${watched.map(describeFluxObject).join(' and ')} to become ready`);
       const outcome = await inStep('waiting for Flux objects', () =>
-        waitForCollections(shoot.client, {
-          collections,
-          signal: waitSignal,
-          logger,
-          evaluate: (lists) => {
-            const results = watched.map((object, i) => ({
-              object,
-              readiness: evaluateFluxReadiness(lists[i]?.[0]),
-            }));
-            const done =
-              results.every((r) => r.readiness.state === 'ready') ||
-              results.some((r) => r.readiness.state === 'failed');
-            return { done, progress: results };
-          },
-        }),
+        this.waitForFluxObjects(context, shoot, watched, collections, waitSignal, seedSecretChanged.signal),
       );
-      const failed = outcome.progress.find((r) => r.readiness.state === 'failed');
+      const failed = outcome.find((r) => r.readiness.state === 'failed');
       if (failed) {
         this.options.observeBootstrap?.('failure', 0);
         throw new ConfigurationError(
           `${describeFluxObject(failed.object)} failed: ${failed.readiness.message}`,
         );
       }
-      const waiting = outcome.progress.filter((r) => r.readiness.state !== 'ready');
+      const waiting = outcome.filter((r) => r.readiness.state !== 'ready');
       if (waiting.length > 0) {
         this.waker.wakeOnChange(key, 'flux-objects', shoot.client, collections);
-        // A fixed credential in the seed (`ref-*`) must not wait for the fallback requeue.
-        this.waker.wakeOnChange(key, 'seed-secrets', this.seed.client, [
-          {
-            path: `/api/v1/namespaces/${encodePathSegment(extension.metadata.namespace ?? '', 'namespace')}/secrets`,
-          },
-        ]);
-        throw new RequeueAfterError(
-          this.options.requeueAfterMs ?? 30_000,
-          waiting
-            .map((r) => `waiting for ${describeFluxObject(r.object)}: ${readinessText(r.readiness)}`)
-            .join('; '),
-        );
+        throw new RequeueAfterError(this.options.requeueAfterMs ?? 30_000, describeWaits(waiting));
       }
       if (source) events.event('Normal', 'SourceReady', `${describeFluxObject(source)} is ready`);
       if (kustomization)
@@ -518,6 +515,56 @@ export class ShootFluxActuator implements Actuator {
     events.event('Normal', 'Bootstrapped', bootstrappedMessage);
     logger.info('Flux bootstrapped', { fluxVersion: config.flux.version });
     if (wantsRebootstrap(extension)) await this.options.removeAnnotation(extension, rebootstrapAnnotation);
+  }
+
+  /**
+   * Waits by watching until every Flux object is ready or one failed, at most until `waitSignal`
+   * or `interrupt` aborts, and resolves with each object's readiness. Flux's current words are
+   * the progress text meanwhile, updated as Flux reports, so a requeued wait shows why it waits
+   * from its first look, not a generic text.
+   */
+  private async waitForFluxObjects(
+    context: ActuatorContext,
+    shoot: ClusterAccess,
+    watched: (SourceObject | KustomizationObject)[],
+    collections: WatchedCollection[],
+    waitSignal: AbortSignal,
+    interrupt: AbortSignal,
+  ): Promise<FluxObjectReadiness[]> {
+    if (interrupt.aborted && !waitSignal.aborted) {
+      // Interrupted before it began (a seed secret changed): the next reconcile looks again.
+      const readiness: FluxReadiness = {
+        state: 'progressing',
+        reason: 'SecretChanged',
+        message: 'a referenced secret changed in the seed; syncing it first',
+      };
+      return watched.map((object) => ({ object, readiness }));
+    }
+    const progress = new WaitProgress(context.status, context.logger);
+    // waitSignal bounds the wait already; the budget here only satisfies the signature.
+    const wait = startDeadline(this.options.waitBudgetMs, [waitSignal, interrupt]);
+    try {
+      const outcome = await waitForCollections(shoot.client, {
+        collections,
+        signal: wait.signal,
+        logger: context.logger,
+        evaluate: (lists) => {
+          const results = watched.map((object, i) => ({
+            object,
+            readiness: evaluateFluxReadiness(lists[i]?.[0]),
+          }));
+          const done =
+            results.every((r) => r.readiness.state === 'ready') ||
+            results.some((r) => r.readiness.state === 'failed');
+          if (!done) progress.report(describeWaits(results));
+          return { done, progress: results };
+        },
+      });
+      return outcome.progress;
+    } finally {
+      wait.dispose();
+      await progress.flush();
+    }
   }
 
   /**
@@ -568,6 +615,14 @@ export class ShootFluxActuator implements Actuator {
   }
 }
 
-function readinessText(readiness: FluxReadiness): string {
-  return readiness.message === '' ? readiness.state : readiness.message;
+/** One Flux object the bootstrap waits for, and what Flux says of it. */
+interface FluxObjectReadiness {
+  object: SourceObject | KustomizationObject;
+  readiness: FluxReadiness;
+}
+
+function describeWaits(results: FluxObjectReadiness[]) {
+  return describeFluxWaiting(
+    results.map((r) => ({ label: describeFluxObject(r.object), readiness: r.readiness })),
+  );
 }

@@ -34,12 +34,16 @@ export class ShootWaker {
     private readonly maxWatchMs = 10 * 60 * 1000,
   ) {}
 
-  /** Watches `collections` through `client` and wakes `key` on their first change. */
+  /**
+   * Watches `collections` through `client` and wakes `key` on their first change; `onChange`
+   * runs then too (e.g. to end a wait of the running reconcile, so the wake-up comes now).
+   */
   wakeOnChange(
     key: string,
     name: string,
     client: KubeRawClient,
     collections: readonly WatchedCollection[],
+    onChange?: () => void,
   ): void {
     // After shutdown began, a reconcile still finishing must not open new watches.
     if (this.stopped) return;
@@ -66,7 +70,10 @@ export class ShootWaker {
       .then((outcome) => {
         deadline.dispose();
         forget();
-        if (outcome.done && !controller.signal.aborted) this.wake(key);
+        if (outcome.done && !controller.signal.aborted) {
+          this.wake(key);
+          onChange?.();
+        }
       })
       .catch((err: unknown) => {
         deadline.dispose();

@@ -3,7 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
 import { livePids } from '../../harness/processes.js';
-import { startLandscape, type Landscape, type LandscapeOptions, type ShootGardenlet } from './landscape.js';
+import type { ShootGardenlet } from '../../../hack/landscape/gardenlet.js';
+import { startLandscape, type Landscape, type LandscapeOptions } from '../../../hack/landscape/landscape.js';
 
 /**
  * The one manifest every e2e source carries: a ConfigMap in `default` whose `shoot` value

@@ -1,13 +1,10 @@
-import { randomBytes } from 'node:crypto';
-import { CoreV1Api } from '@kubernetes/client-node';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { installCrds } from '../../harness/crd-install.js';
 import { clusterKubeConfig } from '../support/clusters.js';
 import { buildProgram } from '../../../src/cli/program.js';
 import {
   applyDryRun,
-  gardenerModuleFile,
   lintChart,
+  prepareDryRunNamespace,
   onlyObject,
   renderChart,
   type RenderedObject,
@@ -324,15 +321,10 @@ describe('Helm chart', () => {
 
   describe('against the seed API server (server-side apply, dry run, strict field validation)', () => {
     const kubeConfig = clusterKubeConfig('seed');
-    const namespace = `extension-shoot-flux-${randomBytes(4).toString('hex')}`;
+    let namespace: string;
 
     beforeAll(async () => {
-      await kubeConfig.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: namespace } } });
-      // The VerticalPodAutoscaler CRD of the pinned Gardener release (a seed has it).
-      const vpaCrd = await gardenerModuleFile(
-        'example/seed-crds/10-crd-autoscaling.k8s.io_verticalpodautoscalers.yaml',
-      );
-      await installCrds(kubeConfig, [vpaCrd], 60_000);
+      namespace = await prepareDryRunNamespace(kubeConfig, 'extension-shoot-flux');
     });
 
     it.each([

@@ -1,5 +1,5 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigurationError } from '../../../src/controller/errors.js';
+import { ConfigurationError, RequeueAfterError } from '../../../src/controller/errors.js';
 import type { Manager } from '../../../src/controller/manager.js';
 import { evaluateExtensionReadiness } from '../../../src/gardener/status.js';
 import { clusterKubeConfig, createTestNamespace } from '../support/clusters.js';
@@ -138,6 +138,28 @@ describe('generic Extension reconciler', () => {
     expect(logged).toMatchObject({ step: 'Reconciling the Extension', error: { name: 'TypeError' } });
     expect((logged?.error as { stack?: string }).stack).toContain('Cannot read properties of null');
     expect(logs.text()).not.toContain('s3cr3t');
+  });
+
+  it('a requeued operation starts with what it waited for, a new one with "Reconciling the Extension"', async () => {
+    fresh();
+    const startDescriptions: (string | undefined)[] = [];
+    actuator.behaviour = (_method, context) => {
+      startDescriptions.push(context.status.current.status?.lastOperation?.description);
+      return startDescriptions.length === 1
+        ? Promise.reject(new RequeueAfterError(50, 'waiting for the source: connection refused'))
+        : Promise.resolve();
+    };
+    const { namespace } = await setup();
+    await gardenlet.createCluster(namespace);
+    await gardenlet.createExtension(namespace, type);
+    await expect.poll(() => readiness(namespace)).toBeUndefined();
+    await gardenlet.annotate(namespace, 'reconcile');
+    await expect.poll(() => startDescriptions.length).toBe(3);
+    expect(startDescriptions).toEqual([
+      'Reconciling the Extension',
+      'Waiting for the source: connection refused',
+      'Reconciling the Extension',
+    ]);
   });
 
   it('writes the Error status after the reconcile deadline expired', async () => {

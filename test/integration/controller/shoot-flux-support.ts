@@ -3,6 +3,7 @@ import {
   CoreV1Api,
   CustomObjectsApi,
   PatchStrategy,
+  Watch,
   setHeaderOptions,
   type KubeConfig,
 } from '@kubernetes/client-node';
@@ -204,6 +205,32 @@ export class Gardenlet {
       plural: 'extensions',
       name: 'shoot-flux',
     })) as Extension;
+  }
+
+  /**
+   * Records every `lastOperation` the Extension shows from now on (a watch, so no write is
+   * missed between two reads); `stop` ends the watch.
+   */
+  async recordLastOperations(): Promise<{
+    seen: { state?: string; description?: string }[];
+    stop: () => void;
+  }> {
+    const seen: { state?: string; description?: string }[] = [];
+    const controller = await new Watch(this.seed).watch(
+      `/apis/extensions.gardener.cloud/v1alpha1/namespaces/${this.namespace}/extensions`,
+      { fieldSelector: 'metadata.name=shoot-flux' },
+      (_phase: string, object: Extension) => {
+        const last = object.status?.lastOperation;
+        if (last) seen.push({ state: last.state, description: last.description });
+      },
+      () => undefined,
+    );
+    return {
+      seen,
+      stop: () => {
+        controller.abort();
+      },
+    };
   }
 
   async events(): Promise<{ reason?: string; type?: string; message?: string }[]> {
