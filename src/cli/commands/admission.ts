@@ -8,6 +8,7 @@ import { loadKubeConfigFile } from '../../kube/kubeconfig.js';
 import { KubeRawClient } from '../../kube/raw-client.js';
 import { SecretExistenceReader } from '../../kube/secret-existence.js';
 import type { Logger } from '../../log/logger.js';
+import { addHelpSections } from '../help-text.js';
 import {
   createLogger,
   logFormats,
@@ -36,7 +37,7 @@ function parsePort(value: string): number {
 
 /** `admission`: the validating webhook for Shoots in the garden, with Gardener's webhook flags. */
 export function buildAdmissionCommand(): Command {
-  return new Command('admission')
+  const command = new Command('admission')
     .description(
       `Serve the validating admission webhook for Shoots (POST ${shootWebhookPath}) that rejects a bad shoot-flux providerConfig`,
     )
@@ -71,6 +72,20 @@ export function buildAdmissionCommand(): Command {
     .action(async (options: AdmissionOptions) => {
       process.exitCode = await runAdmission(options, process.env);
     });
+  return addHelpSections(
+    command,
+    [
+      [
+        'Serve the webhook with the certificate in /etc/webhook/certs and check secrets in the garden',
+        'gardener-extension-shoot-flux admission --webhook-config-cert-dir /etc/webhook/certs --kubeconfig garden.kubeconfig',
+      ],
+    ],
+    [
+      [0, 'stopped by SIGTERM or SIGINT after a clean shutdown'],
+      [1, 'the webhook failed (e.g. the certificate cannot be read)'],
+      [2, 'usage error: an unknown or invalid flag'],
+    ],
+  );
 }
 
 /** The garden secret reader, or undefined (said once in the log) without a garden kubeconfig. */
