@@ -8,7 +8,15 @@ import { FieldPath, invalid, required, type FieldError, type FieldWarning } from
 import { validateProviderConfigShape } from './input-limits.js';
 import { validateFluxConfigStructure } from './schema.js';
 import { decodeSourceTemplateType, validateKustomizationTemplateType } from './source-template.js';
-import type { FluxConfig, FluxKustomization, FluxSource, NamedResourceReference } from './types.js';
+import { validateTemplateSchema, type TemplateSchemas } from './template-schema.js';
+import type {
+  FluxConfig,
+  FluxKustomization,
+  FluxSource,
+  KustomizationObject,
+  NamedResourceReference,
+  SourceObject,
+} from './types.js';
 import {
   validateFluxInstallation,
   validateKustomization,
@@ -22,6 +30,11 @@ import { fluxConfigApiVersion, fluxConfigKind } from './constants.js';
 export interface EvaluationContext {
   /** The Shoot's `spec.resources`; secret references are checked against it when given. */
   shootResources?: readonly NamedResourceReference[];
+  /**
+   * The schemas of the Flux CRDs that will be installed; when given, each template is checked
+   * against the CRD version it will be written as. Without them, only the structure we read is.
+   */
+  templateSchemas?: TemplateSchemas;
 }
 
 /** The outcome of evaluating a providerConfig: `config` is set exactly when `errors` is empty. */
@@ -87,6 +100,27 @@ function evaluateKustomization(
 }
 
 /**
+ * The CRD schema findings of the objects built from the templates. A field our own validation
+ * already found wrong (an invalid duration, a missing URL) keeps that one error, in our words.
+ */
+function validateTemplatesAgainstCrds(
+  objects: readonly [SourceObject | KustomizationObject | undefined, FieldPath][],
+  schemas: TemplateSchemas,
+  known: readonly FieldError[],
+): { errors: FieldError[]; warnings: FieldWarning[] } {
+  const knownFields = new Set(known.map((error) => error.field));
+  const errors: FieldError[] = [];
+  const warnings: FieldWarning[] = [];
+  for (const [object, path] of objects) {
+    if (object === undefined) continue;
+    const checked = validateTemplateSchema(object, schemas, path);
+    errors.push(...checked.errors.filter((error) => !knownFields.has(error.field)));
+    warnings.push(...checked.warnings);
+  }
+  return { errors, warnings };
+}
+
+/**
  * Decodes, defaults and validates a shoot-flux providerConfig in one pass, as the controller and
  * the CLI both need it. `raw` is `spec.providerConfig` as the API server returns it; undefined or
  * null means all defaults. Paths in errors and warnings are relative to the providerConfig root.
@@ -134,6 +168,19 @@ export function evaluateFluxConfig(raw: unknown, context: EvaluationContext = {}
     );
     kustomization = evaluated.kustomization;
     errors.push(...evaluated.errors);
+  }
+
+  if (context.templateSchemas !== undefined) {
+    const checked = validateTemplatesAgainstCrds(
+      [
+        [source?.template, root.child('source', 'template')],
+        [kustomization?.template, root.child('kustomization', 'template')],
+      ],
+      context.templateSchemas,
+      errors,
+    );
+    errors.push(...checked.errors);
+    warnings.push(...checked.warnings);
   }
 
   const additionalSecretResources = (cfg.additionalSecretResources ?? []).map((entry) => ({ ...entry }));

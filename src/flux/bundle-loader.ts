@@ -8,6 +8,7 @@ import path from 'node:path';
 import pRetry, { AbortError } from 'p-retry';
 import { Parser, type ReadEntry } from 'tar';
 import { discardLogger, type Logger } from '../log/logger.js';
+import { computeBundleDigest } from './bundle-digest.js';
 import type { FluxReleaseBundle } from './install/bundle.js';
 import { isFluxReleaseVersion } from './install/options.js';
 import { redactUrl } from '../log/redact-url.js';
@@ -256,6 +257,21 @@ export class FluxBundleLoader {
     }
   }
 
+  /**
+   * A pinned checksum of unpacked files is their digest (computeBundleDigest): the sha256 of what
+   * `LC_ALL=C sha256sum *.yaml` prints in the directory. A pin is never skipped.
+   */
+  private verifyUnpacked(files: Record<string, Buffer>, expected: string | undefined, dir: string): void {
+    if (expected === undefined) return;
+    const actual = computeBundleDigest(files);
+    if (actual !== expected) {
+      throw new Error(
+        `checksum mismatch for ${dir}: expected sha256 ${expected}, got ${actual} ` +
+          '(unpacked files: the sha256 of what `LC_ALL=C sha256sum *.yaml` prints in the directory)',
+      );
+    }
+  }
+
   private toBundle(version: string, files: Record<string, string>, source: string): FluxReleaseBundle {
     if (Object.keys(files).length === 0) throw new Error(`no manifests (*.yaml) in ${source}`);
     this.logger.info('Loaded Flux release bundle', { version, source: redactUrl(source) });
@@ -277,16 +293,19 @@ export class FluxBundleLoader {
       this.verify(tarball, expected, tarballPath);
       return this.toBundle(version, await readTarballFiles(tarball, this.maxBytes()), tarballPath);
     }
-    // Unpacked files are part of the image or volume they came with; no checksum covers them.
     const names = (await readdir(versionDir)).filter((f) => f.endsWith('.yaml')).sort();
-    const files: Record<string, string> = {};
+    const contents: Record<string, Buffer> = {};
     let total = 0;
     for (const name of names) {
       // The same bound as an unpacked tarball, checked before reading, so a huge file costs nothing.
       total += (await stat(path.join(versionDir, name))).size;
       if (total > this.maxBytes()) throw new Error(`${versionDir} holds more than ${this.maxBytes()} bytes`);
-      files[name] = await readFile(path.join(versionDir, name), 'utf8');
+      contents[name] = await readFile(path.join(versionDir, name));
     }
+    this.verifyUnpacked(contents, this.expectedChecksum(version), versionDir);
+    const files = Object.fromEntries(
+      Object.entries(contents).map(([name, data]) => [name, data.toString('utf8')]),
+    );
     return this.toBundle(version, files, versionDir);
   }
 

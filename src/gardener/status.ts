@@ -5,6 +5,7 @@ import {
   type ErrorCode,
   type OperationType,
 } from './constants.js';
+import { determineErrorCodes } from './error-codes.js';
 import { redactText } from '../log/redact.js';
 import { textLimits, truncateText } from '../log/truncate.js';
 import type { ExtensionStatus, LastError, LastOperation } from './types.js';
@@ -36,6 +37,32 @@ export function extractErrorCodes(err: unknown): ErrorCode[] {
     if (hasCodes(value)) for (const code of value.codes) if (!codes.includes(code)) codes.push(code);
     if (value instanceof AggregateError) for (const inner of value.errors) visit(inner);
     if (value instanceof Error) visit(value.cause);
+  };
+  visit(err);
+  return codes;
+}
+
+function statusCodeOf(value: Error): number | undefined {
+  const code = (value as { statusCode?: unknown }).statusCode;
+  return typeof code === 'number' ? code : undefined;
+}
+
+/**
+ * The codes of `lastError`: the ones the error carries (extractErrorCodes), then the ones
+ * Gardener's `DetermineErrorCodes` rules derive from it (a webhook in the shoot, 401, 403, 429),
+ * judged on every error of the `cause` chain by its own HTTP status and message, so a wrapping
+ * message ("failed to apply …") does not hide the API server's answer. Carried codes come first
+ * and are never dropped, so a configuration problem stays one (and terminal).
+ */
+export function determineLastErrorCodes(err: unknown): ErrorCode[] {
+  const codes = extractErrorCodes(err);
+  const seen = new Set<unknown>();
+  const visit = (value: unknown): void => {
+    if (!(value instanceof Error) || seen.has(value)) return;
+    seen.add(value);
+    codes.push(...determineErrorCodes({ statusCode: statusCodeOf(value), message: value.message }, codes));
+    if (value instanceof AggregateError) for (const inner of value.errors) visit(inner);
+    visit(value.cause);
   };
   visit(err);
   return codes;
@@ -86,7 +113,7 @@ export function buildErrorStatus(
   const time = formatTime(now);
   const text = boundStatusText(formatLastErrDescription(`${description}: ${errorMessage(err)}`));
   const lastError: LastError = { description: text, lastUpdateTime: time };
-  const codes = extractErrorCodes(err);
+  const codes = determineLastErrorCodes(err);
   if (codes.length > 0) lastError.codes = codes;
   const status: ExtensionStatus = {
     lastOperation: {

@@ -3,10 +3,10 @@
 // beside the checkout (a speed-up, never required), a download of the release asset verified
 // against the digest pinned in asset-versions.ts, and last, offline, an assembly from Go modules
 // (flux-bundle-assembly.ts). Downloads and assemblies are cached.
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { computeBundleDigest } from '../../src/flux/bundle-digest.js';
 import { readTarballFiles } from '../../src/flux/bundle-loader.js';
 import { assets, cacheDir, repoRoot, resolveAsset } from './assets.js';
 import { fluxReleases, type FluxReleasePin } from './asset-versions.js';
@@ -63,22 +63,8 @@ export function fluxReleasePin(version: string): FluxReleasePin {
   return Object.values(fluxReleases).find((p: FluxReleasePin) => p.version === version) ?? { version };
 }
 
-/**
- * sha256 over a bundle's files: of the lines `<sha256 of file>  <name>` sorted by name, as
- * `LC_ALL=C sha256sum *.yaml | sha256sum` computes it in the bundle directory.
- */
-export function computeBundleDigest(files: Readonly<Record<string, string>>): string {
-  const listing = Object.keys(files)
-    .sort()
-    .map(
-      (name) =>
-        `${createHash('sha256')
-          .update(files[name] ?? '')
-          .digest('hex')}  ${name}\n`,
-    )
-    .join('');
-  return createHash('sha256').update(listing).digest('hex');
-}
+/** The digest pinned for a bundle's files; the loader checks `--flux-manifests-checksum` of a directory the same way. */
+export { computeBundleDigest };
 
 function readBundleDirSync(dir: string): Record<string, string> {
   const names = readdirSync(dir)

@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { evaluateFluxConfig } from '../../api/evaluate.js';
 import {
   formatFieldError,
@@ -6,6 +6,7 @@ import {
   type FieldError,
   type FieldWarning,
 } from '../../api/field-errors.js';
+import type { TemplateSchemas } from '../../api/template-schema.js';
 import type { FluxConfig } from '../../api/types.js';
 import type { CliContext } from '../cli-io.js';
 import { buildFilenameOption, InputError, requireInputFiles, type InputErrorCode } from '../config-input.js';
@@ -16,6 +17,7 @@ import {
   type ConfigDocumentKind,
   type ProviderConfigInput,
 } from '../provider-configs.js';
+import { loadTemplateSchemas, type BundleFlags } from '../template-schemas.js';
 import { renderTextLines, truncateReportStrings } from '../text-output.js';
 
 /** The outcome of checking one providerConfig, paths prefixed for its document; `-o json` prints these. */
@@ -41,10 +43,18 @@ export interface InputFailureResult {
 export function checkProviderConfig(
   input: ProviderConfigInput,
 ): ProviderConfigCheck & { config?: FluxConfig } {
-  const result = evaluateFluxConfig(
-    input.providerConfig,
-    input.shootResources ? { shootResources: input.shootResources } : {},
-  );
+  return checkProviderConfigAgainst(input, undefined);
+}
+
+/** checkProviderConfig, with the templates also checked against Flux's CRD schemas when given. */
+export function checkProviderConfigAgainst(
+  input: ProviderConfigInput,
+  templateSchemas: TemplateSchemas | undefined,
+): ProviderConfigCheck & { config?: FluxConfig } {
+  const result = evaluateFluxConfig(input.providerConfig, {
+    ...(input.shootResources ? { shootResources: input.shootResources } : {}),
+    ...(templateSchemas ? { templateSchemas } : {}),
+  });
   return {
     source: input.source,
     kind: input.kind,
@@ -93,10 +103,23 @@ export function buildValidateCommand(context: CliContext): Command {
     )
     .addOption(buildFilenameOption())
     .addOption(buildOutputOption(['text', 'json', 'yaml'], 'text'))
-    .action(async (options: { filename?: string[]; output: 'text' | 'json' | 'yaml' }) => {
+    .addOption(
+      new Option(
+        '--flux-manifests-base <location>',
+        "Flux release bundle locations (directory or URL; repeatable) to check templates against Flux's CRDs",
+      )
+        .argParser((value: string, previous: string[]) => [...previous, value])
+        .default([] as string[], 'none: structure only'),
+    )
+    .option('--cache-dir <dir>', 'Flux release bundle cache (read, and written by downloads)')
+    .action(async (options: { filename?: string[]; output: 'text' | 'json' | 'yaml' } & BundleFlags) => {
       const { io } = context;
       const items = await readProviderConfigs(requireInputFiles(options.filename), io);
-      const results = items.map((item) => (item instanceof InputError ? item : checkProviderConfig(item)));
+      const inputs = items.filter((item): item is ProviderConfigInput => !(item instanceof InputError));
+      const { schemasFor, notes } = await loadTemplateSchemas(inputs, options);
+      const results = items.map((item) =>
+        item instanceof InputError ? item : checkProviderConfigAgainst(item, schemasFor(item)),
+      );
       const failed = results.some((result) => result instanceof InputError);
       if (options.output !== 'text') {
         // Input errors are results too, so a pipeline (`| jq`) always gets a document to read.
@@ -116,6 +139,7 @@ export function buildValidateCommand(context: CliContext): Command {
         );
         io.stdout.write(renderTextLines(lines));
       }
+      io.stderr.write(renderTextLines(notes));
       context.exitCode = failed ? 2 : results.every((r) => !(r instanceof InputError) && r.valid) ? 0 : 1;
     });
   return addHelpSections(

@@ -8,7 +8,9 @@ import type {
   NamedResourceReference,
   SourceObject,
 } from '../../api/types.js';
+import type { TemplateSchemas } from '../../api/template-schema.js';
 import { buildBootstrapObjects } from '../../flux/bootstrap-objects.js';
+import { buildTemplateSchemas } from '../../flux/crd-schemas.js';
 import { buildFluxInstallOptions } from '../../flux/install/options.js';
 import { evaluateFluxReadiness, type FluxReadiness } from '../../flux/readiness.js';
 import { buildSecretPlan } from '../../flux/secret-plan.js';
@@ -189,8 +191,13 @@ export class ShootFluxActuator implements Actuator {
     const { extension, cluster, logger, events } = context;
     if (!cluster) throw new Error('the Cluster of the shoot is missing');
     const shootResources = decodeNamedResourceReferences(cluster.shoot.spec?.resources);
-    const config = this.evaluateConfig(context, shootResources);
-    if (isHibernationEnabled(cluster.shoot) || isHibernatingOrWakingUp(cluster.shoot)) {
+    const hibernated = isHibernationEnabled(cluster.shoot) || isHibernatingOrWakingUp(cluster.shoot);
+    const bootstrapping = !hibernated && (!isBootstrapped(extension) || wantsRebootstrap(extension));
+    const templateSchemas = bootstrapping
+      ? await this.loadTemplateSchemas(context, shootResources)
+      : undefined;
+    const config = this.evaluateConfig(context, shootResources, templateSchemas);
+    if (hibernated) {
       logger.info('Shoot is hibernated or changing hibernation state, skipping the shoot');
       return;
     }
@@ -235,8 +242,31 @@ export class ShootFluxActuator implements Actuator {
     return this.reconcile(context);
   }
 
-  private evaluateConfig(context: ActuatorContext, shootResources: NamedResourceReference[]): FluxConfig {
-    const evaluation = evaluateFluxConfig(context.extension.spec.providerConfig, { shootResources });
+  /**
+   * The schemas of the Flux CRDs the bootstrap will install, to check the templates against them
+   * before anything is written to the shoot. Only when bootstrapping: afterwards the templates
+   * are not applied again, so a bootstrapped shoot does not need the bundle. Undefined when the
+   * config is invalid anyway (the evaluation reports why).
+   */
+  private async loadTemplateSchemas(
+    context: ActuatorContext,
+    shootResources: NamedResourceReference[],
+  ): Promise<TemplateSchemas | undefined> {
+    const version = evaluateFluxConfig(context.extension.spec.providerConfig, { shootResources }).config?.flux
+      .version;
+    if (version === undefined) return undefined;
+    return buildTemplateSchemas(await this.options.bundles.load(version, context.signal));
+  }
+
+  private evaluateConfig(
+    context: ActuatorContext,
+    shootResources: NamedResourceReference[],
+    templateSchemas: TemplateSchemas | undefined,
+  ): FluxConfig {
+    const evaluation = evaluateFluxConfig(context.extension.spec.providerConfig, {
+      shootResources,
+      ...(templateSchemas ? { templateSchemas } : {}),
+    });
     if (evaluation.warnings.length > 0) {
       // One log line and one Event per reconcile, however many fields: 3000 unknown fields must
       // not become 3000 lines and Events on every reconcile. The same summary next time bumps the

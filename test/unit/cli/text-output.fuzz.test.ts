@@ -74,7 +74,7 @@ describe('text output on hostile strings', () => {
         const { stdout, stderr } = await runCliInProcess(['validate', '-f', '-'], JSON.stringify(config));
         for (const line of `${stdout}${stderr}`.split('\n').filter((l) => l !== '')) {
           expect(line).not.toMatch(unsafe);
-          expect(line.startsWith('stdin#0 (FluxConfig): ') || line.startsWith('error: ')).toBe(true);
+          expect(/^(stdin#0 \(FluxConfig\): |error: |note: )/.test(line)).toBe(true);
         }
       }),
       fuzzParameters(),

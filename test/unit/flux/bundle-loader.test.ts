@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   mkdtempSync,
@@ -23,6 +24,8 @@ import {
   parseManifestsChecksums,
   redactUrl,
 } from '../../../src/flux/bundle-loader.js';
+import { computeBundleDigest } from '../../../src/flux/bundle-digest.js';
+import { fluxReleasePin } from '../../harness/flux-bundles.js';
 import { findFluxBundleDir } from '../../harness/testdata.js';
 
 const version = 'v2.9.2';
@@ -163,6 +166,43 @@ describe('FluxBundleLoader', () => {
     await expect(loader([dir]).load(version)).rejects.toThrow(
       /checksum mismatch .*manifests\.tar\.gz: expected sha256 0{64}/,
     );
+  });
+
+  it('verifies a pinned checksum of an unpacked DIR/<version>/: the digest sha256sum computes', async () => {
+    const dir = scratch();
+    symlinkSync(bundleDir, path.join(dir, version));
+    // The documented way to compute it, with standard tools.
+    const digest = execFileSync('sh', ['-c', 'LC_ALL=C sha256sum *.yaml | sha256sum'], {
+      cwd: bundleDir,
+      encoding: 'utf8',
+    }).split(' ')[0];
+    expect(digest).toMatch(/^[0-9a-f]{64}$/);
+    const bundle = await loader([dir], { checksums: { [version]: digest ?? '' } }).load(version);
+    expect(Object.keys(bundle.files).sort()).toEqual(bundleFiles);
+    // the same definition the test harness pins its bundles with
+    expect(digest).toBe(fluxReleasePin(version).contentSha256);
+  });
+
+  it('refuses an unpacked DIR/<version>/ whose files do not have the pinned checksum', async () => {
+    const dir = scratch();
+    symlinkSync(bundleDir, path.join(dir, version));
+    const err = await loader([dir], { checksums: { [version]: 'b'.repeat(64) } })
+      .load(version)
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(FluxBundleError);
+    expect((err as Error).message).toContain(
+      `checksum mismatch for ${path.join(dir, version)}: expected sha256 ${'b'.repeat(64)}`,
+    );
+    expect((err as Error).message).toContain('LC_ALL=C sha256sum *.yaml');
+  });
+
+  it('digests file bytes in byte order of the names, as sha256sum under LC_ALL=C lists them', () => {
+    const line = (data: string, name: string) =>
+      `${createHash('sha256').update(data).digest('hex')}  ${name}\n`;
+    const expected = createHash('sha256')
+      .update(line('b', 'B.yaml') + line('a', 'a.yaml'))
+      .digest('hex');
+    expect(computeBundleDigest({ 'a.yaml': 'a', 'B.yaml': Buffer.from('b') })).toBe(expected);
   });
 
   it('downloads <prefix>/<version>/manifests.tar.gz and keeps it in memory', async () => {

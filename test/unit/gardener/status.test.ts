@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigurationError, CodedError } from '../../../src/controller/errors.js';
+import { KubernetesApiError } from '../../../src/kube/errors.js';
 import {
   buildErrorStatus,
   buildProcessingStatus,
   buildSuccessStatus,
+  determineLastErrorCodes,
   errorMessage,
   evaluateExtensionReadiness,
   extractErrorCodes,
@@ -69,6 +71,70 @@ describe('status builders', () => {
       ),
     ).toEqual(['ERR_INFRA_UNAUTHORIZED', 'ERR_CONFIGURATION_PROBLEM']);
     expect(extractErrorCodes(new Error('plain'))).toEqual([]);
+  });
+});
+
+describe('lastError codes', () => {
+  const denied = new KubernetesApiError(
+    'apply',
+    'GitRepository flux-system/flux-system',
+    400,
+    'BadRequest',
+    'HTTP 400 BadRequest: admission webhook "deny.example.com" denied the request: no',
+  );
+
+  it.each([
+    ['a webhook denial in the shoot', denied, ['ERR_PROBLEMATIC_WEBHOOK']],
+    [
+      'a webhook that cannot be called, under a wrapping message',
+      new Error('failed to install Flux', {
+        cause: new KubernetesApiError(
+          'apply',
+          'Namespace flux-system',
+          500,
+          'InternalError',
+          'HTTP 500 InternalError: Internal error occurred: failed calling webhook "x.example.com": connection refused',
+        ),
+      }),
+      ['ERR_PROBLEMATIC_WEBHOOK'],
+    ],
+    [
+      '401 from the shoot',
+      new KubernetesApiError('get', 'Secret a/b', 401, 'Unauthorized', 'HTTP 401 Unauthorized'),
+      ['ERR_INFRA_UNAUTHENTICATED'],
+    ],
+    [
+      '403 from the shoot, wrapped',
+      new Error('failed to sync secrets', {
+        cause: new KubernetesApiError('apply', 'Secret a/b', 403, 'Forbidden', 'HTTP 403 Forbidden: no'),
+      }),
+      ['ERR_INFRA_UNAUTHORIZED'],
+    ],
+    [
+      'a configuration problem keeps its code first',
+      new ConfigurationError('refused', [], { cause: denied }),
+      ['ERR_CONFIGURATION_PROBLEM', 'ERR_PROBLEMATIC_WEBHOOK'],
+    ],
+    [
+      'a carried code is not repeated',
+      new CodedError('x', ['ERR_INFRA_UNAUTHORIZED'], {
+        cause: new KubernetesApiError('get', 'Secret a/b', 403, 'Forbidden', 'HTTP 403 Forbidden'),
+      }),
+      ['ERR_INFRA_UNAUTHORIZED'],
+    ],
+    [
+      'a connection failure has none',
+      new KubernetesApiError('get', 'Secret a/b', undefined, undefined, 'connection refused (ECONNREFUSED)'),
+      [],
+    ],
+    ['a conflict has none', new KubernetesApiError('apply', 'x', 409, 'Conflict', 'HTTP 409 Conflict'), []],
+  ])('%s', (_name, err, codes) => {
+    expect(determineLastErrorCodes(err)).toEqual(codes);
+  });
+
+  it('are what the Error status records', () => {
+    const status = buildErrorStatus('Reconcile', 'Error reconciling Extension', denied, 1, now);
+    expect(status.lastError?.codes).toEqual(['ERR_PROBLEMATIC_WEBHOOK']);
   });
 });
 
