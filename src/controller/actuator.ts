@@ -83,4 +83,8 @@ export interface Actuator {
    * annotation is removed.
    */
   restore(context: ActuatorContext): Promise<void>;
+  /** Optional: called once this replica leads, after the workers started (background loops start here). */
+  start?(): void;
+  /** Optional: called on shutdown after the queue drained; must stop every background loop. */
+  stop?(): Promise<void> | void;
 }

@@ -43,6 +43,8 @@ export interface ActuatorDependencies {
   enqueue: (key: string) => void;
   /** Reads and merge-patches Extensions (e.g. to remove an annotation the actuator honoured). */
   extensions: ExtensionClient;
+  /** The Extensions this manager serves (type and class), from its informer cache. */
+  listExtensions: () => readonly Extension[];
 }
 
 /** Builds the actuator once the manager's shared dependencies exist. */
@@ -101,6 +103,7 @@ export class Manager {
   private readonly shutdown = new AbortController();
   private readonly servers: ProbeServer[] = [];
   private readonly type: string;
+  private readonly actuator: Actuator;
   private fatal: ((err: Error) => void) | undefined;
   private resolveDone: (() => void) | undefined;
   private stopping: Promise<void> | undefined;
@@ -128,7 +131,7 @@ export class Manager {
       logger: logger.named('events'),
       observer,
     });
-    const actuator = options.createActuator({
+    const actuator = (this.actuator = options.createActuator({
       seed: options.kubeConfig,
       logger: logger.named('actuator'),
       metrics: this.metrics,
@@ -137,7 +140,8 @@ export class Manager {
         this.queue.add(key);
       },
       extensions: this.client,
-    });
+      listExtensions: () => this.extensionInformer.list().filter((e) => this.matches(e)),
+    }));
     const reconciler = new ExtensionReconciler({
       actuator,
       store: this.client,
@@ -314,6 +318,7 @@ export class Manager {
     }
     this.queue.start();
     this.heartbeat?.start();
+    this.actuator.start?.();
   }
 
   /**
@@ -344,6 +349,7 @@ export class Manager {
       await drained;
     }
     clearTimeout(timer);
+    await this.actuator.stop?.();
     await this.heartbeat?.stop();
     await Promise.all([this.extensionInformer.stop(), this.clusterInformer?.stop()]);
     await this.elector?.stop();

@@ -8,8 +8,14 @@ import { Manager, type ActuatorDependencies } from '../../controller/manager.js'
 import { parseBindAddress } from '../../controller/http-server.js';
 import { FluxBundleLoader, parseManifestsBases, parseManifestsChecksums } from '../../flux/bundle-loader.js';
 import { ShootFluxActuator } from '../../controller/shoot-flux/actuator.js';
+import { StatusWriter } from '../../controller/status-writer.js';
 import { ShootClientProvider } from '../../kube/shoot-client.js';
-import { extensionClasses, type ExtensionClass } from '../../gardener/constants.js';
+import {
+  defaultHealthCheckSyncPeriodMs,
+  defaultProgressingThresholdMs,
+  extensionClasses,
+  type ExtensionClass,
+} from '../../gardener/constants.js';
 import type { ShootClientMode } from '../../gardener/shoot-access.js';
 import { loadKubeConfig } from '../../kube/kubeconfig.js';
 import type { Logger } from '../../log/logger.js';
@@ -33,6 +39,20 @@ export interface ActuatorSettings {
   shootClientMode: ShootClientMode;
   /** `--reconcile-timeout`: the actuator waits for Flux only within it. */
   reconcileTimeoutMs: number;
+  /** `--health-check-*`: the day-2 health checks of bootstrapped shoots. */
+  healthCheck?: HealthCheckSettings;
+}
+
+/** How the day-2 health checks run. */
+export interface HealthCheckSettings {
+  /** `--health-check-sync-period`. */
+  periodMs: number;
+  /** `--health-check-heartbeat-period`. */
+  heartbeatMs: number;
+  /** `--health-check-watch`. */
+  watch: boolean;
+  /** How long a rollout may be Progressing before it counts as False. */
+  progressingThresholdMs?: number;
 }
 
 /** Builds the actuator `run` drives; the shoot-flux actuator in production, a recorder in tests. */
@@ -57,6 +77,9 @@ export interface RunOptions {
   fluxManifestsBase: string[];
   fluxManifestsChecksum: Record<string, string>;
   reconcileTimeout: number;
+  healthCheckSyncPeriod: number;
+  healthCheckHeartbeatPeriod: number;
+  healthCheckWatch: boolean;
 }
 
 /** The shoot-flux actuator with its production dependencies. */
@@ -86,6 +109,21 @@ export function createShootFluxActuator(
       metrics.bootstrapDuration.observe({ result }, seconds);
     },
     requestObserver,
+    ...(settings.healthCheck
+      ? {
+          health: {
+            client: dependencies.extensions,
+            listExtensions: dependencies.listExtensions,
+            statusWriter: new StatusWriter({ patcher: dependencies.extensions, logger }),
+            metrics,
+            periodMs: settings.healthCheck.periodMs,
+            heartbeatMs: settings.healthCheck.heartbeatMs,
+            progressingThresholdMs:
+              settings.healthCheck.progressingThresholdMs ?? defaultProgressingThresholdMs,
+            watch: settings.healthCheck.watch,
+          },
+        }
+      : {}),
   });
 }
 
@@ -280,6 +318,29 @@ export function buildRunCommand(createActuator: RunActuatorFactory = defaultActu
         .argParser(parseDurationFlag)
         .default(180_000, '3m'),
     )
+    .addOption(
+      new Option(
+        '--health-check-sync-period <duration>',
+        'how often each bootstrapped shoot is health-checked',
+      )
+        .argParser(parseDurationFlag)
+        .default(defaultHealthCheckSyncPeriodMs, '30s'),
+    )
+    .addOption(
+      new Option(
+        '--health-check-heartbeat-period <duration>',
+        'rewrite the check time of an unchanged health status this often',
+      )
+        .argParser(parseDurationFlag)
+        .default(5 * 60_000, '5m'),
+    )
+    .addOption(
+      boolOption(
+        '--health-check-watch',
+        "watch each shoot's Flux objects and Deployments and check on every change",
+        false,
+      ),
+    )
     .action(async (raw: RunOptions & { extensionMaxConcurrentReconciles?: number }, command: Command) => {
       const options: RunOptions = {
         ...raw,
@@ -322,6 +383,11 @@ export async function runController(
     fluxManifestsChecksums: options.fluxManifestsChecksum,
     shootClientMode: env.GARDENER_SHOOT_CLIENT === 'external' ? 'external' : 'internal',
     reconcileTimeoutMs: options.reconcileTimeout,
+    healthCheck: {
+      periodMs: options.healthCheckSyncPeriod,
+      heartbeatMs: options.healthCheckHeartbeatPeriod,
+      watch: options.healthCheckWatch,
+    },
   };
   if (!options.heartbeatNamespace) logger.warn('No heartbeat namespace: heartbeat disabled');
   const manager = new Manager({

@@ -29,6 +29,7 @@ import type { Actuator, ActuatorContext } from '../actuator.js';
 import { startDeadline } from '../deadline.js';
 import { ConfigurationError, RequeueAfterError } from '../errors.js';
 import { syncSecrets, type ClusterAccess, type SecretSyncResult } from './secret-sync.js';
+import { ShootFluxHealthMonitor, type ShootFluxHealthMonitorOptions } from './health-monitor.js';
 import { ShootWaker } from './shoot-waker.js';
 import { applyTemplateObject } from './template-apply.js';
 import {
@@ -69,7 +70,15 @@ export interface ShootFluxActuatorOptions {
   observeBootstrap?: (result: 'success' | 'failure', seconds: number) => void;
   requestObserver?: KubeRequestObserver;
   now?: () => Date;
+  /** The day-2 health checks of bootstrapped shoots; none when undefined. */
+  health?: ShootFluxHealthSettings;
 }
+
+/** Health monitor options the actuator does not fill in itself. */
+export type ShootFluxHealthSettings = Omit<
+  ShootFluxHealthMonitorOptions,
+  'seed' | 'accessShoot' | 'logger' | 'observer' | 'now'
+>;
 
 /** What one reconcile of one shoot works with, resolved once at its start. */
 interface ShootReconcile {
@@ -117,17 +126,34 @@ export class ShootFluxActuator implements Actuator {
   private readonly shootAccess = new WeakMap<KubeConfig, ClusterAccess>();
   private readonly waker: ShootWaker;
   private readonly now: () => Date;
+  private readonly health: ShootFluxHealthMonitor | undefined;
 
   constructor(private readonly options: ShootFluxActuatorOptions) {
     const client = new KubeRawClient(options.seed, options.requestObserver);
     this.seed = { client, mapper: new RestMapper(client) };
     this.waker = new ShootWaker(options.enqueue, options.logger.named('shoot-waker'));
     this.now = options.now ?? (() => new Date());
+    if (options.health) {
+      this.health = new ShootFluxHealthMonitor({
+        ...options.health,
+        seed: options.seed,
+        accessShoot: (namespace) => this.accessShoot(namespace),
+        logger: options.logger.named('health'),
+        observer: options.requestObserver,
+        now: this.now,
+      });
+    }
   }
 
-  /** Stops background watches (shutdown). */
-  stop(): void {
+  /** Starts the health checks (this replica leads). */
+  start(): void {
+    this.health?.start();
+  }
+
+  /** Stops background watches and health checks (shutdown). */
+  async stop(): Promise<void> {
     this.waker.stop();
+    await this.health?.stop();
   }
 
   /** Create and Reconcile: bootstrap once, then keep secrets and shoot-info in sync. */
@@ -140,7 +166,7 @@ export class ShootFluxActuator implements Actuator {
       logger.info('Shoot is hibernated or changing hibernation state, skipping the shoot');
       return;
     }
-    const shoot = await this.accessShoot(extension);
+    const shoot = await this.accessShoot(extension.metadata.namespace ?? '');
     if (isBootstrapped(extension) && !wantsRebootstrap(extension)) {
       await this.reconcileBootstrapped({ context, config, cluster, shoot, shootResources });
       return;
@@ -158,6 +184,7 @@ export class ShootFluxActuator implements Actuator {
   /** Nothing is removed from the shoot: users uninstall Flux themselves; shoot deletion cleans up. */
   delete(context: ActuatorContext): Promise<void> {
     this.waker.cancel(keyOf(context.extension));
+    this.health?.forget(context.extension);
     context.logger.info('Leaving Flux and its objects in the shoot');
     return Promise.resolve();
   }
@@ -170,6 +197,7 @@ export class ShootFluxActuator implements Actuator {
   /** The bootstrapped state lives in status.state, which gardenlet carries over; nothing else to do. */
   migrate(context: ActuatorContext): Promise<void> {
     this.waker.cancel(keyOf(context.extension));
+    this.health?.forget(context.extension);
     context.logger.info('Keeping the bootstrap state for the restore', {
       bootstrapped: readBootstrapState(context.extension).bootstrapped,
     });
@@ -203,8 +231,8 @@ export class ShootFluxActuator implements Actuator {
     return evaluation.config;
   }
 
-  private async accessShoot(extension: Extension): Promise<ClusterAccess> {
-    const kubeConfig = await this.options.shootClients.kubeConfigFor(extension.metadata.namespace ?? '');
+  private async accessShoot(namespace: string): Promise<ClusterAccess> {
+    const kubeConfig = await this.options.shootClients.kubeConfigFor(namespace);
     let access = this.shootAccess.get(kubeConfig);
     if (!access) {
       const client = new KubeRawClient(kubeConfig, this.options.requestObserver);
@@ -407,6 +435,7 @@ export class ShootFluxActuator implements Actuator {
       fluxVersion: config.flux.version,
     };
     await this.writeBootstrapped(context, bootstrappedReason, bootstrappedMessage, bootstrappedState);
+    this.health?.checkExtension(context.status.current);
     const started = Date.parse(extension.metadata.creationTimestamp ?? '');
     if (!Number.isNaN(started)) {
       this.options.observeBootstrap?.('success', (this.now().getTime() - started) / 1000);
