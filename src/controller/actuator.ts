@@ -85,6 +85,9 @@ export interface Actuator {
   restore(context: ActuatorContext): Promise<void>;
   /** Optional: called once this replica leads, after the workers started (background loops start here). */
   start?(): void;
-  /** Optional: called on shutdown after the queue drained; must stop every background loop. */
-  stop?(): Promise<void> | void;
+  /**
+   * Called once on shutdown, after the last reconcile ended (or was cut short). Must end the
+   * actuator's background watches and connections, so the process can exit.
+   */
+  close?(): Promise<void>;
 }

@@ -18,6 +18,7 @@ import {
 } from '../gardener/operation.js';
 import type { ClusterObject, Extension } from '../gardener/types.js';
 import { EventRecorderFactory } from '../kube/events.js';
+import { KubeRequestTimeoutError, type RequestTimeouts } from '../kube/http-transport.js';
 import { ExtensionClient } from '../kube/extension-client.js';
 import { Heartbeat } from '../kube/heartbeat.js';
 import { ResilientInformer } from '../kube/informer.js';
@@ -26,10 +27,17 @@ import { LeaderElector, LeaseClient } from '../kube/leader-election.js';
 import type { Logger } from '../log/logger.js';
 import type { Actuator } from './actuator.js';
 import { parseBindAddress, ProbeServer } from './http-server.js';
+import { findError } from './errors.js';
 import { createControllerMetrics, observeReconcile, type ControllerMetrics } from './metrics.js';
 import { WorkQueue } from './queue.js';
 import { buildExtensionKey, ExtensionReconciler } from './reconciler.js';
 import { StatusWriter } from './status-writer.js';
+
+/**
+ * Timeouts of the informers' watches on the seed: a watch whose connection or response headers
+ * hang is restarted instead of leaving the cache silently stale.
+ */
+const informerTimeouts: RequestTimeouts = { connectMs: 10_000, requestMs: 30_000 };
 
 /** What an actuator factory gets from the manager. */
 export interface ActuatorDependencies {
@@ -45,6 +53,12 @@ export interface ActuatorDependencies {
   extensions: ExtensionClient;
   /** The Extensions this manager serves (type and class), from its informer cache. */
   listExtensions: () => readonly Extension[];
+  /**
+   * Aborted the moment the manager begins to stop (the reconcile deadlines abort with it): waits
+   * and requests end at once, and the actuator records where it stopped (the next leader resumes
+   * from there) and opens no new watches.
+   */
+  stopping: AbortSignal;
 }
 
 /** Builds the actuator once the manager's shared dependencies exist. */
@@ -77,8 +91,18 @@ export interface ManagerOptions {
   /** Go-style bind addresses; `0` or empty disables the listener. */
   metricsBindAddress: string;
   healthBindAddress: string;
-  /** How long running reconciles may finish on shutdown before their deadline is cut. */
+  /**
+   * `--graceful-shutdown-timeout`: on shutdown, running reconciles are cancelled at once; this
+   * is how long the manager waits for them to record their state before it stops anyway
+   * (default 10 s).
+   */
   shutdownGracePeriodMs?: number;
+  /**
+   * Most workers that may be busy with Extensions whose last reconcile timed out against an API
+   * server (default half of `maxConcurrentReconciles`, at least 1), so silent shoots cannot
+   * take every worker.
+   */
+  maxTimedOutReconciles?: number;
   resyncMs?: number;
   /** Informer restart backoff bounds (tests use small ones). */
   informerBackoffMs?: [number, number];
@@ -100,10 +124,11 @@ export class Manager {
   private readonly elector: LeaderElector | undefined;
   private readonly heartbeat: Heartbeat | undefined;
   private readonly events: EventRecorderFactory;
+  private readonly actuator: Actuator;
+  /** Aborted when stopping begins: every reconcile's deadline, wait and request ends with it. */
   private readonly shutdown = new AbortController();
   private readonly servers: ProbeServer[] = [];
   private readonly type: string;
-  private readonly actuator: Actuator;
   private fatal: ((err: Error) => void) | undefined;
   private resolveDone: (() => void) | undefined;
   private stopping: Promise<void> | undefined;
@@ -141,6 +166,7 @@ export class Manager {
       },
       extensions: this.client,
       listExtensions: () => this.extensionInformer.list().filter((e) => this.matches(e)),
+      stopping: this.shutdown.signal,
     }));
     const reconciler = new ExtensionReconciler({
       actuator,
@@ -161,6 +187,8 @@ export class Manager {
       concurrency: options.maxConcurrentReconciles,
       handle: (key) => reconciler.reconcile(key),
       logger: logger.named('extension'),
+      isSlowFailure: isTimeoutFailure,
+      maxSlowWorkers: options.maxTimedOutReconciles,
       onReconciled: (result, seconds) => {
         observeReconcile(this.metrics, result, seconds);
       },
@@ -176,6 +204,7 @@ export class Manager {
       minBackoffMs,
       maxBackoffMs,
       observer,
+      timeouts: informerTimeouts,
       handlers: {
         add: (extension) => {
           if (
@@ -212,6 +241,7 @@ export class Manager {
         minBackoffMs,
         maxBackoffMs,
         observer,
+        timeouts: informerTimeouts,
         handlers: {
           add: enqueueExtensionsOf,
           update: (oldCluster, newCluster) => {
@@ -322,8 +352,11 @@ export class Manager {
   }
 
   /**
-   * Graceful shutdown: stop taking work, let running reconciles finish within the grace period
-   * (then abort their deadline so they record their state), release the leader lease, stop.
+   * Graceful shutdown, in this order (as controller-runtime's manager): stop taking work and
+   * cancel running reconciles at once, so waits and requests end and every reconcile records
+   * where it stopped (status writes have their own deadline); wait up to the grace period for
+   * them; release the leader Lease, so the next leader resumes at once; then close informers,
+   * the actuator's watches and connections, and the listeners.
    */
   async stop(): Promise<void> {
     this.stopping ??= this.doStop();
@@ -334,28 +367,51 @@ export class Manager {
     const logger = this.options.logger;
     logger.info('Stopping manager', { runningReconciles: this.queue.active });
     const drained = this.queue.shutdown();
-    const grace = this.options.shutdownGracePeriodMs ?? 30_000;
-    let timer: NodeJS.Timeout | undefined;
-    const graceOver = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => {
-        resolve('timeout');
-      }, grace);
-    });
-    if ((await Promise.race([drained.then(() => 'drained' as const), graceOver])) === 'timeout') {
-      logger.info('Grace period over, cutting running reconciles short', {
+    this.shutdown.abort(new Error('the controller is shutting down'));
+    const grace = this.options.shutdownGracePeriodMs ?? 10_000;
+    if ((await settlesWithin(drained, grace)) === 'timeout') {
+      logger.error('Reconciles did not end within the grace period, stopping anyway', {
         runningReconciles: this.queue.active,
+        gracePeriodMs: grace,
       });
-      this.shutdown.abort(new Error('shutting down'));
-      await drained;
     }
-    clearTimeout(timer);
-    await this.actuator.stop?.();
+    await this.elector?.stop();
     await this.heartbeat?.stop();
     await Promise.all([this.extensionInformer.stop(), this.clusterInformer?.stop()]);
-    await this.elector?.stop();
+    await this.actuator.close?.();
     await this.events.flush();
     await Promise.all(this.servers.map((s) => s.close()));
     logger.info('Stopped manager');
     this.resolveDone?.();
   }
+}
+
+/** Whether `promise` settled within `ms` (the timer does not outlive the race). */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<'settled' | 'timeout'> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => {
+      resolve('timeout');
+    }, ms);
+  });
+  try {
+    return await Promise.race([promise.then(() => 'settled' as const), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Whether a reconcile failed because a server did not answer in time: a request timeout, or
+ * the reconcile's own deadline. Such Extensions get only their share of the workers.
+ */
+export function isTimeoutFailure(err: unknown): boolean {
+  if (findError(err, KubeRequestTimeoutError)) return true;
+  const seen = new Set<unknown>();
+  for (let current: unknown = err; current instanceof Error && !seen.has(current);) {
+    if (current.name === 'TimeoutError') return true;
+    seen.add(current);
+    current = current.cause;
+  }
+  return false;
 }

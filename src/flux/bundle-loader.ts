@@ -279,7 +279,13 @@ export class FluxBundleLoader {
     // Unpacked files are part of the image or volume they came with; no checksum covers them.
     const names = (await readdir(versionDir)).filter((f) => f.endsWith('.yaml')).sort();
     const files: Record<string, string> = {};
-    for (const name of names) files[name] = await readFile(path.join(versionDir, name), 'utf8');
+    let total = 0;
+    for (const name of names) {
+      // The same bound as an unpacked tarball, checked before reading, so a huge file costs nothing.
+      total += (await stat(path.join(versionDir, name))).size;
+      if (total > this.maxBytes()) throw new Error(`${versionDir} holds more than ${this.maxBytes()} bytes`);
+      files[name] = await readFile(path.join(versionDir, name), 'utf8');
+    }
     return this.toBundle(version, files, versionDir);
   }
 

@@ -17,6 +17,7 @@ import {
   type ExtensionClass,
 } from '../../gardener/constants.js';
 import type { ShootClientMode } from '../../gardener/shoot-access.js';
+import type { RequestTimeouts } from '../../kube/http-transport.js';
 import { loadKubeConfig } from '../../kube/kubeconfig.js';
 import type { Logger } from '../../log/logger.js';
 import {
@@ -39,6 +40,8 @@ export interface ActuatorSettings {
   shootClientMode: ShootClientMode;
   /** `--reconcile-timeout`: the actuator waits for Flux only within it. */
   reconcileTimeoutMs: number;
+  /** `--shoot-connect-timeout`, `--shoot-request-timeout`: bound every request to a shoot. */
+  shootTimeouts?: RequestTimeouts;
   /** `--health-check-*`: the day-2 health checks of bootstrapped shoots. */
   healthCheck?: HealthCheckSettings;
 }
@@ -54,6 +57,13 @@ export interface HealthCheckSettings {
   /** How long a rollout may be Progressing before it counts as False. */
   progressingThresholdMs?: number;
 }
+
+/**
+ * Defaults of `--shoot-connect-timeout` and `--shoot-request-timeout`: far inside the 3m
+ * reconcile deadline, far above what a healthy API server needs (kubectl has no default; the
+ * API server itself ends a request after 60 s).
+ */
+export const defaultShootTimeouts: RequestTimeouts = { connectMs: 10_000, requestMs: 30_000 };
 
 /** Builds the actuator `run` drives; the shoot-flux actuator in production, a recorder in tests. */
 export type RunActuatorFactory = (settings: ActuatorSettings, dependencies: ActuatorDependencies) => Actuator;
@@ -80,6 +90,9 @@ export interface RunOptions {
   healthCheckSyncPeriod: number;
   healthCheckHeartbeatPeriod: number;
   healthCheckWatch: boolean;
+  shootRequestTimeout: number;
+  shootConnectTimeout: number;
+  gracefulShutdownTimeout: number;
 }
 
 /** The shoot-flux actuator with its production dependencies. */
@@ -124,6 +137,8 @@ export function createShootFluxActuator(
           },
         }
       : {}),
+    shootTimeouts: settings.shootTimeouts ?? defaultShootTimeouts,
+    stopping: dependencies.stopping,
   });
 }
 
@@ -341,6 +356,30 @@ export function buildRunCommand(createActuator: RunActuatorFactory = defaultActu
         false,
       ),
     )
+    .addOption(
+      new Option(
+        '--shoot-request-timeout <duration>',
+        'deadline of one request to a shoot API server (for a watch: until its response headers)',
+      )
+        .argParser(parseDurationFlag)
+        .default(defaultShootTimeouts.requestMs, '30s'),
+    )
+    .addOption(
+      new Option(
+        '--shoot-connect-timeout <duration>',
+        'deadline of connecting to a shoot API server (TCP and TLS)',
+      )
+        .argParser(parseDurationFlag)
+        .default(defaultShootTimeouts.connectMs, '10s'),
+    )
+    .addOption(
+      new Option(
+        '--graceful-shutdown-timeout <duration>',
+        'on SIGTERM, how long cancelled reconciles may take to record their state before the process stops anyway',
+      )
+        .argParser(parseDurationFlag)
+        .default(10_000, '10s'),
+    )
     .action(async (raw: RunOptions & { extensionMaxConcurrentReconciles?: number }, command: Command) => {
       const options: RunOptions = {
         ...raw,
@@ -349,6 +388,18 @@ export function buildRunCommand(createActuator: RunActuatorFactory = defaultActu
           nonEmpty(raw.leaderElectionNamespace) ?? (raw.leaderElection ? inClusterNamespace() : undefined),
         heartbeatNamespace: nonEmpty(raw.heartbeatNamespace) ?? inClusterNamespace(),
       };
+      if (options.shootRequestTimeout >= options.reconcileTimeout) {
+        command.error('error: --shoot-request-timeout must be shorter than --reconcile-timeout', {
+          exitCode: 2,
+          code: 'shoot-flux.shootRequestTimeout',
+        });
+      }
+      if (options.shootConnectTimeout > options.shootRequestTimeout) {
+        command.error('error: --shoot-connect-timeout must not exceed --shoot-request-timeout', {
+          exitCode: 2,
+          code: 'shoot-flux.shootConnectTimeout',
+        });
+      }
       if (options.leaderElection && !options.leaderElectionNamespace) {
         command.error(
           'error: --leader-election needs a namespace: pass --leader-election-namespace or set $LEADER_ELECTION_NAMESPACE',
@@ -388,6 +439,7 @@ export async function runController(
       heartbeatMs: options.healthCheckHeartbeatPeriod,
       watch: options.healthCheckWatch,
     },
+    shootTimeouts: { connectMs: options.shootConnectTimeout, requestMs: options.shootRequestTimeout },
   };
   if (!options.heartbeatNamespace) logger.warn('No heartbeat namespace: heartbeat disabled');
   const manager = new Manager({
@@ -407,23 +459,50 @@ export async function runController(
       : undefined,
     metricsBindAddress: options.metricsBindAddress,
     healthBindAddress: options.healthBindAddress,
+    shutdownGracePeriodMs: options.gracefulShutdownTimeout,
   });
-  const stop = (signal: string) => {
+  let signalled = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (signalled) {
+      // A second signal means "now": like controller-runtime, exit at once.
+      logger.info('Received second signal, exiting immediately', { signal });
+      process.exit(1);
+    }
+    signalled = true;
     logger.info('Received signal, shutting down', { signal });
     void manager.stop();
   };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  let code: number;
   try {
     await manager.start();
     await manager.done;
-    return 0;
+    code = 0;
   } catch (err) {
     logger.error('Controller failed', { error: err instanceof Error ? err.message : String(err) });
     await manager.stop();
-    return 1;
+    code = 1;
   } finally {
     process.off('SIGTERM', stop);
     process.off('SIGINT', stop);
   }
+  exitIfStillRunning(logger, code);
+  return code;
+}
+
+/**
+ * Every watch, socket and timer is closed once the manager stopped, so the process ends by
+ * itself. Should something still hold the event loop, say what and exit anyway: a controller
+ * that lingers with open connections until the kubelet kills it helps nobody.
+ */
+function exitIfStillRunning(logger: Logger, code: number): void {
+  const timer = setTimeout(() => {
+    logger.error('Still running after shutdown, exiting', {
+      resources: process.getActiveResourcesInfo().filter((r) => r !== 'Timeout'),
+    });
+    process.exit(code);
+  }, 5_000);
+  // Only a process that would otherwise not end waits for this timer.
+  timer.unref();
 }

@@ -15,10 +15,12 @@ import { buildSecretPlan } from '../../flux/secret-plan.js';
 import { buildShootInfoConfigMap } from '../../flux/shoot-info.js';
 import { isHibernatingOrWakingUp, isHibernationEnabled } from '../../gardener/cluster.js';
 import { buildCondition, findCondition, mergeConditions } from '../../gardener/condition.js';
+import { errorMessage } from '../../gardener/status.js';
 import type { Cluster, Extension } from '../../gardener/types.js';
 import { applyObject } from '../../kube/apply.js';
 import { installFlux, type FluxBundleSource } from '../../kube/flux-install.js';
 import { mergePatchObject, readObject } from '../../kube/objects.js';
+import type { RequestTimeouts } from '../../kube/http-transport.js';
 import type { KubeRequestObserver } from '../../kube/kubeconfig.js';
 import { KubeRawClient } from '../../kube/raw-client.js';
 import { RestMapper, buildResourcePath, encodePathSegment } from '../../kube/rest-mapper.js';
@@ -69,6 +71,13 @@ export interface ShootFluxActuatorOptions {
   /** Observes a finished bootstrap's duration. */
   observeBootstrap?: (result: 'success' | 'failure', seconds: number) => void;
   requestObserver?: KubeRequestObserver;
+  /** Connect and request timeouts of every request to a shoot (`--shoot-*-timeout`). */
+  shootTimeouts?: RequestTimeouts;
+  /**
+   * Aborted the moment the controller begins to stop (reconcile deadlines abort with it): no
+   * new wake-up watches open, and a reconcile it interrupts is recorded as in progress.
+   */
+  stopping?: AbortSignal;
   now?: () => Date;
   /** The day-2 health checks of bootstrapped shoots; none when undefined. */
   health?: ShootFluxHealthSettings;
@@ -99,6 +108,19 @@ function keyOf(extension: Extension): string {
   return `${extension.metadata.namespace ?? ''}/${extension.metadata.name}`;
 }
 
+/**
+ * Runs one step of a reconcile, so its failure says which step failed (`installing Flux: …`),
+ * with the original error as cause. Progress and configuration errors say so themselves.
+ */
+async function inStep<T>(step: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof RequeueAfterError || err instanceof ConfigurationError) throw err;
+    throw new Error(`${step}: ${errorMessage(err)}`, { cause: err });
+  }
+}
+
 function describeFluxObject(object: SourceObject | KustomizationObject): string {
   return `${object.kind} ${object.metadata.namespace}/${object.metadata.name}`;
 }
@@ -127,9 +149,14 @@ export class ShootFluxActuator implements Actuator {
   private readonly waker: ShootWaker;
   private readonly now: () => Date;
   private readonly health: ShootFluxHealthMonitor | undefined;
+  /** Ends every shoot request and watch on close. */
+  private readonly lifetime = new AbortController();
 
   constructor(private readonly options: ShootFluxActuatorOptions) {
-    const client = new KubeRawClient(options.seed, options.requestObserver);
+    const client = new KubeRawClient(options.seed, options.requestObserver, {
+      serverRole: 'seed API server',
+      lifetime: this.lifetime.signal,
+    });
     this.seed = { client, mapper: new RestMapper(client) };
     this.waker = new ShootWaker(options.enqueue, options.logger.named('shoot-waker'));
     this.now = options.now ?? (() => new Date());
@@ -143,6 +170,13 @@ export class ShootFluxActuator implements Actuator {
         now: this.now,
       });
     }
+    options.stopping?.addEventListener(
+      'abort',
+      () => {
+        this.waker.stop();
+      },
+      { once: true },
+    );
   }
 
   /** Starts the health checks (this replica leads). */
@@ -150,14 +184,33 @@ export class ShootFluxActuator implements Actuator {
     this.health?.start();
   }
 
-  /** Stops background watches and health checks (shutdown). */
-  async stop(): Promise<void> {
+  /** Ends the wake-up watches, the health checks and every request still open to a shoot (shutdown). */
+  async close(): Promise<void> {
     this.waker.stop();
+    // Cut open shoot requests first, so a health check in flight ends now instead of at its deadline.
+    this.lifetime.abort(new Error('the controller stopped'));
     await this.health?.stop();
   }
 
-  /** Create and Reconcile: bootstrap once, then keep secrets and shoot-info in sync. */
+  /**
+   * Create and Reconcile: bootstrap once, then keep secrets and shoot-info in sync. A run cut
+   * short by a shutdown is reported as in progress: every step is idempotent and recorded, so
+   * the next leader resumes where this one stopped.
+   */
   async reconcile(context: ActuatorContext): Promise<void> {
+    try {
+      await this.reconcileShoot(context);
+    } catch (err) {
+      if (!this.options.stopping?.aborted || err instanceof ConfigurationError) throw err;
+      if (err instanceof RequeueAfterError && err.cause === undefined) throw err;
+      throw new RequeueAfterError(
+        this.options.requeueAfterMs ?? 30_000,
+        `interrupted by a controller shutdown, the next leader resumes: ${errorMessage(err)}`,
+      );
+    }
+  }
+
+  private async reconcileShoot(context: ActuatorContext): Promise<void> {
     const { extension, cluster, logger, events } = context;
     if (!cluster) throw new Error('the Cluster of the shoot is missing');
     const shootResources = decodeNamedResourceReferences(cluster.shoot.spec?.resources);
@@ -235,7 +288,11 @@ export class ShootFluxActuator implements Actuator {
     const kubeConfig = await this.options.shootClients.kubeConfigFor(namespace);
     let access = this.shootAccess.get(kubeConfig);
     if (!access) {
-      const client = new KubeRawClient(kubeConfig, this.options.requestObserver);
+      const client = new KubeRawClient(kubeConfig, this.options.requestObserver, {
+        serverRole: 'shoot API server',
+        timeouts: this.options.shootTimeouts,
+        lifetime: this.lifetime.signal,
+      });
       access = { client, mapper: new RestMapper(client) };
       this.shootAccess.set(kubeConfig, access);
     }
@@ -280,11 +337,13 @@ export class ShootFluxActuator implements Actuator {
     const { context, config, cluster, shoot } = run;
     const { extension, logger, events, signal } = context;
     const state = readBootstrapState(extension);
-    const namespace = await readObject(
-      shoot.client,
-      shoot.mapper,
-      { apiVersion: 'v1', kind: 'Namespace', name: config.flux.namespace },
-      signal,
+    const namespace = await inStep('reading the Flux namespace', () =>
+      readObject(
+        shoot.client,
+        shoot.mapper,
+        { apiVersion: 'v1', kind: 'Namespace', name: config.flux.namespace },
+        signal,
+      ),
     );
     let message = bootstrappedMessage;
     let reason = bootstrappedReason;
@@ -303,8 +362,8 @@ export class ShootFluxActuator implements Actuator {
       logger.debug(
         'Flux installation has been bootstrapped already, reconciling secrets and shoot-info only',
       );
-      await this.syncShootSecrets(run);
-      await this.applyShootInfo(config, cluster, shoot, signal);
+      await inStep('syncing secrets', () => this.syncShootSecrets(run));
+      await inStep('applying shoot-info', () => this.applyShootInfo(config, cluster, shoot, signal));
       const configHash = hashBootstrapConfig(config);
       if (state.configHash !== undefined && state.configHash !== configHash) {
         reason = 'ConfigChangedAfterBootstrap';
@@ -337,14 +396,17 @@ export class ShootFluxActuator implements Actuator {
     }
 
     await status.progress(`Installing Flux ${config.flux.version}`);
-    const install = await installFlux({
-      shoot: shoot.client,
-      bundles: this.options.bundles,
-      options: buildFluxInstallOptions(config.flux),
-      previousHash: state.installHash,
-      signal: waitSignal,
-      logger,
-    });
+    const install = await inStep('installing Flux', () =>
+      installFlux({
+        shoot: shoot.client,
+        bundles: this.options.bundles,
+        options: buildFluxInstallOptions(config.flux),
+        previousHash: state.installHash,
+        signal,
+        waitSignal,
+        logger,
+      }),
+    );
     if (install.hash !== state.installHash) {
       await status.patch({ state: buildStatePatch({ ...state, installHash: install.hash }) });
       events.event('Normal', 'FluxInstalled', `Applied the Flux ${config.flux.version} install manifests`);
@@ -365,39 +427,51 @@ export class ShootFluxActuator implements Actuator {
     for (const object of objects) {
       if (object.kind !== 'Namespace') continue;
       const namespace = { ...object, metadata: { ...object.metadata } };
-      await applyObject(shoot.client, namespace, { signal, mapper: shoot.mapper });
+      await inStep('applying the namespace', () =>
+        applyObject(shoot.client, namespace, { signal, mapper: shoot.mapper }),
+      );
     }
-    const secrets = await this.syncShootSecrets(run);
+    const secrets = await inStep('syncing secrets', () => this.syncShootSecrets(run));
     const source = config.source?.template;
     if (source) {
-      await applyTemplateObject(shoot, source, 'source.template', signal);
-      await this.requestSourceReconcile(run, source, secrets);
+      await inStep('applying the source', async () => {
+        await applyTemplateObject(shoot, source, 'source.template', signal);
+        await this.requestSourceReconcile(run, source, secrets);
+      });
     }
-    await this.applyShootInfo(config, cluster, shoot, signal);
+    await inStep('applying shoot-info', () => this.applyShootInfo(config, cluster, shoot, signal));
     const kustomization = config.kustomization?.template;
-    if (kustomization) await applyTemplateObject(shoot, kustomization, 'kustomization.template', signal);
+    if (kustomization) {
+      await inStep('applying the Kustomization', () =>
+        applyTemplateObject(shoot, kustomization, 'kustomization.template', signal),
+      );
+    }
 
     const watched = [source, kustomization].filter(
       (o): o is SourceObject | KustomizationObject => o !== undefined,
     );
     if (watched.length > 0) {
-      const collections = await Promise.all(watched.map((object) => collectionOf(shoot, object, signal)));
+      const collections = await inStep('waiting for Flux objects', () =>
+        Promise.all(watched.map((object) => collectionOf(shoot, object, signal))),
+      );
       await status.progress(`Waiting for ${watched.map(describeFluxObject).join(' and ')} to become ready`);
-      const outcome = await waitForCollections(shoot.client, {
-        collections,
-        signal: waitSignal,
-        logger,
-        evaluate: (lists) => {
-          const results = watched.map((object, i) => ({
-            object,
-            readiness: evaluateFluxReadiness(lists[i]?.[0]),
-          }));
-          const done =
-            results.every((r) => r.readiness.state === 'ready') ||
-            results.some((r) => r.readiness.state === 'failed');
-          return { done, progress: results };
-        },
-      });
+      const outcome = await inStep('waiting for Flux objects', () =>
+        waitForCollections(shoot.client, {
+          collections,
+          signal: waitSignal,
+          logger,
+          evaluate: (lists) => {
+            const results = watched.map((object, i) => ({
+              object,
+              readiness: evaluateFluxReadiness(lists[i]?.[0]),
+            }));
+            const done =
+              results.every((r) => r.readiness.state === 'ready') ||
+              results.some((r) => r.readiness.state === 'failed');
+            return { done, progress: results };
+          },
+        }),
+      );
       const failed = outcome.progress.find((r) => r.readiness.state === 'failed');
       if (failed) {
         this.options.observeBootstrap?.('failure', 0);

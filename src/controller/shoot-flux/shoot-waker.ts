@@ -26,6 +26,7 @@ function fingerprint(collections: readonly unknown[][]): string {
  */
 export class ShootWaker {
   private readonly watches = new Map<string, Map<string, AbortController>>();
+  private stopped = false;
 
   constructor(
     private readonly wake: (key: string) => void,
@@ -40,6 +41,8 @@ export class ShootWaker {
     client: KubeRawClient,
     collections: readonly WatchedCollection[],
   ): void {
+    // After shutdown began, a reconcile still finishing must not open new watches.
+    if (this.stopped) return;
     const named = this.watches.get(key) ?? new Map<string, AbortController>();
     this.watches.set(key, named);
     named.get(name)?.abort();
@@ -78,8 +81,9 @@ export class ShootWaker {
     this.watches.delete(key);
   }
 
-  /** Stops every watch (shutdown). */
+  /** Stops every watch and opens no new ones (shutdown). */
   stop(): void {
+    this.stopped = true;
     for (const key of [...this.watches.keys()]) this.cancel(key);
   }
 }

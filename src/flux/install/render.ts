@@ -1,4 +1,3 @@
-import yaml from 'js-yaml';
 import { componentFileName, policiesFileName, rbacFileName, type FluxReleaseBundle } from './bundle.js';
 import { describeManifest, isManifest, type Manifest } from './manifest.js';
 import {
@@ -8,6 +7,7 @@ import {
   type FluxInstallOptions,
 } from './options.js';
 import { buildClusterScopedKinds, sortManifests } from './order.js';
+import { decodeManifestsYaml } from './yaml.js';
 
 /** The namespace literal the release's `rbac.yaml` uses for ServiceAccount subjects. */
 const bundleNamespace = 'flux-system';
@@ -113,15 +113,13 @@ function parseBundleFile(
       `the Flux ${bundle.version} release bundle from ${bundle.source} has no ${fileName}`,
     );
   }
-  let documents: unknown[];
-  try {
-    // CORE_SCHEMA: Kubernetes YAML has no timestamps or merge keys; strings stay strings.
-    documents = yaml.loadAll(text, null, { schema: yaml.CORE_SCHEMA, filename: fileName });
-  } catch (err) {
+  const decoded = decodeManifestsYaml(text);
+  if ('error' in decoded) {
     throw new FluxInstallError(
-      `the Flux ${bundle.version} release bundle from ${bundle.source}: ${fileName} is not valid YAML: ${(err as Error).message}`,
+      `the Flux ${bundle.version} release bundle from ${bundle.source}: ${fileName} is not valid YAML: ${decoded.error}`,
     );
   }
+  const { documents } = decoded;
   return documents.flatMap((document, index) => {
     if (document === null || document === undefined) return [];
     if (!isManifest(document)) {

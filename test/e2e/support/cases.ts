@@ -56,6 +56,22 @@ export async function readShootConfigMap(
 }
 
 /**
+ * Asserts that Flux applied the source's ConfigMap ({@link buildSourceFiles}) into the shoot with
+ * this shoot's shoot-info values substituted.
+ */
+export async function expectShootInfoApplied(
+  landscape: Landscape,
+  configMapName: string,
+  shoot: { name: string; seedNamespace: string },
+): Promise<void> {
+  expect(await readShootConfigMap(landscape.shoot.kubeConfig, configMapName)).toEqual({
+    shoot: shoot.name,
+    technicalID: shoot.seedNamespace,
+    garden: landscape.gardenClusterIdentity,
+  });
+}
+
+/**
  * Waits for `FluxBootstrapped=True`, prints the time since the Extension was created and
  * asserts the Extension ended `Succeeded`; resolves with the seconds measured.
  */

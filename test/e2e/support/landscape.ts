@@ -48,6 +48,17 @@ export interface LandscapeOptions {
   /** Identity of the (pretend) garden, written into shoot-info. */
   gardenClusterIdentity?: string;
   progress?: (line: string) => void;
+  /**
+   * Starts the controller another way than the built CLI on this Node (the image test runs the
+   * image): gets the `run` arguments and the seed, returns the command line to spawn.
+   */
+  launchController?: (runArgs: string[], seed: ControlPlane) => Promise<ControllerCommand>;
+}
+
+/** A command line that runs the controller; the process must end with it (SIGTERM stops both). */
+export interface ControllerCommand {
+  command: string;
+  args: string[];
 }
 
 /** A seed and a shoot control plane, sources on loopback, real Flux and the built controller. */
@@ -106,7 +117,9 @@ async function isFluxInstalled(shoot: KubeConfig, namespace: string): Promise<bo
  */
 export async function startLandscape(options: LandscapeOptions = {}): Promise<Landscape> {
   const progress = options.progress ?? (() => undefined);
-  if (!existsSync(builtCli)) throw new Error(`${builtCli} is missing: run "npm run build" first`);
+  if (!options.launchController && !existsSync(builtCli)) {
+    throw new Error(`${builtCli} is missing: run "npm run build" first`);
+  }
   const gardenClusterIdentity = options.gardenClusterIdentity ?? 'garden-e2e';
   const stoppers: (() => Promise<void>)[] = [];
   const started = <T extends { stop: () => Promise<void> }>(piece: T): T => {
@@ -148,24 +161,24 @@ export async function startLandscape(options: LandscapeOptions = {}): Promise<La
       logDir = temporary;
     }
     const controllerLogFile = path.join(logDir, 'controller.log');
+    const runArgs = [
+      'run',
+      `--kubeconfig=${seed.kubeconfigPath}`,
+      '--leader-election=false',
+      '--metrics-bind-address=0',
+      '--health-bind-address=0',
+      '--log-format=json',
+      `--garden-cluster-identity=${gardenClusterIdentity}`,
+      `--flux-manifests-base=${bundleBase}`,
+      `--reconcile-timeout=${options.reconcileTimeout ?? '60s'}`,
+    ];
+    const launch = options.launchController
+      ? await options.launchController(runArgs, seed)
+      : { command: process.execPath, args: [builtCli, ...runArgs] };
     const controller = started(
-      new ManagedProcess(
-        'gardener-extension-shoot-flux',
-        process.execPath,
-        [
-          builtCli,
-          'run',
-          `--kubeconfig=${seed.kubeconfigPath}`,
-          '--leader-election=false',
-          '--metrics-bind-address=0',
-          '--health-bind-address=0',
-          '--log-format=json',
-          `--garden-cluster-identity=${gardenClusterIdentity}`,
-          `--flux-manifests-base=${bundleBase}`,
-          `--reconcile-timeout=${options.reconcileTimeout ?? '60s'}`,
-        ],
-        { logFile: controllerLogFile },
-      ),
+      new ManagedProcess('gardener-extension-shoot-flux', launch.command, launch.args, {
+        logFile: controllerLogFile,
+      }),
     );
     progress(`controller running (pid ${controller.pid ?? '?'})`);
 

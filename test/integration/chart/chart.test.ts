@@ -32,6 +32,9 @@ const runFlags = [
   '--flux-manifests-base',
   '--flux-manifests-checksum',
   '--reconcile-timeout',
+  '--shoot-request-timeout',
+  '--shoot-connect-timeout',
+  '--graceful-shutdown-timeout',
 ];
 
 /** Values that set every optional knob, so every flag and branch renders. */
@@ -41,9 +44,15 @@ const everythingSet = {
   replicaCount: 3,
   leaderElection: { enabled: true, id: 'custom-leader', namespace: 'elsewhere' },
   controllers: {
-    extension: { concurrentSyncs: 7, reconcileTimeout: '2m30s' },
+    extension: {
+      concurrentSyncs: 7,
+      reconcileTimeout: '2m30s',
+      shootRequestTimeout: '20s',
+      shootConnectTimeout: '5s',
+    },
     heartbeat: { renewIntervalSeconds: 15 },
     ignoreOperationAnnotation: true,
+    gracefulShutdownTimeoutSeconds: 25,
   },
   extensionClasses: ['shoot', 'seed'],
   fluxManifestsBase: ['/flux-manifests'],
@@ -80,6 +89,7 @@ interface PodTemplate {
   metadata: { labels: Record<string, string>; annotations?: Record<string, string> };
   spec: {
     serviceAccountName: string;
+    terminationGracePeriodSeconds?: number;
     priorityClassName?: string;
     securityContext: unknown;
     containers: Container[];
@@ -187,6 +197,9 @@ describe('Helm chart', () => {
       '--leader-election-id=shoot-flux-leader-election',
       '--max-concurrent-reconciles=5',
       '--reconcile-timeout=3m',
+      '--shoot-request-timeout=30s',
+      '--shoot-connect-timeout=10s',
+      '--graceful-shutdown-timeout=10s',
       '--ignore-operation-annotation=false',
       `--heartbeat-namespace=${releaseNamespace}`,
       '--heartbeat-renew-interval-seconds=30',
@@ -219,6 +232,8 @@ describe('Helm chart', () => {
     expect(pod.spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65532 });
     expect(pod.spec.priorityClassName).toBe('gardener-system-900');
     expect(pod.spec.serviceAccountName).toBe('gardener-extension-shoot-flux');
+    // The controller's 10 s grace period plus 20 s to record status and release the Lease.
+    expect(pod.spec.terminationGracePeriodSeconds).toBe(30);
     expect(main.volumeMounts).toEqual([{ name: 'tmp', mountPath: '/tmp' }]);
     expect(pod.metadata.labels).toMatchObject({
       'networking.gardener.cloud/to-runtime-apiserver': 'allowed',
@@ -246,6 +261,9 @@ describe('Helm chart', () => {
         '--leader-election-namespace=elsewhere',
         '--max-concurrent-reconciles=7',
         '--reconcile-timeout=2m30s',
+        '--shoot-request-timeout=20s',
+        '--shoot-connect-timeout=5s',
+        '--graceful-shutdown-timeout=25s',
         '--ignore-operation-annotation=true',
         '--extension-classes=shoot,seed',
         '--heartbeat-renew-interval-seconds=15',
@@ -259,6 +277,7 @@ describe('Helm chart', () => {
       ]),
     );
     expect(main.args.at(-1)).toBe('--log-level=error'); // extraArgs come last and win
+    expect(podTemplate(objects).spec.terminationGracePeriodSeconds).toBe(45);
     expect(main.image).toBe('registry.example/shoot-flux:v9.9.9');
     expect(main.env).toEqual(
       expect.arrayContaining([

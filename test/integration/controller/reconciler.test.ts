@@ -276,8 +276,17 @@ describe('generic Extension reconciler', () => {
 
   it('--ignore-operation-annotation reconciles on generation changes of the Extension and the Cluster', async () => {
     fresh();
-    const { namespace } = await setup({ ignoreOperationAnnotation: true });
+    // The Cluster exists and the manager has seen it before the Extension appears: otherwise a
+    // Cluster event that arrives late (a loaded machine) legitimately causes a second reconcile.
+    const namespace = await createTestNamespace(seed);
+    namespaces.push(namespace);
     await gardenlet.createCluster(namespace);
+    const manager = await startManager(seed, actuator, {
+      extensionType: type,
+      ignoreOperationAnnotation: true,
+    });
+    managers.push(manager);
+    await expect.poll(() => manager.readiness()).toBeUndefined();
     await gardenlet.createExtension(namespace, type, { annotations: {} });
     await expect.poll(() => actuator.calls.length).toBe(1);
     await gardenlet.patchExtension(namespace, { spec: { providerConfig: { changed: true } } });

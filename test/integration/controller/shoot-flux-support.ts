@@ -71,25 +71,53 @@ export async function startShootFluxManager(
   return manager;
 }
 
+/** The clusters a Gardenlet works on. */
+export interface TestClusters {
+  seed: KubeConfig;
+  shoot: KubeConfig;
+  /** The shoot's kubeconfig as its `gardener` access secret holds it (CA inlined). */
+  shootAccessKubeconfig: string;
+}
+
 /** Plays gardenlet for one shoot: namespace, Cluster, access secret, referenced secrets, Extension. */
 export class Gardenlet {
-  /** `extensionType`: the type of the Extensions it creates (see startShootFluxManager). */
-  constructor(readonly extensionType = 'shoot-flux') {}
-
-  readonly seed = clusterKubeConfig('seed');
-  readonly shoot: KubeConfig = clusterKubeConfig('shoot');
-  readonly seedCore = this.seed.makeApiClient(CoreV1Api);
-  readonly seedCustom = this.seed.makeApiClient(CustomObjectsApi);
-  readonly shootCore = this.shoot.makeApiClient(CoreV1Api);
-  readonly shootCustom = this.shoot.makeApiClient(CustomObjectsApi);
+  readonly seed: KubeConfig;
+  readonly shoot: KubeConfig;
+  readonly seedCore: CoreV1Api;
+  readonly seedCustom: CustomObjectsApi;
+  readonly shootCore: CoreV1Api;
+  readonly shootCustom: CustomObjectsApi;
+  private readonly shootAccessKubeconfig: string;
   namespace = '';
   /** A Flux namespace unique to this test: all tests share one shoot API server. */
   readonly fluxNamespace = `flux-${randomBytes(3).toString('hex')}`;
 
+  /**
+   * `extensionType`: the type of the Extensions it creates. `clusters`: the run's seed and shoot,
+   * or a file's own: a file whose controllers act beyond their own Extensions (the built CLI
+   * serves every `shoot-flux` Extension of its seed) must not share the run's clusters.
+   */
+  constructor(
+    readonly extensionType = 'shoot-flux',
+    clusters: TestClusters = {
+      seed: clusterKubeConfig('seed'),
+      shoot: clusterKubeConfig('shoot'),
+      shootAccessKubeconfig: shootAccessKubeconfig(),
+    },
+  ) {
+    this.seed = clusters.seed;
+    this.shoot = clusters.shoot;
+    this.seedCore = clusters.seed.makeApiClient(CoreV1Api);
+    this.seedCustom = clusters.seed.makeApiClient(CustomObjectsApi);
+    this.shootCore = clusters.shoot.makeApiClient(CoreV1Api);
+    this.shootCustom = clusters.shoot.makeApiClient(CustomObjectsApi);
+    this.shootAccessKubeconfig = clusters.shootAccessKubeconfig;
+  }
+
   async createShoot(shootOverrides: { resources?: unknown[]; hibernated?: boolean } = {}): Promise<void> {
     this.namespace = await createTestNamespace(this.seed);
     await this.writeCluster(shootOverrides);
-    await this.writeSecret('gardener', { kubeconfig: shootAccessKubeconfig() });
+    await this.writeSecret('gardener', { kubeconfig: this.shootAccessKubeconfig });
   }
 
   async writeCluster(shootOverrides: { resources?: unknown[]; hibernated?: boolean } = {}): Promise<void> {

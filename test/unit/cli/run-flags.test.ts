@@ -31,6 +31,17 @@ describe('run flags', () => {
     ['invalid log level', ['--log-level=loud'], "'loud' is invalid"],
     ['malformed checksum', ['--flux-manifests-checksum=v2.9.2=abc'], 'expected VERSION=SHA256'],
     ['leader election without a namespace', ['--leader-election'], '--leader-election needs a namespace'],
+    [
+      'a shoot request timeout as long as the reconcile',
+      ['--shoot-request-timeout=3m'],
+      '--shoot-request-timeout must be shorter than --reconcile-timeout',
+    ],
+    [
+      'a connect timeout beyond the request timeout',
+      ['--shoot-connect-timeout=45s'],
+      '--shoot-connect-timeout must not exceed --shoot-request-timeout',
+    ],
+    ['a grace period without unit', ['--graceful-shutdown-timeout=10'], '"10" is not a duration'],
   ])('rejects %s with a clear message and exit 2', (_name, args, message) => {
     const result = run(args);
     expect(result.code).toBe(2);
