@@ -2,7 +2,12 @@ import { AppsV1Api, PatchStrategy, setHeaderOptions, type V1Deployment } from '@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Manager } from '../../../src/controller/manager.js';
 import type { Condition, Extension } from '../../../src/gardener/types.js';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { buildAvailableDeploymentStatus, type Kubelet } from '../../harness/kubelet.js';
+import { clusterKubeconfigText } from '../support/clusters.js';
+import { runCliInProcess } from '../../unit/cli/support/cli.js';
 import {
   bootstrapTestShoot,
   gitConfig,
@@ -152,6 +157,45 @@ describe('shoot-flux health checks', () => {
         metricValue(manager, 'shoot_flux_info', { namespace, version: 'v2.9.2', sync_mode: 'Once' }),
       )
       .toBe(1);
+  });
+
+  it('the status command lists the shoot with its health, and --failing only when it fails', async () => {
+    const gardenlet = await bootstrapTestShoot(kubelets, undefined, extensionType);
+    await expect.poll(async () => (await condition(gardenlet, 'FluxSynced'))?.status).toBe('True');
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'shoot-flux-status-'));
+    const kubeconfig = path.join(dir, 'seed.kubeconfig');
+    await writeFile(kubeconfig, clusterKubeconfigText('seed'));
+    const status = (...args: string[]) =>
+      runCliInProcess(['status', '--kubeconfig', kubeconfig, '--extension-type', extensionType, ...args]);
+    const listed = await status('-n', gardenlet.namespace, '-o', 'json');
+    expect(listed.code).toBe(0);
+    expect(JSON.parse(listed.stdout)).toEqual([
+      expect.objectContaining({
+        namespace: gardenlet.namespace,
+        state: 'Succeeded',
+        bootstrapped: true,
+        installedVersion: 'v2.9.2',
+        fluxSynced: 'True',
+        systemComponentsHealthy: 'True',
+      }),
+    ]);
+    const table = await status('-o', 'wide');
+    expect(table.stdout).toMatch(
+      new RegExp(`^${gardenlet.namespace}\\s+Succeeded\\s+true\\s+Once\\s+v2\\.9\\.2/v2\\.9\\.2`, 'm'),
+    );
+
+    await gardenlet.setFluxStatus(
+      'kustomizations',
+      'flux-system',
+      gardenlet.fluxNamespace,
+      kustomizationFailed,
+    );
+    await expect.poll(async () => (await condition(gardenlet, 'FluxSynced'))?.status).toBe('False');
+    const failing = await status('--failing', '-o', 'json');
+    expect(failing.code).toBe(0);
+    expect((JSON.parse(failing.stdout) as { namespace: string }[]).map((r) => r.namespace)).toContain(
+      gardenlet.namespace,
+    );
   });
 
   it('writes nothing while nothing changes', async () => {
