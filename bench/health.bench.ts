@@ -17,6 +17,7 @@ import type { Extension } from '../src/gardener/types.js';
 import { discardLogger } from '../src/log/logger.js';
 import { startControlPlane, type ControlPlane } from '../test/harness/control-plane.js';
 import { startKubelet } from '../test/harness/kubelet.js';
+import { startFluxStandIn } from './support/flux-stand-in.js';
 import {
   buildClusterObject,
   buildExtensionObject,
@@ -67,53 +68,6 @@ async function setKustomization(
     },
     setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
   );
-}
-
-/** Plays Flux: every source and Kustomization not yet observed becomes Ready. */
-function startFluxStandIn(shoot: KubeConfig): () => void {
-  const custom = shoot.makeApiClient(CustomObjectsApi);
-  let stopped = false;
-  const loop = async () => {
-    while (!stopped) {
-      for (const kind of [
-        { group: 'source.toolkit.fluxcd.io', plural: 'gitrepositories' },
-        { group: 'kustomize.toolkit.fluxcd.io', plural: 'kustomizations' },
-      ]) {
-        const list = (await custom.listClusterCustomObject({ ...kind, version: 'v1' })) as {
-          items: {
-            metadata: { name: string; namespace: string; generation: number };
-            status?: { observedGeneration?: number };
-          }[];
-        };
-        for (const item of list.items) {
-          if (item.status?.observedGeneration === item.metadata.generation) continue;
-          await custom.patchNamespacedCustomObjectStatus(
-            {
-              ...kind,
-              version: 'v1',
-              namespace: item.metadata.namespace,
-              name: item.metadata.name,
-              body: {
-                status: {
-                  observedGeneration: item.metadata.generation,
-                  conditions: ready.map((c) => ({
-                    ...c,
-                    lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
-                  })),
-                },
-              },
-            },
-            setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-          );
-        }
-      }
-      await sleep(200);
-    }
-  };
-  void loop();
-  return () => {
-    stopped = true;
-  };
 }
 
 async function createShoot(
