@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { evaluateFluxConfig } from '../../api/evaluate.js';
 import { formatFieldErrors, formatFieldWarnings } from '../../api/field-errors.js';
@@ -153,6 +154,8 @@ export class ShootFluxActuator implements Actuator {
   private readonly lifetime = new AbortController();
 
   constructor(private readonly options: ShootFluxActuatorOptions) {
+    // Every request in flight listens on the lifetime; health checks of many shoots run at once.
+    setMaxListeners(0, this.lifetime.signal);
     const client = new KubeRawClient(options.seed, options.requestObserver, {
       serverRole: 'seed API server',
       lifetime: this.lifetime.signal,
