@@ -4,13 +4,7 @@
 // API servers accept TLS and never answer. Prints figures; asserts nothing.
 //   npm run bench [-- --shoots 20 --silent 6]   (--silent 0 skips the silent-shoot figures)
 import { parseArgs } from 'node:util';
-import {
-  CoreV1Api,
-  CustomObjectsApi,
-  PatchStrategy,
-  setHeaderOptions,
-  type KubeConfig,
-} from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { evaluateFluxConfig } from '../src/api/evaluate.js';
 import { createShootFluxActuator } from '../src/cli/commands/run.js';
 import { Manager } from '../src/controller/manager.js';
@@ -22,6 +16,7 @@ import type { Extension } from '../src/gardener/types.js';
 import { discardLogger } from '../src/log/logger.js';
 import { startControlPlane, type ControlPlane } from '../test/harness/control-plane.js';
 import { startKubelet } from '../test/harness/kubelet.js';
+import { startFluxStandIn } from './support/flux-stand-in.js';
 import { startSilentServer, type SilentServer } from '../test/harness/silent-server.js';
 import {
   buildClusterObject,
@@ -78,60 +73,6 @@ async function pureFigures(bundleBase: string): Promise<void> {
   print(
     `renderInstallManifests (v2.9.2, 4 components, 32 objects): ${(render.perOpUs / 1000).toFixed(2)} ms/op`,
   );
-}
-
-/** Plays Flux: marks every GitRepository and Kustomization Ready for its generation. */
-function startFluxStandIn(shoot: KubeConfig): () => void {
-  const custom = shoot.makeApiClient(CustomObjectsApi);
-  let stopped = false;
-  const kinds = [
-    { group: 'source.toolkit.fluxcd.io', plural: 'gitrepositories' },
-    { group: 'kustomize.toolkit.fluxcd.io', plural: 'kustomizations' },
-  ];
-  const loop = async () => {
-    while (!stopped) {
-      for (const kind of kinds) {
-        const list = (await custom.listClusterCustomObject({ ...kind, version: 'v1' })) as {
-          items: {
-            metadata: { name: string; namespace: string; generation: number };
-            status?: { observedGeneration?: number };
-          }[];
-        };
-        for (const item of list.items) {
-          if (item.status?.observedGeneration === item.metadata.generation) continue;
-          const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-          await custom.patchNamespacedCustomObjectStatus(
-            {
-              ...kind,
-              version: 'v1',
-              namespace: item.metadata.namespace,
-              name: item.metadata.name,
-              body: {
-                status: {
-                  observedGeneration: item.metadata.generation,
-                  conditions: [
-                    {
-                      type: 'Ready',
-                      status: 'True',
-                      reason: 'Succeeded',
-                      message: 'ok',
-                      lastTransitionTime: now,
-                    },
-                  ],
-                },
-              },
-            },
-            setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-          );
-        }
-      }
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  };
-  void loop();
-  return () => {
-    stopped = true;
-  };
 }
 
 async function controllerFigures(bundleBase: string): Promise<void> {

@@ -5,6 +5,7 @@ import { buildInstallManifestsCommand } from './commands/install-manifests.js';
 import { buildMigrateCommand } from './commands/migrate.js';
 import { buildRenderCommand } from './commands/render.js';
 import { buildRunCommand } from './commands/run.js';
+import { buildStatusCommand } from './commands/status.js';
 import { buildValidateCommand } from './commands/validate.js';
 import { buildVersionCommand } from './commands/version.js';
 import { addHelpSections } from './help-text.js';
@@ -60,6 +61,7 @@ export function buildProgram(context: CliContext = { io: processIo() }): Command
   program.addCommand(buildInstallManifestsCommand(context));
   program.addCommand(buildAdmissionCommand());
   program.addCommand(buildVersionCommand(context));
+  program.addCommand(buildStatusCommand(context));
   addHelpSections(
     program,
     [

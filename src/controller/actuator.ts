@@ -83,6 +83,8 @@ export interface Actuator {
    * annotation is removed.
    */
   restore(context: ActuatorContext): Promise<void>;
+  /** Optional: called once this replica leads, after the workers started (background loops start here). */
+  start?(): void;
   /**
    * Called once on shutdown, after the last reconcile ended (or was cut short). Must end the
    * actuator's background watches and connections, so the process can exit.

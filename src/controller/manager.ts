@@ -51,6 +51,8 @@ export interface ActuatorDependencies {
   enqueue: (key: string) => void;
   /** Reads and merge-patches Extensions (e.g. to remove an annotation the actuator honoured). */
   extensions: ExtensionClient;
+  /** The Extensions this manager serves (type and class), from its informer cache. */
+  listExtensions: () => readonly Extension[];
   /**
    * Aborted the moment the manager begins to stop (the reconcile deadlines abort with it): waits
    * and requests end at once, and the actuator records where it stopped (the next leader resumes
@@ -163,6 +165,7 @@ export class Manager {
         this.queue.add(key);
       },
       extensions: this.client,
+      listExtensions: () => this.extensionInformer.list().filter((e) => this.matches(e)),
       stopping: this.shutdown.signal,
     }));
     const reconciler = new ExtensionReconciler({
@@ -345,6 +348,7 @@ export class Manager {
     }
     this.queue.start();
     this.heartbeat?.start();
+    this.actuator.start?.();
   }
 
   /**

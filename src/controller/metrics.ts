@@ -14,6 +14,14 @@ export interface ControllerMetrics {
   queueDepth: Gauge<'controller'>;
   /** Kubernetes API requests by verb and HTTP code (`error` when no response came). */
   kubeRequests: Counter<'verb' | 'code'>;
+  /** 1 when the Flux controllers in the shoot are available (SystemComponentsHealthy=True), else 0. */
+  systemComponentsHealthy: Gauge<'namespace'>;
+  /** 1 when the shoot's source and Kustomization are Ready (FluxSynced=True), else 0; `reason` is the condition's. */
+  synced: Gauge<'namespace' | 'reason'>;
+  /** Always 1: the shoot's installed Flux version and sync mode, for joins and tables. */
+  info: Gauge<'namespace' | 'version' | 'sync_mode'>;
+  /** Health checks by result (`success`, `error`, `hibernated`). */
+  healthChecks: Counter<'result'>;
 }
 
 /** Creates the metrics; `queueDepth` reads the queue length at scrape time. */
@@ -60,6 +68,30 @@ export function createControllerMetrics(
       labelNames: ['verb', 'code'],
       registers: [registry],
     }),
+    systemComponentsHealthy: new Gauge({
+      name: 'shoot_flux_system_components_healthy',
+      help: 'Whether the Flux controllers installed in the shoot are available (1) or not (0)',
+      labelNames: ['namespace'],
+      registers: [registry],
+    }),
+    synced: new Gauge({
+      name: 'shoot_flux_synced',
+      help: "Whether the shoot's bootstrapped Flux source and Kustomization are ready (1) or not (0), by reason",
+      labelNames: ['namespace', 'reason'],
+      registers: [registry],
+    }),
+    info: new Gauge({
+      name: 'shoot_flux_info',
+      help: 'Flux version installed in the shoot and its sync mode (always 1)',
+      labelNames: ['namespace', 'version', 'sync_mode'],
+      registers: [registry],
+    }),
+    healthChecks: new Counter({
+      name: 'shoot_flux_health_checks_total',
+      help: 'Health checks of shoots, by result',
+      labelNames: ['result'],
+      registers: [registry],
+    }),
   };
 }
 
@@ -67,4 +99,54 @@ export function createControllerMetrics(
 export function observeReconcile(metrics: ControllerMetrics, result: ReconcileResult, seconds: number): void {
   metrics.reconciles.inc({ controller: 'extension', result });
   metrics.reconcileDuration.observe({ controller: 'extension' }, seconds);
+}
+
+/** The per-shoot health series of one shoot (its seed namespace), as last recorded. */
+interface ShootSeries {
+  reason: string;
+  version: string;
+  syncMode: string;
+}
+
+/**
+ * The per-shoot health gauges: `shoot_flux_system_components_healthy`, `shoot_flux_synced` (one
+ * series per shoot, labelled with the FluxSynced reason) and `shoot_flux_info`. Remembers each
+ * shoot's labels, so a changed reason or version replaces its series and a removed Extension
+ * takes its series away.
+ */
+export class ShootHealthMetrics {
+  private readonly series = new Map<string, ShootSeries>();
+
+  constructor(private readonly metrics: ControllerMetrics) {}
+
+  /** Records the health of the shoot in seed namespace `namespace`. */
+  record(
+    namespace: string,
+    health: { systemComponentsHealthy: boolean; synced: boolean; syncedReason: string; version: string },
+    syncMode: string,
+  ): void {
+    const previous = this.series.get(namespace);
+    if (previous && (previous.reason !== health.syncedReason || previous.version !== health.version)) {
+      this.forget(namespace);
+    }
+    this.metrics.systemComponentsHealthy.set({ namespace }, health.systemComponentsHealthy ? 1 : 0);
+    this.metrics.synced.set({ namespace, reason: health.syncedReason }, health.synced ? 1 : 0);
+    this.metrics.info.set({ namespace, version: health.version, sync_mode: syncMode }, 1);
+    this.series.set(namespace, { reason: health.syncedReason, version: health.version, syncMode });
+  }
+
+  /** Removes the series of a shoot (its Extension is gone or no longer checked). */
+  forget(namespace: string): void {
+    const previous = this.series.get(namespace);
+    if (!previous) return;
+    this.metrics.systemComponentsHealthy.remove({ namespace });
+    this.metrics.synced.remove({ namespace, reason: previous.reason });
+    this.metrics.info.remove({ namespace, version: previous.version, sync_mode: previous.syncMode });
+    this.series.delete(namespace);
+  }
+
+  /** Seed namespaces with series. */
+  namespaces(): string[] {
+    return [...this.series.keys()];
+  }
 }

@@ -94,3 +94,19 @@ export const heartbeatLeaseName = 'gardener-extension-heartbeat';
 export const extensionResyncMs = 60 * 60 * 1000;
 /** Default reconcile deadline (Gardener's `DefaultReconciliationTimeout`). */
 export const defaultReconcileTimeoutMs = 3 * 60 * 1000;
+
+/** The Extension condition type gardenlet's shoot care controller merges into the Shoot's `SystemComponentsHealthy`. */
+export const systemComponentsHealthyCondition = 'SystemComponentsHealthy';
+/** Reasons Gardener's extension health-check library writes on health conditions. */
+export const healthCheckReasons = {
+  successful: 'HealthCheckSuccessful',
+  unsuccessful: 'HealthCheckUnsuccessful',
+  progressing: 'HealthCheckProgressing',
+  checkError: 'ConditionCheckError',
+} as const;
+/** Gardener's default health-check sync period (`HealthCheckConfig.syncPeriod`). */
+export const defaultHealthCheckSyncPeriodMs = 30_000;
+/** The message Gardener's health checks write on every health condition of a hibernated shoot. */
+export const shootHibernatedMessage = 'Shoot is hibernated';
+/** How long a health check may report a rollout as Progressing before it turns False. */
+export const defaultProgressingThresholdMs = 5 * 60_000;

@@ -48,6 +48,16 @@ export class ExtensionClient {
     })) as { items: Extension[]; metadata?: { resourceVersion?: string } };
   }
 
+  /** Lists the Extensions of one namespace. */
+  async listNamespacedExtensions(namespace: string): Promise<{ items: Extension[] }> {
+    return (await this.custom.listNamespacedCustomObject({
+      group: extensionsGroup,
+      version: extensionsVersion,
+      namespace,
+      plural: extensionsPlural,
+    })) as { items: Extension[] };
+  }
+
   /** Lists Clusters (for informers). */
   async listClusters(): Promise<{ items: ClusterObject[]; metadata?: { resourceVersion?: string } }> {
     return (await this.custom.listClusterCustomObject({

@@ -15,6 +15,11 @@ export const testAssetVersions = {
    * installs (fluxcd/pkg's `actions/kustomize` default) when it builds `manifests.tar.gz`.
    */
   kustomize: 'v5.3.0',
+  /**
+   * Checks the chart's PrometheusRule (`promtool check rules`): Prometheus v3.16's Go module
+   * (Prometheus tags its Go module v0.<minor>.<patch>). A cold build takes about 7 minutes.
+   */
+  promtool: 'v0.316.0',
   /** The Gardener release whose CRDs the reference pins. */
   gardener: 'v1.147.1',
 } as const;

@@ -110,6 +110,16 @@ export const assets = {
     // Go build takes well under a minute.
     goBuild: { module: 'sigs.k8s.io/kustomize/kustomize/v5', package: 'sigs.k8s.io/kustomize/kustomize/v5' },
   },
+  promtool: {
+    name: 'promtool',
+    version: testAssetVersions.promtool,
+    envVar: 'TEST_ASSET_PROMTOOL',
+    // No download: the release archives are named by the Prometheus version, not the module's.
+    goBuild: {
+      module: 'github.com/prometheus/prometheus',
+      package: 'github.com/prometheus/prometheus/cmd/promtool',
+    },
+  },
 } as const satisfies Record<string, AssetSpec>;
 
 /** Where a resolved binary came from. */

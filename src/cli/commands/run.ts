@@ -8,8 +8,14 @@ import { Manager, type ActuatorDependencies } from '../../controller/manager.js'
 import { parseBindAddress } from '../../controller/http-server.js';
 import { FluxBundleLoader, parseManifestsBases, parseManifestsChecksums } from '../../flux/bundle-loader.js';
 import { ShootFluxActuator } from '../../controller/shoot-flux/actuator.js';
+import { StatusWriter } from '../../controller/status-writer.js';
 import { ShootClientProvider } from '../../kube/shoot-client.js';
-import { extensionClasses, type ExtensionClass } from '../../gardener/constants.js';
+import {
+  defaultHealthCheckSyncPeriodMs,
+  defaultProgressingThresholdMs,
+  extensionClasses,
+  type ExtensionClass,
+} from '../../gardener/constants.js';
 import type { ShootClientMode } from '../../gardener/shoot-access.js';
 import type { RequestTimeouts } from '../../kube/http-transport.js';
 import { loadKubeConfig } from '../../kube/kubeconfig.js';
@@ -36,6 +42,20 @@ export interface ActuatorSettings {
   reconcileTimeoutMs: number;
   /** `--shoot-connect-timeout`, `--shoot-request-timeout`: bound every request to a shoot. */
   shootTimeouts?: RequestTimeouts;
+  /** `--health-check-*`: the day-2 health checks of bootstrapped shoots. */
+  healthCheck?: HealthCheckSettings;
+}
+
+/** How the day-2 health checks run. */
+export interface HealthCheckSettings {
+  /** `--health-check-sync-period`. */
+  periodMs: number;
+  /** `--health-check-heartbeat-period`. */
+  heartbeatMs: number;
+  /** `--health-check-watch`. */
+  watch: boolean;
+  /** How long a rollout may be Progressing before it counts as False. */
+  progressingThresholdMs?: number;
 }
 
 /**
@@ -67,6 +87,9 @@ export interface RunOptions {
   fluxManifestsBase: string[];
   fluxManifestsChecksum: Record<string, string>;
   reconcileTimeout: number;
+  healthCheckSyncPeriod: number;
+  healthCheckHeartbeatPeriod: number;
+  healthCheckWatch: boolean;
   shootRequestTimeout: number;
   shootConnectTimeout: number;
   gracefulShutdownTimeout: number;
@@ -106,6 +129,21 @@ export function createShootFluxActuator(
       metrics.bootstrapDuration.observe({ result }, seconds);
     },
     requestObserver,
+    ...(settings.healthCheck
+      ? {
+          health: {
+            client: dependencies.extensions,
+            listExtensions: dependencies.listExtensions,
+            statusWriter: new StatusWriter({ patcher: dependencies.extensions, logger }),
+            metrics,
+            periodMs: settings.healthCheck.periodMs,
+            heartbeatMs: settings.healthCheck.heartbeatMs,
+            progressingThresholdMs:
+              settings.healthCheck.progressingThresholdMs ?? defaultProgressingThresholdMs,
+            watch: settings.healthCheck.watch,
+          },
+        }
+      : {}),
     shootTimeouts: settings.shootTimeouts ?? defaultShootTimeouts,
     stopping: dependencies.stopping,
   });
@@ -335,6 +373,29 @@ export function buildRunCommand(createActuator: RunActuatorFactory = defaultActu
       )
       .addOption(
         new Option(
+          '--health-check-sync-period <duration>',
+          'how often each bootstrapped shoot is health-checked',
+        )
+          .argParser(parseDurationFlag)
+          .default(defaultHealthCheckSyncPeriodMs, '30s'),
+      )
+      .addOption(
+        new Option(
+          '--health-check-heartbeat-period <duration>',
+          'rewrite the check time of an unchanged health status this often',
+        )
+          .argParser(parseDurationFlag)
+          .default(5 * 60_000, '5m'),
+      )
+      .addOption(
+        boolOption(
+          '--health-check-watch',
+          "watch each shoot's Flux objects and Deployments and check on every change",
+          false,
+        ),
+      )
+      .addOption(
+        new Option(
           '--shoot-request-timeout <duration>',
           'deadline of one request to a shoot API server (for a watch: until its response headers)',
         )
@@ -389,7 +450,7 @@ export function buildRunCommand(createActuator: RunActuatorFactory = defaultActu
       .addOption(
         new Option(
           '--healthcheck-max-concurrent-reconciles <n>',
-          'health checks at the same time (informational until a health check runs)',
+          'accepted for Gardener charts; the health monitor has no work queue to size',
         ).argParser(parsePositiveInteger),
       )
       .action(async (raw: RunOptions & { extensionMaxConcurrentReconciles?: number }, command: Command) => {
@@ -463,6 +524,16 @@ export async function runController(
     fluxManifestsChecksums: options.fluxManifestsChecksum,
     shootClientMode: env.GARDENER_SHOOT_CLIENT === 'external' ? 'external' : 'internal',
     reconcileTimeoutMs: options.reconcileTimeout,
+    // `--disable-controllers=healthcheck` turns the health monitor off, as in Gardener.
+    ...(controllers.includes('healthcheck')
+      ? {
+          healthCheck: {
+            periodMs: options.healthCheckSyncPeriod,
+            heartbeatMs: options.healthCheckHeartbeatPeriod,
+            watch: options.healthCheckWatch,
+          },
+        }
+      : {}),
     shootTimeouts: { connectMs: options.shootConnectTimeout, requestMs: options.shootRequestTimeout },
   };
   const heartbeatNamespace = controllers.includes('heartbeat') ? options.heartbeatNamespace : undefined;

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { evaluateFluxConfig } from '../../api/evaluate.js';
 import { formatFieldErrors, formatFieldWarnings } from '../../api/field-errors.js';
@@ -33,6 +34,7 @@ import type { Actuator, ActuatorContext } from '../actuator.js';
 import { startDeadline } from '../deadline.js';
 import { ConfigurationError, RequeueAfterError } from '../errors.js';
 import { syncSecrets, type ClusterAccess, type SecretSyncResult } from './secret-sync.js';
+import { ShootFluxHealthMonitor, type ShootFluxHealthMonitorOptions } from './health-monitor.js';
 import { ShootWaker } from './shoot-waker.js';
 import { applyTemplateObject } from './template-apply.js';
 import { WaitProgress, describeFluxWaiting } from './wait-progress.js';
@@ -81,7 +83,15 @@ export interface ShootFluxActuatorOptions {
    */
   stopping?: AbortSignal;
   now?: () => Date;
+  /** The day-2 health checks of bootstrapped shoots; none when undefined. */
+  health?: ShootFluxHealthSettings;
 }
+
+/** Health monitor options the actuator does not fill in itself. */
+export type ShootFluxHealthSettings = Omit<
+  ShootFluxHealthMonitorOptions,
+  'seed' | 'accessShoot' | 'logger' | 'observer' | 'now'
+>;
 
 /** What one reconcile of one shoot works with, resolved once at its start. */
 interface ShootReconcile {
@@ -142,10 +152,13 @@ export class ShootFluxActuator implements Actuator {
   private readonly shootAccess = new WeakMap<KubeConfig, ClusterAccess>();
   private readonly waker: ShootWaker;
   private readonly now: () => Date;
+  private readonly health: ShootFluxHealthMonitor | undefined;
   /** Ends every shoot request and watch on close. */
   private readonly lifetime = new AbortController();
 
   constructor(private readonly options: ShootFluxActuatorOptions) {
+    // Every request in flight listens on the lifetime; health checks of many shoots run at once.
+    setMaxListeners(0, this.lifetime.signal);
     const client = new KubeRawClient(options.seed, options.requestObserver, {
       serverRole: 'seed API server',
       lifetime: this.lifetime.signal,
@@ -153,6 +166,16 @@ export class ShootFluxActuator implements Actuator {
     this.seed = { client, mapper: new RestMapper(client) };
     this.waker = new ShootWaker(options.enqueue, options.logger.named('shoot-waker'));
     this.now = options.now ?? (() => new Date());
+    if (options.health) {
+      this.health = new ShootFluxHealthMonitor({
+        ...options.health,
+        seed: options.seed,
+        accessShoot: (namespace) => this.accessShoot(namespace),
+        logger: options.logger.named('health'),
+        observer: options.requestObserver,
+        now: this.now,
+      });
+    }
     options.stopping?.addEventListener(
       'abort',
       () => {
@@ -162,11 +185,17 @@ export class ShootFluxActuator implements Actuator {
     );
   }
 
-  /** Ends the wake-up watches and every request still open to a shoot (shutdown). */
-  close(): Promise<void> {
+  /** Starts the health checks (this replica leads). */
+  start(): void {
+    this.health?.start();
+  }
+
+  /** Ends the wake-up watches, the health checks and every request still open to a shoot (shutdown). */
+  async close(): Promise<void> {
     this.waker.stop();
+    // Cut open shoot requests first, so a health check in flight ends now instead of at its deadline.
     this.lifetime.abort(new Error('the controller stopped'));
-    return Promise.resolve();
+    await this.health?.stop();
   }
 
   /**
@@ -201,7 +230,7 @@ export class ShootFluxActuator implements Actuator {
       logger.info('Shoot is hibernated or changing hibernation state, skipping the shoot');
       return;
     }
-    const shoot = await this.accessShoot(extension);
+    const shoot = await this.accessShoot(extension.metadata.namespace ?? '');
     if (isBootstrapped(extension) && !wantsRebootstrap(extension)) {
       await this.reconcileBootstrapped({ context, config, cluster, shoot, shootResources });
       return;
@@ -219,6 +248,7 @@ export class ShootFluxActuator implements Actuator {
   /** Nothing is removed from the shoot: users uninstall Flux themselves; shoot deletion cleans up. */
   delete(context: ActuatorContext): Promise<void> {
     this.waker.cancel(keyOf(context.extension));
+    this.health?.forget(context.extension);
     context.logger.info('Leaving Flux and its objects in the shoot');
     return Promise.resolve();
   }
@@ -231,6 +261,7 @@ export class ShootFluxActuator implements Actuator {
   /** The bootstrapped state lives in status.state, which gardenlet carries over; nothing else to do. */
   migrate(context: ActuatorContext): Promise<void> {
     this.waker.cancel(keyOf(context.extension));
+    this.health?.forget(context.extension);
     context.logger.info('Keeping the bootstrap state for the restore', {
       bootstrapped: readBootstrapState(context.extension).bootstrapped,
     });
@@ -287,8 +318,8 @@ export class ShootFluxActuator implements Actuator {
     return evaluation.config;
   }
 
-  private async accessShoot(extension: Extension): Promise<ClusterAccess> {
-    const kubeConfig = await this.options.shootClients.kubeConfigFor(extension.metadata.namespace ?? '');
+  private async accessShoot(namespace: string): Promise<ClusterAccess> {
+    const kubeConfig = await this.options.shootClients.kubeConfigFor(namespace);
     let access = this.shootAccess.get(kubeConfig);
     if (!access) {
       const client = new KubeRawClient(kubeConfig, this.options.requestObserver, {
@@ -508,6 +539,7 @@ export class ShootFluxActuator implements Actuator {
       fluxVersion: config.flux.version,
     };
     await this.writeBootstrapped(context, bootstrappedReason, bootstrappedMessage, bootstrappedState);
+    this.health?.checkExtension(context.status.current);
     const started = Date.parse(extension.metadata.creationTimestamp ?? '');
     if (!Number.isNaN(started)) {
       this.options.observeBootstrap?.('success', (this.now().getTime() - started) / 1000);

@@ -140,3 +140,6 @@ export function hashBootstrapConfig(config: FluxConfig): string {
     .digest('hex')
     .slice(0, 16);
 }
+
+/** The condition that says whether the bootstrapped source and Kustomization are synced (stays on the Extension). */
+export const fluxSyncedCondition = 'FluxSynced';

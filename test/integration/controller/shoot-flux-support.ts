@@ -7,7 +7,7 @@ import {
   setHeaderOptions,
   type KubeConfig,
 } from '@kubernetes/client-node';
-import { createShootFluxActuator } from '../../../src/cli/commands/run.js';
+import { createShootFluxActuator, type HealthCheckSettings } from '../../../src/cli/commands/run.js';
 import { Manager } from '../../../src/controller/manager.js';
 import type { Extension } from '../../../src/gardener/types.js';
 import { evaluateExtensionReadiness } from '../../../src/gardener/status.js';
@@ -35,6 +35,8 @@ export async function startShootFluxManager(
     ignoreOperationAnnotation?: boolean;
     extensionType?: string;
     logger?: Logger;
+    /** Day-2 health checks; off unless given, so other files see only the bootstrap's conditions. */
+    healthCheck?: HealthCheckSettings;
   } = {},
 ): Promise<Manager> {
   const base = await makeFluxManifestsBase();
@@ -47,6 +49,7 @@ export async function startShootFluxManager(
           fluxManifestsBases: [base],
           shootClientMode: 'internal',
           reconcileTimeoutMs: options.reconcileTimeoutMs ?? 40_000,
+          ...(options.healthCheck ? { healthCheck: options.healthCheck } : {}),
         },
         dependencies,
       ),
