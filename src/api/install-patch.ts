@@ -1,4 +1,5 @@
-import { validate as validateJsonPatch, type JsonPatchError, type Operation } from 'fast-json-patch';
+// A CommonJS module: its functions are reached through the default export under Node's ESM.
+import fastJsonPatch, { type JsonPatchError, type Operation } from 'fast-json-patch';
 import yaml from 'js-yaml';
 import type { FieldPath } from './field-errors.js';
 import { invalid, required, type FieldError } from './field-errors.js';
@@ -136,7 +137,7 @@ export function decodeInstallPatch(text: string): DecodedInstallPatch | string {
   if (Array.isArray(first)) {
     if (documents.length > 1) return 'a JSON 6902 patch is one list of operations';
     // Typed as always returning an error; it returns undefined for a valid patch.
-    const error = validateJsonPatch(first as Operation[]) as JsonPatchError | undefined;
+    const error = fastJsonPatch.validate(first as Operation[]) as JsonPatchError | undefined;
     if (error)
       return `is not a valid JSON 6902 patch: operation ${error.index}: ${error.message.split('\n')[0] ?? ''}`;
     return { type: 'json6902', operations: first as Operation[] };

@@ -12,6 +12,8 @@ import { ShootClientProvider } from '../../kube/shoot-client.js';
 import { extensionClasses, type ExtensionClass } from '../../gardener/constants.js';
 import type { ShootClientMode } from '../../gardener/shoot-access.js';
 import { loadKubeConfig } from '../../kube/kubeconfig.js';
+import type { LandscapeFluxPolicy } from '../../api/landscape-policy.js';
+import { addLandscapeFlags, buildLandscapePolicy, type LandscapeFlags } from '../landscape-flags.js';
 import type { Logger } from '../../log/logger.js';
 import {
   createLogger,
@@ -33,13 +35,15 @@ export interface ActuatorSettings {
   shootClientMode: ShootClientMode;
   /** `--reconcile-timeout`: the actuator waits for Flux only within it. */
   reconcileTimeoutMs: number;
+  /** `--default-flux-*`, `--enforce-flux-registry`, `--allowed-flux-versions`. */
+  landscape?: LandscapeFluxPolicy;
 }
 
 /** Builds the actuator `run` drives; the shoot-flux actuator in production, a recorder in tests. */
 export type RunActuatorFactory = (settings: ActuatorSettings, dependencies: ActuatorDependencies) => Actuator;
 
 /** Every flag of `run`, parsed and validated. */
-export interface RunOptions {
+export interface RunOptions extends LandscapeFlags {
   kubeconfig?: string;
   leaderElection: boolean;
   leaderElectionId: string;
@@ -86,6 +90,7 @@ export function createShootFluxActuator(
       metrics.bootstrapDuration.observe({ result }, seconds);
     },
     requestObserver,
+    ...(settings.landscape ? { landscape: settings.landscape } : {}),
   });
 }
 
@@ -191,7 +196,7 @@ function inClusterNamespace(): string | undefined {
 /** Builds the `run` command; tests pass their own actuator factory. */
 export function buildRunCommand(createActuator: RunActuatorFactory = defaultActuatorFactory): Command {
   const env = process.env;
-  return new Command('run')
+  const command = new Command('run')
     .description('Run the extension controller against a seed cluster')
     .exitOverride()
     .option('--kubeconfig <path>', 'seed kubeconfig (default: in-cluster, else $KUBECONFIG)')
@@ -296,6 +301,7 @@ export function buildRunCommand(createActuator: RunActuatorFactory = defaultActu
       }
       process.exitCode = await runController(options, createActuator, env);
     });
+  return addLandscapeFlags(command);
 }
 
 /** Runs the controller until SIGTERM/SIGINT (exit 0) or a fatal error such as lost leadership (exit 1). */
@@ -322,6 +328,7 @@ export async function runController(
     fluxManifestsChecksums: options.fluxManifestsChecksum,
     shootClientMode: env.GARDENER_SHOOT_CLIENT === 'external' ? 'external' : 'internal',
     reconcileTimeoutMs: options.reconcileTimeout,
+    landscape: buildLandscapePolicy(options),
   };
   if (!options.heartbeatNamespace) logger.warn('No heartbeat namespace: heartbeat disabled');
   const manager = new Manager({

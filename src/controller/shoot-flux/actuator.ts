@@ -1,6 +1,8 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { evaluateFluxConfig } from '../../api/evaluate.js';
-import { formatFieldErrors, formatFieldWarnings } from '../../api/field-errors.js';
+import { resolveImagePullSecretName } from '../../api/flux-install-options.js';
+import type { LandscapeFluxPolicy } from '../../api/landscape-policy.js';
+import { formatFieldErrors, formatFieldWarnings, type FieldWarning } from '../../api/field-errors.js';
 import { decodeNamedResourceReferences } from '../../api/shoot-resources.js';
 import type {
   FluxConfig,
@@ -29,11 +31,13 @@ import type { Actuator, ActuatorContext } from '../actuator.js';
 import { startDeadline } from '../deadline.js';
 import { ConfigurationError, RequeueAfterError } from '../errors.js';
 import { syncSecrets, type ClusterAccess, type SecretSyncResult } from './secret-sync.js';
+import { checkShootRunsFlux } from './kubernetes-preflight.js';
 import { ShootWaker } from './shoot-waker.js';
 import { applyTemplateObject } from './template-apply.js';
 import {
   buildSecretOwnershipPatch,
   buildStatePatch,
+  configWarningsCondition,
   fluxBootstrappedCondition,
   hashBootstrapConfig,
   isBootstrapped,
@@ -69,6 +73,8 @@ export interface ShootFluxActuatorOptions {
   observeBootstrap?: (result: 'success' | 'failure', seconds: number) => void;
   requestObserver?: KubeRequestObserver;
   now?: () => Date;
+  /** The landscape's Flux defaults and enforcement (flags of `run`). */
+  landscape?: LandscapeFluxPolicy;
 }
 
 /** What one reconcile of one shoot works with, resolved once at its start. */
@@ -135,7 +141,8 @@ export class ShootFluxActuator implements Actuator {
     const { extension, cluster, logger, events } = context;
     if (!cluster) throw new Error('the Cluster of the shoot is missing');
     const shootResources = decodeNamedResourceReferences(cluster.shoot.spec?.resources);
-    const config = this.evaluateConfig(context, shootResources);
+    const { config, warnings } = this.evaluateConfig(context, shootResources);
+    await recordConfigWarnings(context, config, warnings, this.now());
     if (isHibernationEnabled(cluster.shoot) || isHibernatingOrWakingUp(cluster.shoot)) {
       logger.info('Shoot is hibernated or changing hibernation state, skipping the shoot');
       return;
@@ -181,8 +188,14 @@ export class ShootFluxActuator implements Actuator {
     return this.reconcile(context);
   }
 
-  private evaluateConfig(context: ActuatorContext, shootResources: NamedResourceReference[]): FluxConfig {
-    const evaluation = evaluateFluxConfig(context.extension.spec.providerConfig, { shootResources });
+  private evaluateConfig(
+    context: ActuatorContext,
+    shootResources: NamedResourceReference[],
+  ): { config: FluxConfig; warnings: FieldWarning[] } {
+    const evaluation = evaluateFluxConfig(context.extension.spec.providerConfig, {
+      shootResources,
+      ...(this.options.landscape ? { landscape: this.options.landscape } : {}),
+    });
     if (evaluation.warnings.length > 0) {
       // One log line and one Event per reconcile, however many fields: 3000 unknown fields must
       // not become 3000 lines and Events on every reconcile. The same summary next time bumps the
@@ -200,7 +213,7 @@ export class ShootFluxActuator implements Actuator {
         evaluation.errors,
       );
     }
-    return evaluation.config;
+    return { config: evaluation.config, warnings: evaluation.warnings };
   }
 
   private async accessShoot(extension: Extension): Promise<ClusterAccess> {
@@ -308,11 +321,26 @@ export class ShootFluxActuator implements Actuator {
       events.event('Normal', 'BootstrapStarted', `Bootstrapping Flux ${config.flux.version} into the shoot`);
     }
 
+    checkShootRunsFlux(config.flux.version, cluster.shoot);
     await status.progress(`Installing Flux ${config.flux.version}`);
+    const imagePullSecret = resolveImagePullSecretName(config.flux, shootResources);
+    if (imagePullSecret !== undefined) {
+      // The controllers cannot pull their images before their pull secret exists, and the install
+      // waits for them: the Flux namespace and the secrets come first.
+      await applyObject(
+        shoot.client,
+        { apiVersion: 'v1', kind: 'Namespace', metadata: { name: config.flux.namespace } },
+        { signal, mapper: shoot.mapper },
+      );
+      await this.syncShootSecrets(run);
+    }
     const install = await installFlux({
       shoot: shoot.client,
       bundles: this.options.bundles,
-      options: buildFluxInstallOptions(config.flux),
+      options: buildFluxInstallOptions({
+        ...config.flux,
+        ...(imagePullSecret !== undefined ? { imagePullSecret } : {}),
+      }),
       previousHash: state.installHash,
       signal: waitSignal,
       logger,
@@ -462,6 +490,40 @@ export class ShootFluxActuator implements Actuator {
       state: buildStatePatch({ ...state, bootstrapped: true }),
     });
   }
+}
+
+/**
+ * The providerConfig's warnings (an enforced registry replaced, deprecated or unknown fields) as
+ * the `ConfigWarnings` condition, so status says what changed, not only an Event. Written only
+ * when there are warnings or the condition exists (then turned False): no noise otherwise.
+ */
+async function recordConfigWarnings(
+  context: ActuatorContext,
+  config: FluxConfig,
+  warnings: readonly FieldWarning[],
+  now: Date,
+): Promise<void> {
+  const current = context.status.current.status?.conditions;
+  const previous = findCondition(current, configWarningsCondition);
+  if (warnings.length === 0 && previous === undefined) return;
+  const { condition, changed } = buildCondition(
+    previous,
+    warnings.length > 0
+      ? {
+          type: configWarningsCondition,
+          status: 'True',
+          reason: 'ProviderConfigWarnings',
+          message: formatFieldWarnings(warnings, textLimits.eventMessage),
+        }
+      : {
+          type: configWarningsCondition,
+          status: 'False',
+          reason: 'NoWarnings',
+          message: `FluxConfig for Flux ${config.flux.version} has no warnings`,
+        },
+    now,
+  );
+  if (changed) await context.status.patch({ conditions: mergeConditions(current, condition) });
 }
 
 function readinessText(readiness: FluxReadiness): string {

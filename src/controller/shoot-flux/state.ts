@@ -6,6 +6,8 @@ import type { Extension } from '../../gardener/types.js';
 
 /** The condition that records a finished bootstrap. */
 export const fluxBootstrappedCondition = 'FluxBootstrapped';
+/** Condition type saying what the providerConfig's evaluation warned about (e.g. an enforced registry). */
+export const configWarningsCondition = 'ConfigWarnings';
 
 /** The annotation that asks for one more full bootstrap of an already bootstrapped shoot. */
 export const rebootstrapAnnotation = 'flux.extensions.gardener.cloud/rebootstrap';

@@ -98,6 +98,11 @@ export function buildFluxInstallOptions(spec: FluxInstallationSpec = {}): FluxIn
 // host[:port][/path] without scheme, tag or whitespace, as kustomize's images newName takes it.
 const registryPattern = /^[a-z0-9]([a-z0-9._-]*[a-z0-9])?(:[0-9]+)?(\/[a-z0-9]([a-z0-9._/-]*[a-z0-9])?)?$/;
 
+/** Whether a string is an image repository prefix (`host[:port][/path]`) that can replace `fluxcd`. */
+export function isImageRegistry(value: string): boolean {
+  return registryPattern.test(value);
+}
+
 /** Whether a string is a Flux release we install (`vMAJOR.MINOR.PATCH`, at least v2.0.0; the API's rule). */
 export function isFluxReleaseVersion(version: string): boolean {
   return validateFluxVersion(version).length === 0;
@@ -119,7 +124,7 @@ export function validateFluxInstallOptions(options: FluxInstallOptions): FluxIns
       'flux.namespace',
     );
   }
-  if (options.registry !== '' && !registryPattern.test(options.registry)) {
+  if (options.registry !== '' && !isImageRegistry(options.registry)) {
     return new FluxInstallError(
       `Invalid value: "${options.registry}": must be an image repository prefix like ${defaultFluxRegistry}`,
       'flux.registry',
