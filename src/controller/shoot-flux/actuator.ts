@@ -31,6 +31,7 @@ import type { Actuator, ActuatorContext } from '../actuator.js';
 import { startDeadline } from '../deadline.js';
 import { ConfigurationError, RequeueAfterError } from '../errors.js';
 import { syncSecrets, type ClusterAccess, type SecretSyncResult } from './secret-sync.js';
+import { asInstallConfigurationError } from './install-config-error.js';
 import { checkShootRunsFlux } from './kubernetes-preflight.js';
 import { ShootWaker } from './shoot-waker.js';
 import { applyTemplateObject } from './template-apply.js';
@@ -344,6 +345,8 @@ export class ShootFluxActuator implements Actuator {
       previousHash: state.installHash,
       signal: waitSignal,
       logger,
+    }).catch((err: unknown) => {
+      throw asInstallConfigurationError(err);
     });
     if (install.hash !== state.installHash) {
       await status.patch({ state: buildStatePatch({ ...state, installHash: install.hash }) });

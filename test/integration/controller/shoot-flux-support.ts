@@ -1,3 +1,4 @@
+import type { LandscapeFluxPolicy } from '../../../src/api/landscape-policy.js';
 import { randomBytes } from 'node:crypto';
 import {
   CoreV1Api,
@@ -34,6 +35,7 @@ export async function startShootFluxManager(
     ignoreOperationAnnotation?: boolean;
     extensionType?: string;
     logger?: Logger;
+    landscape?: LandscapeFluxPolicy;
   } = {},
 ): Promise<Manager> {
   const base = await makeFluxManifestsBase();
@@ -46,6 +48,7 @@ export async function startShootFluxManager(
           fluxManifestsBases: [base],
           shootClientMode: 'internal',
           reconcileTimeoutMs: options.reconcileTimeoutMs ?? 40_000,
+          ...(options.landscape ? { landscape: options.landscape } : {}),
         },
         dependencies,
       ),
@@ -68,6 +71,13 @@ export async function startShootFluxManager(
   return manager;
 }
 
+/** What a test may vary of the Shoot in the Cluster. */
+interface ShootOverrides {
+  resources?: unknown[];
+  hibernated?: boolean;
+  kubernetesVersion?: string;
+}
+
 /** Plays gardenlet for one shoot: namespace, Cluster, access secret, referenced secrets, Extension. */
 export class Gardenlet {
   /** `extensionType`: the type of the Extensions it creates (see startShootFluxManager). */
@@ -83,13 +93,13 @@ export class Gardenlet {
   /** A Flux namespace unique to this test: all tests share one shoot API server. */
   readonly fluxNamespace = `flux-${randomBytes(3).toString('hex')}`;
 
-  async createShoot(shootOverrides: { resources?: unknown[]; hibernated?: boolean } = {}): Promise<void> {
+  async createShoot(shootOverrides: ShootOverrides = {}): Promise<void> {
     this.namespace = await createTestNamespace(this.seed);
     await this.writeCluster(shootOverrides);
     await this.writeSecret('gardener', { kubeconfig: shootAccessKubeconfig() });
   }
 
-  async writeCluster(shootOverrides: { resources?: unknown[]; hibernated?: boolean } = {}): Promise<void> {
+  async writeCluster(shootOverrides: ShootOverrides = {}): Promise<void> {
     const body = buildClusterObject(
       this.namespace,
       buildShootObject(this.namespace, {
@@ -97,6 +107,7 @@ export class Gardenlet {
         projectNamespace: 'garden-it',
         resources: shootOverrides.resources,
         hibernated: shootOverrides.hibernated,
+        kubernetesVersion: shootOverrides.kubernetesVersion,
         clusterIdentity: 'shoot-identity',
       }),
     );
