@@ -5,6 +5,11 @@
 #   docker build -t gardener-extension-shoot-flux .
 #   docker build --build-arg FLUX_VERSIONS="v2.9.2 v2.8.3" -t gardener-extension-shoot-flux .
 #   docker build --build-arg FLUX_VERSIONS= -t gardener-extension-shoot-flux .   # no bundle baked in
+#   docker build --build-arg FLUX_MANIFESTS_SOURCE=local \
+#     --build-context flux-manifests-local=DIR -t gardener-extension-shoot-flux .  # offline: bundles from DIR
+#
+# Without a container registry (only Debian's archive), hack/build-image.sh builds the base images
+# from Debian packages under the names the FROM lines use, then this file with buildah.
 #
 # The code targets Node >= 20.19 (package.json engines); the default base is Node 22, the oldest
 # maintained LTS line, and NODE_MAJOR=20 builds the same image on Node 20. Build and runtime use
@@ -33,16 +38,35 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 # layout --flux-manifests-base=DIR reads. Set FLUX_VERSIONS to the versions shoots may request
 # (space separated; empty bakes none). Add versions later without rebuilding: see
 # docs/deployment.md ("Air-gapped seeds").
+#
+# FLUX_MANIFESTS_SOURCE says where they come from:
+# - download (default): FLUX_RELEASES_URL/<version>/manifests.tar.gz;
+# - local: the build context "flux-manifests-local", a directory laid out like /flux-manifests
+#   (<version>/ holding an unpacked manifests.tar.gz), for builds without network. It replaces
+#   the empty stage of that name; without it every version is reported missing.
+FROM scratch AS flux-manifests-local
+
 FROM node:${NODE_MAJOR}-${DEBIAN_RELEASE}-slim AS flux-manifests
 ARG FLUX_VERSIONS=v2.9.2
 ARG FLUX_RELEASES_URL=https://github.com/fluxcd/flux2/releases/download
+ARG FLUX_MANIFESTS_SOURCE=download
 WORKDIR /flux-manifests
-RUN for version in ${FLUX_VERSIONS}; do \
+COPY --from=flux-manifests-local / /flux-manifests-local/
+RUN case "${FLUX_MANIFESTS_SOURCE}" in \
+      download|local) ;; \
+      *) echo "FLUX_MANIFESTS_SOURCE must be download or local, not ${FLUX_MANIFESTS_SOURCE}" >&2; exit 1 ;; \
+    esac && \
+    for version in ${FLUX_VERSIONS}; do \
       mkdir -p "${version}" && \
-      node -e 'fetch(process.argv[1]).then(async (r) => { if (!r.ok) throw new Error(`GET ${r.url}: HTTP ${r.status}`); process.stdout.write(Buffer.from(await r.arrayBuffer())); })' \
-        "${FLUX_RELEASES_URL}/${version}/manifests.tar.gz" > "/tmp/${version}.tar.gz" && \
-      tar -xzf "/tmp/${version}.tar.gz" -C "${version}" && \
-      rm "/tmp/${version}.tar.gz" && \
+      if [ "${FLUX_MANIFESTS_SOURCE}" = local ]; then \
+        cp -R "/flux-manifests-local/${version}/." "${version}/" || \
+          { echo "Flux ${version} is not in the flux-manifests-local build context (--build-context flux-manifests-local=DIR with DIR/${version}/)" >&2; exit 1; }; \
+      else \
+        node -e 'fetch(process.argv[1]).then(async (r) => { if (!r.ok) throw new Error(`GET ${r.url}: HTTP ${r.status}`); process.stdout.write(Buffer.from(await r.arrayBuffer())); })' \
+          "${FLUX_RELEASES_URL}/${version}/manifests.tar.gz" > "/tmp/${version}.tar.gz" && \
+        tar -xzf "/tmp/${version}.tar.gz" -C "${version}" && \
+        rm "/tmp/${version}.tar.gz"; \
+      fi && \
       test -f "${version}/source-controller.yaml" || exit 1; \
     done
 

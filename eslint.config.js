@@ -71,6 +71,9 @@ export default tseslint.config(
   { files: ['src/flux/**/*.ts'], rules: imports(['gardener', 'controller', 'kube', 'cli'], true) },
   { files: ['src/controller/**/*.ts'], rules: imports(['cli'], true) },
   { files: ['src/kube/**/*.ts', 'src/log/**/*.ts'], rules: imports(['controller', 'cli'], false) },
+  // The webhook judges with the controller's own evaluation (api, gardener) and reads the garden
+  // through kube; it runs in the garden, so the seed's controller is no part of it.
+  { files: ['src/admission/**/*.ts'], rules: imports(['flux', 'controller', 'cli'], true) },
   {
     files: ['test/**/*.ts'],
     rules: {

@@ -1,7 +1,8 @@
 // Speed and memory figures: pure config evaluation and install rendering, and N shoots
 // bootstrapped at once by the real controller against real seed and shoot API servers (the bench
-// plays gardenlet, the kubelet and Flux). Prints figures; asserts nothing.
-//   npm run bench [-- --shoots 20]
+// plays gardenlet, the kubelet and Flux), and how long a healthy shoot waits next to shoots whose
+// API servers accept TLS and never answer. Prints figures; asserts nothing.
+//   npm run bench [-- --shoots 20 --silent 6]   (--silent 0 skips the silent-shoot figures)
 import { parseArgs } from 'node:util';
 import {
   CoreV1Api,
@@ -21,6 +22,7 @@ import type { Extension } from '../src/gardener/types.js';
 import { discardLogger } from '../src/log/logger.js';
 import { startControlPlane, type ControlPlane } from '../test/harness/control-plane.js';
 import { startKubelet } from '../test/harness/kubelet.js';
+import { startSilentServer, type SilentServer } from '../test/harness/silent-server.js';
 import {
   buildClusterObject,
   buildExtensionObject,
@@ -29,8 +31,11 @@ import {
   makeFluxManifestsBase,
 } from '../test/harness/gardener-objects.js';
 
-const { values } = parseArgs({ options: { shoots: { type: 'string', default: '20' } } });
+const { values } = parseArgs({
+  options: { shoots: { type: 'string', default: '20' }, silent: { type: 'string', default: '6' } },
+});
 const shootCount = Number(values.shoots);
+const silentCount = Number(values.silent);
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 const print = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -138,63 +143,16 @@ async function controllerFigures(bundleBase: string): Promise<void> {
       startControlPlane({ name: 'bench-shoot', crds: ['flux'] }),
     ]);
     planes.push(seed, shoot);
-    const accessKubeconfig = Buffer.from(await buildShootAccessKubeconfig(shoot)).toString('base64');
     const kubelet = await startKubelet(shoot.kubeConfig);
     const stopFlux = startFluxStandIn(shoot.kubeConfig);
     const heapBefore = process.memoryUsage();
-    const manager = new Manager({
-      kubeConfig: seed.kubeConfig,
-      createActuator: (dependencies) =>
-        createShootFluxActuator(
-          {
-            gardenClusterIdentity: 'bench',
-            fluxManifestsBases: [bundleBase],
-            shootClientMode: 'internal',
-            reconcileTimeoutMs: 180_000,
-          },
-          dependencies,
-        ),
-      logger: discardLogger,
-      extensionClasses: [],
-      ignoreOperationAnnotation: false,
-      maxConcurrentReconciles: 5,
-      reconcileTimeoutMs: 180_000,
-      metricsBindAddress: '0',
-      healthBindAddress: '0',
-      defaultMetrics: false,
-    });
-    await manager.start();
-    const core = seed.kubeConfig.makeApiClient(CoreV1Api);
-    const custom = seed.kubeConfig.makeApiClient(CustomObjectsApi);
+    const manager = await startBenchManager(seed.kubeConfig, bundleBase);
+    const accessKubeconfig = await buildShootAccessKubeconfig(shoot);
     const created = new Map<string, number>();
     const started = Date.now();
     for (let i = 0; i < shootCount; i++) {
       const namespace = `shoot--bench--s${i}`;
-      await core.createNamespace({
-        body: { metadata: { name: namespace, labels: { 'gardener.cloud/role': 'shoot' } } },
-      });
-      await custom.createClusterCustomObject({
-        group: 'extensions.gardener.cloud',
-        version: 'v1alpha1',
-        plural: 'clusters',
-        body: buildClusterObject(
-          namespace,
-          buildShootObject(namespace, { name: `s${i}`, resources: shootResources }),
-        ),
-      });
-      for (const [name, data] of [
-        ['gardener', { kubeconfig: accessKubeconfig }],
-        ['ref-git-auth', { password: Buffer.from('pw').toString('base64') }],
-      ] as const) {
-        await core.createNamespacedSecret({ namespace, body: { metadata: { name }, data } });
-      }
-      await custom.createNamespacedCustomObject({
-        group: 'extensions.gardener.cloud',
-        version: 'v1alpha1',
-        namespace,
-        plural: 'extensions',
-        body: buildExtensionObject({ providerConfig: providerConfig(`flux-bench-${i}`) }),
-      });
+      await createBenchShoot(seed.kubeConfig, namespace, accessKubeconfig, `flux-bench-${i}`, true);
       created.set(namespace, Date.now());
     }
     const durations = new Map<string, number>();
@@ -203,14 +161,7 @@ async function controllerFigures(bundleBase: string): Promise<void> {
       peakRss = Math.max(peakRss, process.memoryUsage().rss);
       for (const namespace of created.keys()) {
         if (durations.has(namespace)) continue;
-        const extension = (await custom.getNamespacedCustomObject({
-          group: 'extensions.gardener.cloud',
-          version: 'v1alpha1',
-          namespace,
-          plural: 'extensions',
-          name: 'shoot-flux',
-        })) as Extension;
-        if (evaluateExtensionReadiness(extension) === undefined) {
+        if (await isReady(seed.kubeConfig, namespace)) {
           durations.set(namespace, Date.now() - (created.get(namespace) ?? started));
         }
       }
@@ -244,7 +195,143 @@ async function controllerFigures(bundleBase: string): Promise<void> {
   }
 }
 
+/** One shoot as gardenlet creates it: seed namespace, Cluster, access secret(s), Extension. */
+async function createBenchShoot(
+  seed: KubeConfig,
+  namespace: string,
+  kubeconfig: string,
+  fluxNamespace: string,
+  /** With the Git credentials resource (`ref-git-auth` in the seed) the config refers to. */
+  withGitSecret: boolean,
+): Promise<void> {
+  const core = seed.makeApiClient(CoreV1Api);
+  const custom = seed.makeApiClient(CustomObjectsApi);
+  await core.createNamespace({
+    body: { metadata: { name: namespace, labels: { 'gardener.cloud/role': 'shoot' } } },
+  });
+  const name = namespace.split('--').pop() ?? '';
+  await custom.createClusterCustomObject({
+    group: 'extensions.gardener.cloud',
+    version: 'v1alpha1',
+    plural: 'clusters',
+    body: buildClusterObject(
+      namespace,
+      buildShootObject(namespace, { name, resources: withGitSecret ? shootResources : undefined }),
+    ),
+  });
+  const secrets: [string, Record<string, string>][] = [
+    ['gardener', { kubeconfig: Buffer.from(kubeconfig).toString('base64') }],
+  ];
+  if (withGitSecret) secrets.push(['ref-git-auth', { password: Buffer.from('pw').toString('base64') }]);
+  for (const [secretName, data] of secrets) {
+    await core.createNamespacedSecret({ namespace, body: { metadata: { name: secretName }, data } });
+  }
+  const config = providerConfig(fluxNamespace);
+  await custom.createNamespacedCustomObject({
+    group: 'extensions.gardener.cloud',
+    version: 'v1alpha1',
+    namespace,
+    plural: 'extensions',
+    body: buildExtensionObject({
+      providerConfig: withGitSecret ? config : { ...config, source: { template: config.source.template } },
+    }),
+  });
+}
+
+/** The controller as `run` wires it, with the production defaults. */
+async function startBenchManager(seed: KubeConfig, bundleBase: string): Promise<Manager> {
+  const manager = new Manager({
+    kubeConfig: seed,
+    createActuator: (dependencies) =>
+      createShootFluxActuator(
+        {
+          gardenClusterIdentity: 'bench',
+          fluxManifestsBases: [bundleBase],
+          shootClientMode: 'internal',
+          reconcileTimeoutMs: 180_000,
+        },
+        dependencies,
+      ),
+    logger: discardLogger,
+    extensionClasses: [],
+    ignoreOperationAnnotation: false,
+    maxConcurrentReconciles: 5,
+    reconcileTimeoutMs: 180_000,
+    metricsBindAddress: '0',
+    healthBindAddress: '0',
+    defaultMetrics: false,
+  });
+  await manager.start();
+  return manager;
+}
+
+async function isReady(seed: KubeConfig, namespace: string): Promise<boolean> {
+  const extension = (await seed.makeApiClient(CustomObjectsApi).getNamespacedCustomObject({
+    group: 'extensions.gardener.cloud',
+    version: 'v1alpha1',
+    namespace,
+    plural: 'extensions',
+    name: 'shoot-flux',
+  })) as Extension;
+  return evaluateExtensionReadiness(extension) === undefined;
+}
+
+/**
+ * A healthy shoot next to `silentCount` shoots whose API servers accept TLS and never answer,
+ * with the production defaults (5 workers, 30 s request and 10 s connect timeouts): once created
+ * together with them (all new, nothing known yet), once after they timed out once.
+ */
+async function silentFleetFigures(bundleBase: string): Promise<void> {
+  print(`## controller: a healthy shoot next to ${silentCount} silent shoots (production timeouts)`);
+  const planes: ControlPlane[] = [];
+  const silent: SilentServer[] = [];
+  try {
+    const [seed, shoot] = await Promise.all([
+      startControlPlane({ name: 'bench-seed', crds: ['gardener'] }),
+      startControlPlane({ name: 'bench-shoot', crds: ['flux'] }),
+    ]);
+    planes.push(seed, shoot);
+    const healthyKubeconfig = await buildShootAccessKubeconfig(shoot);
+    const kubelet = await startKubelet(shoot.kubeConfig);
+    const stopFlux = startFluxStandIn(shoot.kubeConfig);
+    const manager = await startBenchManager(seed.kubeConfig, bundleBase);
+    const timeHealthy = async (label: string, namespace: string) => {
+      const started = Date.now();
+      await createBenchShoot(
+        seed.kubeConfig,
+        namespace,
+        healthyKubeconfig,
+        `flux-${namespace.slice(-6)}`,
+        false,
+      );
+      while (!(await isReady(seed.kubeConfig, namespace)) && Date.now() - started < 600_000) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      print(`${label}: healthy shoot gardenlet-ready after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    };
+    for (let i = 0; i < silentCount; i++) {
+      const server = await startSilentServer('tls');
+      silent.push(server);
+      const kubeconfig = await buildShootAccessKubeconfig({
+        server: server.server,
+        token: 'silent',
+        caFile: server.caFile,
+      });
+      await createBenchShoot(seed.kubeConfig, `shoot--silent--s${i}`, kubeconfig, `flux-silent-${i}`, false);
+    }
+    await timeHealthy('created together with the silent ones', 'shoot--silent--healthy1');
+    await timeHealthy('created after they timed out', 'shoot--silent--healthy2');
+    await manager.stop();
+    stopFlux();
+    await kubelet.stop();
+  } finally {
+    await Promise.all(silent.map((s) => s.stop()));
+    await Promise.all(planes.map((p) => p.stop()));
+  }
+}
+
 const bundleBase = await makeFluxManifestsBase();
 await pureFigures(bundleBase);
 await controllerFigures(bundleBase);
+if (silentCount > 0) await silentFleetFigures(bundleBase);
 process.exit(0);

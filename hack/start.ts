@@ -1,110 +1,35 @@
-// `npm start`: with a cluster configured (--kubeconfig, in-cluster, or $KUBECONFIG) runs the built
-// controller against it (`run` with the given arguments); otherwise starts the local landscape:
-// seed and shoot control planes, a Git server serving example/landscape/fleet, real Flux
-// controllers, gardenlet's objects for example/landscape/shoot.yaml and the controller; prints
-// progress until the shoot is bootstrapped, then how to reach everything, and runs until Ctrl-C.
-// `--exit-when-bootstrapped` (or CI=true) exits 0 right after the bootstrapped line.
-import { spawn } from 'node:child_process';
+// `npm start`: always the local landscape, never a cluster of yours. Starts seed and shoot control
+// planes, a Git server and (for OCI sources) a registry serving example/landscape/fleet, real Flux
+// controllers, gardenlet's objects for example/landscape/shoot.yaml and the built controller;
+// prints progress until every shoot is bootstrapped (or the deadline passes, with the Extension's
+// message), then how to reach everything, and runs until Ctrl-C. See `npm start -- --help`.
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, readdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { CustomObjectsApi } from '@kubernetes/client-node';
-import yaml from 'js-yaml';
 import { assets, cachedAssetPath, repoRoot, resolveAsset, type AssetSpec } from '../test/harness/assets.js';
+import { buildShootLines, buildSummaryLine, type ShootOutcome } from './landscape/bootstrap-report.js';
 import {
-  builtCli,
-  startLandscape,
-  type ExtensionView,
-  type Landscape,
-  type ShootGardenlet,
-  type ShootSpec,
-} from '../test/e2e/support/landscape.js';
+  deployShoot,
+  describeLastOperation,
+  publishSources,
+  waitForBootstrap,
+  type DeployedShoot,
+  type SourceCredentials,
+} from './landscape/bootstrap-shoots.js';
+import { builtCli, startLandscape, withoutClusterSelection, type Landscape } from './landscape/landscape.js';
+import { buildShootVariants, decodeLandscapeShoot, type LandscapeShoot } from './landscape/shoot-file.js';
+import {
+  StartUsageError,
+  parseStartOptions,
+  startUsage,
+  type StartOptions,
+} from './landscape/start-options.js';
 
-const args = process.argv.slice(2);
 const startedAt = Date.now();
 const elapsed = () => `${((Date.now() - startedAt) / 1000).toFixed(1)}s`;
 const say = (line: string) => process.stdout.write(`[landscape ${elapsed().padStart(6)}] ${line}\n`);
-
-/** Whether the user pointed us at a cluster, the way `run` itself finds one. */
-function isClusterConfigured(): boolean {
-  return (
-    args.some((a) => a === '--kubeconfig' || a.startsWith('--kubeconfig=')) ||
-    Boolean(process.env.KUBERNETES_SERVICE_HOST) ||
-    Boolean(process.env.KUBECONFIG)
-  );
-}
-
-function requireBuiltCli(): void {
-  if (!existsSync(builtCli)) {
-    process.stderr.write(`${builtCli} is missing: run "npm run build" (part of "npm run setup") first\n`);
-    process.exit(1);
-  }
-}
-
-/** Runs the built controller against the configured cluster, passing signals and the exit code on. */
-function runAgainstCluster(): void {
-  requireBuiltCli();
-  const child = spawn(process.execPath, [builtCli, 'run', ...args], { stdio: 'inherit' });
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.on(signal, () => child.kill(signal));
-  }
-  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
-}
-
-/** What the landscape takes from the Shoot-like file. */
-interface LandscapeShoot {
-  spec: ShootSpec;
-  providerConfig: Record<string, unknown>;
-  /** Repository names of `landscape-git.invalid` URLs: the directory of example/landscape served. */
-  repositories: string[];
-  /** The `spec.resources` name the source's credentials come from, if any. */
-  secretResourceName: string | undefined;
-}
-
-const gitPlaceholder = 'http://landscape-git.invalid';
-
-async function readLandscapeShoot(file: string, gitBaseUrl: string): Promise<LandscapeShoot> {
-  const text = await readFile(file, 'utf8');
-  const repositories = [...text.matchAll(/http:\/\/landscape-git\.invalid\/([a-z0-9._-]+)\.git/gi)].map(
-    (m) => m[1] ?? '',
-  );
-  const shoot = yaml.load(text.replaceAll(gitPlaceholder, gitBaseUrl)) as {
-    metadata?: { name?: string; namespace?: string };
-    spec?: {
-      resources?: ShootSpec['resources'];
-      extensions?: { type?: string; providerConfig?: Record<string, unknown> }[];
-    };
-  };
-  const extension = shoot.spec?.extensions?.find((e) => e.type === 'shoot-flux');
-  if (!shoot.metadata?.name || !extension?.providerConfig) {
-    throw new Error(
-      `${file}: needs metadata.name and a shoot-flux entry with providerConfig in spec.extensions`,
-    );
-  }
-  const source = extension.providerConfig.source as { secretResourceName?: string } | undefined;
-  return {
-    spec: {
-      name: shoot.metadata.name,
-      projectNamespace: shoot.metadata.namespace ?? 'garden-local',
-      resources: shoot.spec?.resources ?? [],
-    },
-    providerConfig: extension.providerConfig,
-    repositories: [...new Set(repositories)],
-    secretResourceName: source?.secretResourceName,
-  };
-}
-
-/** Every file under a directory, relative path → content. */
-async function readTree(dir: string): Promise<Record<string, string>> {
-  const files: Record<string, string> = {};
-  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile()) continue;
-    const full = path.join(entry.parentPath, entry.name);
-    files[path.relative(dir, full)] = await readFile(full, 'utf8');
-  }
-  return files;
-}
+const relative = (file: string) => path.relative(process.cwd(), file);
 
 /** Resolves (downloads or builds) every binary the landscape needs, saying how long a first run takes. */
 async function prepareAssets(): Promise<void> {
@@ -138,148 +63,106 @@ async function prepareAssets(): Promise<void> {
   }
 }
 
-/** Reads the bootstrapped source in the shoot: whether real source-controller made it Ready. */
-function sourceReader(
-  landscape: Landscape,
-  providerConfig: Record<string, unknown>,
-): () => Promise<{ kind: string; ready: boolean; revision: string }> {
-  const config = providerConfig as {
-    flux?: { namespace?: string };
-    source?: { template?: { kind?: string; metadata?: { name?: string; namespace?: string } } };
-  };
-  const template = config.source?.template;
-  const kind = template?.kind ?? 'GitRepository';
-  const custom = landscape.shoot.kubeConfig.makeApiClient(CustomObjectsApi);
-  return async () => {
-    const object = (await custom
-      .getNamespacedCustomObject({
-        group: 'source.toolkit.fluxcd.io',
-        version: 'v1',
-        plural: kind.toLowerCase().replace(/y$/, 'ie') + 's',
-        namespace: template?.metadata?.namespace ?? config.flux?.namespace ?? 'flux-system',
-        name: template?.metadata?.name ?? 'flux-system',
-      })
-      .catch(() => undefined)) as
-      | { status?: { conditions?: { type: string; status: string }[]; artifact?: { revision?: string } } }
-      | undefined;
-    const ready = (object?.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
-    return { kind, ready, revision: object?.status?.artifact?.revision ?? '' };
-  };
+/** What runs and how to reach it, and where to look first. */
+function printRunning(landscape: Landscape, deployed: readonly DeployedShoot[], statuses: string[]): void {
+  const seedKubeconfig = relative(landscape.seed.kubeconfigPath);
+  const endpoints = landscape.controllerEndpoints;
+  const first = deployed[0];
+  if (!first) return;
+  const shootKubeconfig = relative(first.cluster.controlPlane.kubeconfigPath);
+  const fluxNamespace =
+    (first.providerConfig as { flux?: { namespace?: string } }).flux?.namespace ?? 'flux-system';
+  const nameWidth = Math.max(...deployed.map((d) => d.shoot.spec.name.length));
+  const lines = [
+    '',
+    'Running:',
+    `  seed API server    ${landscape.seed.server}   kubeconfig ${seedKubeconfig}`,
+    `  Git server         ${landscape.git.baseUrl} (basic auth, credentials in the seed secrets)`,
+    ...(landscape.registry
+      ? [`  OCI registry       ${landscape.registry.baseUrl} (basic auth, credentials in the seed secrets)`]
+      : []),
+    `  controller         pid ${landscape.controller.pid ?? '?'}, log ${relative(landscape.controllerLogFile)}`,
+    `                     ${endpoints.metrics}  ${endpoints.healthz}  ${endpoints.readyz}`,
+    '',
+    'Shoots (each its own API server, with real source-controller and kustomize-controller):',
+    ...deployed.map(
+      (d, i) =>
+        `  ${d.shoot.spec.name.padEnd(nameWidth)}  ${d.cluster.controlPlane.server}   kubeconfig ` +
+        `${relative(d.cluster.controlPlane.kubeconfigPath)}   seed namespace ${d.seedNamespace}\n` +
+        `  ${''.padEnd(nameWidth)}  ${statuses[i] ?? ''}`,
+    ),
+    '',
+    `Look around (any kubectl), shoot ${first.shoot.spec.name}:`,
+    `  kubectl --kubeconfig ${seedKubeconfig} -n ${first.seedNamespace} get extension shoot-flux -o yaml`,
+    `  kubectl --kubeconfig ${seedKubeconfig} -n ${first.seedNamespace} get events --field-selector involvedObject.kind=Extension,involvedObject.name=shoot-flux`,
+    `  kubectl --kubeconfig ${shootKubeconfig} -n ${fluxNamespace} get gitrepositories,ocirepositories,kustomizations`,
+    `  kubectl --kubeconfig ${shootKubeconfig} -n default get configmap hello-from-flux -o yaml`,
+    `  curl -s ${endpoints.metrics} | grep '^shoot_flux'`,
+    '',
+    'Edit example/landscape/ and run npm start again to try another config. Ctrl-C stops everything.',
+    '',
+  ];
+  process.stdout.write(lines.join('\n'));
 }
 
-function describeStatus(extension: ExtensionView): string {
-  const op = extension.status?.lastOperation;
-  const conditions = (extension.status?.conditions ?? []).map(
-    (c) => `${c.type}=${c.status} (${c.reason ?? ''})`,
+/** Bootstraps the shoots in the running landscape; resolves with each shoot's outcome and the time taken. */
+async function bootstrapShoots(
+  landscape: Landscape,
+  options: StartOptions,
+  shoots: readonly LandscapeShoot[],
+  sourceDir: string,
+  credentials: SourceCredentials,
+): Promise<{ deployed: DeployedShoot[]; outcomes: ShootOutcome[]; seconds: number }> {
+  await publishSources(landscape, shoots, sourceDir, credentials, say);
+  const deployed = await Promise.all(
+    shoots.map((shoot, i) => {
+      const cluster = landscape.shoots[i];
+      if (!cluster) throw new Error(`no shoot cluster for ${shoot.spec.name}`);
+      return deployShoot(landscape, shoot, cluster, credentials);
+    }),
   );
-  return [
-    `lastOperation: ${op?.state ?? '-'} ${op?.progress ?? ''}% ${op?.description ?? ''}`.trim(),
-    ...conditions,
-  ]
-    .map((l) => `    ${l}`)
-    .join('\n');
-}
-
-/** Commits the served repositories and writes gardenlet's objects for the shoot; resolves when the Extension exists. */
-async function writeShoot(
-  landscape: Landscape,
-  shoot: LandscapeShoot,
-  gitAuth: { username: string; password: string },
-): Promise<{ gardenlet: ShootGardenlet; seedNamespace: string; createdAt: number }> {
-  for (const repository of shoot.repositories) {
-    const dir = path.join(repoRoot, 'example', 'landscape', repository);
-    const commit = await landscape.git.createRepository(repository, await readTree(dir));
-    say(
-      `Git server serves example/landscape/${repository} as ${landscape.git.url(repository)} (${commit.slice(0, 12)})`,
-    );
-  }
-  const seedNamespace = `shoot--${shoot.spec.projectNamespace.replace(/^garden-/, '')}--${shoot.spec.name}`;
-  const gardenlet = landscape.gardenlet(seedNamespace);
-  await gardenlet.createShoot(shoot.spec);
-  const credentials = shoot.spec.resources?.find((r) => r.name === shoot.secretResourceName);
-  // The Git server's basic-auth credentials, as the project's secret behind spec.resources.
-  if (credentials) await gardenlet.writeSecret(`ref-${credentials.resourceRef.name}`, gitAuth);
-  const createdAt = await gardenlet.createExtension(shoot.providerConfig);
-  say(`gardenlet objects written: namespace ${seedNamespace}, Cluster, secrets, Extension shoot-flux`);
-  return { gardenlet, seedNamespace, createdAt };
-}
-
-/** Shows each new Extension description and the source turning Ready until FluxBootstrapped=True. */
-async function waitForBootstrap(
-  landscape: Landscape,
-  gardenlet: ShootGardenlet,
-  readSource: ReturnType<typeof sourceReader>,
-): Promise<void> {
-  let lastDescription = '';
-  let sourceReported = false;
-  const deadline = Date.now() + 600_000;
-  for (;;) {
-    const extension = await gardenlet.extension();
-    const description = extension.status?.lastOperation?.description ?? '';
-    if (description && description !== lastDescription) {
-      say(`Extension: ${extension.status?.lastOperation?.state ?? ''}: ${description}`);
-      lastDescription = description;
-    }
-    if (!sourceReported) {
-      const source = await readSource();
-      if (source.ready) say(`source ready: ${source.kind} ${source.revision}`);
-      sourceReported = source.ready;
-    }
-    const bootstrapped = extension.status?.conditions?.find((c) => c.type === 'FluxBootstrapped');
-    if (bootstrapped?.status === 'True') return;
-    if (landscape.controller.hasExited) throw new Error('the controller exited');
-    if (Date.now() > deadline) throw new Error('not bootstrapped within 10 minutes');
-    // A script, not a test: a short poll keeps the progress output simple.
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
-
-/** What runs and how to reach it. */
-function printRunning(
-  landscape: Landscape,
-  seedNamespace: string,
-  extension: ExtensionView,
-  outDir: string,
-): void {
-  const seedKubeconfig = path.relative(process.cwd(), landscape.seed.kubeconfigPath);
-  const shootKubeconfig = path.relative(process.cwd(), landscape.shoot.kubeconfigPath);
-  const controllerLog = path.relative(process.cwd(), path.join(outDir, 'controller.log'));
-  process.stdout.write(
-    [
-      '',
-      'Running:',
-      `  seed API server    ${landscape.seed.server}   kubeconfig ${seedKubeconfig}`,
-      `  shoot API server   ${landscape.shoot.server}   kubeconfig ${shootKubeconfig}`,
-      `  Git server         ${landscape.git.baseUrl} (basic auth, credentials in the seed secret)`,
-      `  Flux               source-controller + kustomize-controller (artifacts on ${landscape.flux()?.storageAddress ?? '?'})`,
-      `  controller         pid ${landscape.controller.pid ?? '?'}, log ${controllerLog}`,
-      '',
-      'Extension status:',
-      describeStatus(extension),
-      '',
-      'Look around (any kubectl):',
-      `  kubectl --kubeconfig ${seedKubeconfig} -n ${seedNamespace} get extension shoot-flux -o yaml`,
-      `  kubectl --kubeconfig ${shootKubeconfig} -n flux-system get gitrepositories,ocirepositories,kustomizations`,
-      `  kubectl --kubeconfig ${shootKubeconfig} -n default get configmap hello-from-flux -o yaml`,
-      '',
-      'Edit example/landscape/ and run npm start again to try another config. Ctrl-C stops everything.',
-      '',
-    ].join('\n'),
+  say(
+    `gardenlet objects written for ${deployed.map((d) => `${d.shoot.spec.name} (${d.shoot.sourceKind ?? 'no source'}, namespace ${d.seedNamespace})`).join(', ')}: ` +
+      'Cluster, secrets, Extension shoot-flux',
   );
+  const firstCreated = Math.min(...deployed.map((d) => d.createdAt));
+  const deadlineText = `${Math.round(options.bootstrapTimeoutMs / 1000)}s`;
+  say(`waiting up to ${deadlineText} for FluxBootstrapped=True (--bootstrap-timeout)`);
+  let fluxFailure: string | undefined;
+  for (const cluster of landscape.shoots) {
+    cluster.ensureFluxControllers(options.bootstrapTimeoutMs).catch((err: unknown) => {
+      fluxFailure ??= `real Flux did not start in ${cluster.name}: ${(err as Error).message}`;
+    });
+  }
+  const outcomes = await Promise.all(
+    deployed.map((d) =>
+      waitForBootstrap(d, {
+        deadlineAt: d.createdAt + options.bootstrapTimeoutMs,
+        deadlineText,
+        broken: () => (landscape.controller.hasExited ? 'the controller exited' : fluxFailure),
+        say,
+      }),
+    ),
+  );
+  return { deployed, outcomes, seconds: (Date.now() - firstCreated) / 1000 };
 }
 
-async function startLocalLandscape(): Promise<void> {
-  requireBuiltCli();
-  const exitWhenBootstrapped = args.includes('--exit-when-bootstrapped') || process.env.CI === 'true';
-  const shootFile = path.join(repoRoot, 'example', 'landscape', 'shoot.yaml');
+async function startLocalLandscape(options: StartOptions): Promise<void> {
+  if (!existsSync(builtCli)) {
+    process.stderr.write(`${builtCli} is missing: run "npm run build" (part of "npm run setup") first\n`);
+    process.exit(1);
+  }
+  const shootFile = path.resolve(
+    options.shootFile ?? path.join(repoRoot, 'example', 'landscape', 'shoot.yaml'),
+  );
   const outDir = path.join(repoRoot, '.testenv', 'landscape');
   await mkdir(outDir, { recursive: true });
-  say(
-    'no cluster configured (no --kubeconfig, in-cluster config or $KUBECONFIG): starting the local landscape',
-  );
   await prepareAssets();
 
-  const gitAuth = { username: 'fleet', password: randomBytes(12).toString('hex') };
+  const credentials: SourceCredentials = {
+    git: { username: 'fleet', password: randomBytes(12).toString('hex') },
+    registry: { username: 'fleet', password: randomBytes(12).toString('hex') },
+  };
   let landscape: Landscape | undefined;
   let stopping = false;
   const shutdown = async (code: number) => {
@@ -295,25 +178,56 @@ async function startLocalLandscape(): Promise<void> {
   }
 
   try {
+    const shoots = buildShootVariants(
+      decodeLandscapeShoot(await readFile(shootFile, 'utf8'), relative(shootFile)),
+      options.shoots,
+    );
     landscape = await startLandscape({
-      gitAuth,
+      gitAuth: credentials.git,
+      registry: shoots.some((s) => s.served?.kind === 'OCIRepository')
+        ? { auth: credentials.registry }
+        : undefined,
+      shootClusters: shoots.length === 1 ? ['shoot'] : shoots.map((_, i) => `shoot-${String(i + 1)}`),
       kubeconfigDir: outDir,
       logDir: outDir,
       gardenClusterIdentity: 'landscape',
-      progress: (line) => say(line),
+      progress: say,
     });
-    const shoot = await readLandscapeShoot(shootFile, landscape.git.baseUrl);
-    const { gardenlet, seedNamespace, createdAt } = await writeShoot(landscape, shoot, gitAuth);
-    await landscape.ensureFluxControllers();
-    await waitForBootstrap(landscape, gardenlet, sourceReader(landscape, shoot.providerConfig));
-    const seconds = Math.round((Date.now() - createdAt) / 1000);
-    process.stdout.write(`Shoot ${shoot.spec.name} bootstrapped in ${seconds}s\n`);
-    if (exitWhenBootstrapped) {
+    const { deployed, outcomes, seconds } = await bootstrapShoots(
+      landscape,
+      options,
+      shoots,
+      path.dirname(shootFile),
+      credentials,
+    );
+    process.stdout.write(
+      `${[...buildShootLines(outcomes), buildSummaryLine(outcomes, seconds)].join('\n')}\n`,
+    );
+    if (outcomes.some((o) => !o.bootstrapped)) {
+      process.stderr.write(
+        `\n--- controller (last lines; all in ${relative(landscape.controllerLogFile)}) ---\n` +
+          `${landscape.controller.logs(10)}\n\n`,
+      );
+      for (const line of buildShootLines(outcomes.filter((o) => !o.bootstrapped))) {
+        process.stderr.write(`landscape failed: ${line}\n`);
+      }
+      await shutdown(1);
+      return;
+    }
+    if (options.exitWhenBootstrapped) {
       await shutdown(0);
       return;
     }
-
-    printRunning(landscape, seedNamespace, await gardenlet.extension(), outDir);
+    const statuses = await Promise.all(
+      deployed.map(async (d) => {
+        const extension = await d.gardenlet.extension().catch(() => undefined);
+        const conditions = (extension?.status?.conditions ?? []).map(
+          (c) => `${c.type}=${c.status} (${c.reason ?? ''})`,
+        );
+        return [describeLastOperation(extension), ...conditions].join('; ');
+      }),
+    );
+    printRunning(landscape, deployed, statuses);
   } catch (err) {
     process.stderr.write(`landscape failed: ${(err as Error).message}\n`);
     if (landscape) process.stderr.write(`${landscape.logs(60)}\n`);
@@ -321,5 +235,30 @@ async function startLocalLandscape(): Promise<void> {
   }
 }
 
-if (isClusterConfigured()) runAgainstCluster();
-else await startLocalLandscape();
+function main(): Promise<void> | undefined {
+  const ignored = ['KUBECONFIG', 'KUBERNETES_SERVICE_HOST'].filter((key) => process.env[key]);
+  // From here on nothing in this process or its children can pick up a cluster by itself.
+  const env = withoutClusterSelection(process.env);
+  for (const key of Object.keys(process.env)) if (!(key in env)) Reflect.deleteProperty(process.env, key);
+  let options: StartOptions;
+  try {
+    options = parseStartOptions(process.argv.slice(2), env);
+  } catch (err) {
+    if (!(err instanceof StartUsageError)) throw err;
+    process.stderr.write(`${err.message}\n`);
+    process.exit(2);
+  }
+  if (options.help) {
+    process.stdout.write(`${startUsage}\n`);
+    return undefined;
+  }
+  say(
+    'starting the local landscape' +
+      (ignored.length > 0
+        ? ` (ignoring ${ignored.map((k) => `$${k}`).join(', ')}: npm start never uses your clusters)`
+        : ''),
+  );
+  return startLocalLandscape(options);
+}
+
+await main();

@@ -65,6 +65,12 @@ export const reservedShootNamespaces: readonly string[] = [
 /** Kubernetes reserves namespace names with this prefix for its own system namespaces. */
 export const reservedNamespacePrefix = 'kube-';
 
+/**
+ * Annotation on a seed Extension that asks for one more full bootstrap of an already
+ * bootstrapped shoot (an operator sets it; shoot owners cannot reach the seed).
+ */
+export const rebootstrapAnnotation = 'flux.extensions.gardener.cloud/rebootstrap';
+
 /** Label on every shoot object the extension manages (secrets, shoot-info). */
 export const managedByLabelKey = 'app.kubernetes.io/managed-by';
 export const managedByLabelValue = 'gardener-extension-shoot-flux';

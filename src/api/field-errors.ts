@@ -8,6 +8,7 @@ export const FieldErrorType = {
   NotSupported: 'FieldValueNotSupported',
   Forbidden: 'FieldValueForbidden',
   Duplicate: 'FieldValueDuplicate',
+  NotFound: 'FieldValueNotFound',
 } as const;
 export type FieldErrorType = (typeof FieldErrorType)[keyof typeof FieldErrorType];
 
@@ -118,6 +119,11 @@ export function duplicate(path: FieldPath, badValue: unknown, detail = ''): Fiel
   };
 }
 
+/** `Not found`: the value names an object that does not exist. */
+export function notFound(path: FieldPath, badValue: unknown, detail: string): FieldError {
+  return { type: FieldErrorType.NotFound, field: path.toString(), badValue, detail };
+}
+
 /** Prefixes every path with `prefix` (e.g. `spec.providerConfig`), for errors found in an embedding object. */
 export function prefixFieldPath(field: string, prefix: string): string {
   if (prefix === '') return field;
@@ -131,6 +137,7 @@ const typeWording: Record<FieldErrorType, string> = {
   FieldValueNotSupported: 'Unsupported value',
   FieldValueForbidden: 'Forbidden',
   FieldValueDuplicate: 'Duplicate value',
+  FieldValueNotFound: 'Not found',
 };
 
 function renderBadValue(value: unknown): string {

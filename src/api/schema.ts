@@ -138,7 +138,7 @@ const ajv = new Ajv({ allErrors: true, strict: true });
 const checkSchema = ajv.compile(fluxConfigSchema);
 
 /** A JSON pointer (`/additionalSecretResources/1/name`) as a field path (`additionalSecretResources[1].name`). */
-function pathOfPointer(pointer: string): FieldPath {
+export function pathOfPointer(pointer: string): FieldPath {
   let path = FieldPath.root();
   for (const raw of pointer.split('/').slice(1)) {
     const segment = raw.replaceAll('~1', '/').replaceAll('~0', '~');

@@ -1,133 +1,199 @@
-import { readFileSync } from 'node:fs';
-import { parseAllDocuments, type Document } from 'yaml';
-import { extensionType } from '../api/constants.js';
-import { decodeNamedResourceReferences } from '../api/shoot-resources.js';
-import type { NamedResourceReference } from '../api/types.js';
+import { createReadStream } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { Option } from 'commander';
+import {
+  decodeYamlInput,
+  defaultYamlInputLimits,
+  formatYamlInputError,
+  YamlInputErrorCode,
+} from '../api/yaml-input.js';
+import type { CliIo } from './cli-io.js';
 
-// TODO(#5): take these from src/gardener/constants.ts once the controller issue lands there.
-const extensionApiVersion = 'extensions.gardener.cloud/v1alpha1';
-const shootApiVersion = 'core.gardener.cloud/v1beta1';
+/** Why input is unusable, besides the YAML reader's own codes. */
+export const InputErrorCode = {
+  ...YamlInputErrorCode,
+  /** The file, directory or standard input cannot be read. */
+  Unreadable: 'Unreadable',
+  /** The result cannot be written (`migrate --write`); the file is unchanged. */
+  Unwritable: 'Unwritable',
+  /** The input holds no document to check. */
+  NothingToCheck: 'NothingToCheck',
+  /** The flags ask for something impossible (`--write` on standard input). */
+  Usage: 'UsageError',
+} as const;
+export type InputErrorCode = (typeof InputErrorCode)[keyof typeof InputErrorCode];
 
-/** The kinds of document a providerConfig is found in. */
-export type ConfigDocumentKind = 'FluxConfig' | 'Extension' | 'Shoot';
-
-/** One shoot-flux providerConfig found in the input. */
-export interface ProviderConfigInput {
-  /** `FILE#DOC_INDEX` (0-based), `stdin#N` for standard input. */
-  source: string;
-  kind: ConfigDocumentKind;
-  /** Index of the document in the stream. */
-  documentIndex: number;
-  /** Path of the providerConfig inside its document, for editing it in place. */
-  nodePath: (string | number)[];
-  /** Printed prefix of field paths: `spec.providerConfig`, `spec.extensions[i].providerConfig` or ``. */
-  pathPrefix: string;
-  providerConfig: unknown;
-  /** The Shoot's `spec.resources`, for a Shoot document only. */
-  shootResources?: NamedResourceReference[];
+/** Where in the input an InputError is, for JSON output. */
+export interface InputErrorLocation {
+  /** The name the input is reported under: a path, or `stdin`. */
+  source?: string;
+  line?: number;
+  column?: number;
 }
 
-/** Input that cannot be read or parsed (exit code 2). */
+/** Input that cannot be read or parsed (exit code 2); `code` says why, for JSON output. */
 export class InputError extends Error {
   override readonly name = 'InputError';
+  constructor(
+    readonly code: InputErrorCode,
+    message: string,
+    readonly location: InputErrorLocation = {},
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
 }
 
-/** The text of `-f FILE` (`-` is standard input) and the name it is reported under. */
-export function readInputText(file: string): { name: string; text: string } {
+/** One file to read: a `-f` argument, a file of a `-f` directory, or `-` for standard input. */
+export interface InputFile {
+  /** What to open; `-` is standard input. */
+  path: string;
+  /** The name results are reported under: the path as given (joined for a directory), or `stdin`. */
+  name: string;
+}
+
+/** A directory's files that `-f DIR` reads, as kubectl does: these extensions, not recursive. */
+const inputFilePattern = /\.(ya?ml|json)$/i;
+
+/** The bytes of a stream, stopping once they exceed `maxBytes` (nothing more is read). */
+async function readBounded(
+  stream: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>,
+  maxBytes: number,
+): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of stream) {
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.from(chunk);
+    total += bytes.length;
+    chunks.push(bytes);
+    if (total > maxBytes) break;
+  }
+  return Buffer.concat(chunks);
+}
+
+/** The name `-f FILE` is reported under: `stdin` for `-`. */
+export function inputName(file: string): string {
+  return file === '-' ? 'stdin' : file;
+}
+
+function unreadable(file: string, err: unknown): InputError {
+  const what = file === '-' ? 'standard input' : file;
+  return new InputError(InputErrorCode.Unreadable, `cannot read ${what}: ${(err as Error).message}`, {
+    source: inputName(file),
+  });
+}
+
+/**
+ * The files that `-f` values name, in order: a file as it is, a directory as its `*.yaml`,
+ * `*.yml` and `*.json` files sorted by name, `-` as standard input (once only). A value that
+ * cannot be read is an InputError in its place, so the other files are still checked.
+ */
+export async function expandInputFiles(files: readonly string[]): Promise<(InputFile | InputError)[]> {
+  if (files.filter((file) => file === '-').length > 1) {
+    throw new InputError(InputErrorCode.Usage, 'standard input (-f -) can be read only once');
+  }
+  const expanded: (InputFile | InputError)[] = [];
+  for (const file of files) {
+    if (file === '-') {
+      expanded.push({ path: '-', name: 'stdin' });
+      continue;
+    }
+    try {
+      if (!(await stat(file)).isDirectory()) {
+        expanded.push({ path: file, name: file });
+        continue;
+      }
+      const names = (await readdir(file)).filter((name) => inputFilePattern.test(name)).sort();
+      for (const name of names) {
+        const entry = path.join(file, name);
+        // A subdirectory named like a file is skipped, as kubectl skips it without -R.
+        if ((await stat(entry)).isFile()) expanded.push({ path: entry, name: entry });
+      }
+    } catch (err) {
+      expanded.push(unreadable(file, err));
+    }
+  }
+  return expanded;
+}
+
+/**
+ * The bytes of a file (`-` is standard input), at most the YAML reader's input limit plus one
+ * chunk (so the reader reports the limit); fifos such as `<(kubectl get …)` work like files.
+ */
+export async function readInputBytes(file: string, io: CliIo): Promise<Buffer> {
+  const limit = defaultYamlInputLimits.maxBytes;
   try {
     return file === '-'
-      ? { name: 'stdin', text: readFileSync(0, 'utf8') }
-      : { name: file, text: readFileSync(file, 'utf8') };
+      ? await readBounded(io.stdin, limit)
+      : await readBounded(createReadStream(file, { highWaterMark: 1024 * 1024 }), limit);
   } catch (err) {
-    throw new InputError(`cannot read ${file === '-' ? 'standard input' : file}: ${(err as Error).message}`, {
-      cause: err,
+    throw unreadable(file, err);
+  }
+}
+
+/** Every document of a YAML or JSON stream as plain data, within the reader's limits. */
+export function decodeInputDocuments(input: string | Uint8Array, name: string): unknown[] {
+  const result = decodeYamlInput(input);
+  if (!result.ok) {
+    const { code, line, column } = result.error;
+    throw new InputError(code, `${name}: cannot read YAML: ${formatYamlInputError(result.error)}`, {
+      source: name,
+      ...(line !== undefined ? { line } : {}),
+      ...(column !== undefined ? { column } : {}),
     });
   }
+  return result.documents;
 }
 
-/** Every document of a YAML stream, keeping comments and source ranges; a syntax error is an InputError. */
-export function parseYamlDocuments(text: string, name: string): Document.Parsed[] {
-  const documents = parseAllDocuments(text);
-  if (!Array.isArray(documents)) return [];
-  documents.forEach((document, i) => {
-    const [first] = document.errors;
-    if (first) throw new InputError(`${name}#${i}: cannot parse YAML: ${first.message}`);
-  });
-  return documents;
+/** The documents of one input file. */
+export interface InputDocuments {
+  name: string;
+  documents: unknown[];
 }
 
-/** A document as plain data; alias bombs and other conversion failures are InputErrors. */
-export function toPlainData(document: Document.Parsed, source: string): unknown {
-  try {
-    return document.toJS({ maxAliasCount: 1000 });
-  } catch (err) {
-    throw new InputError(`${source}: cannot read document: ${(err as Error).message}`, { cause: err });
+/** Reads and parses every file of `-f`, in order; one that fails is an InputError in its place. */
+export async function readInputDocuments(
+  files: readonly string[],
+  io: CliIo,
+): Promise<(InputDocuments | InputError)[]> {
+  const results: (InputDocuments | InputError)[] = [];
+  for (const file of await expandInputFiles(files)) {
+    if (file instanceof InputError) {
+      results.push(file);
+      continue;
+    }
+    try {
+      const bytes = await readInputBytes(file.path, io);
+      results.push({ name: file.name, documents: decodeInputDocuments(bytes, file.name) });
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err;
+      results.push(err);
+    }
   }
+  return results;
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
-/** The shoot-flux providerConfigs of one document (none for other kinds or extension types). */
-export function findProviderConfigs(
-  content: unknown,
-  name: string,
-  documentIndex: number,
-): ProviderConfigInput[] {
-  if (!isObject(content)) return [];
-  const source = `${name}#${documentIndex}`;
-  const spec = isObject(content.spec) ? content.spec : {};
-  if (content.kind === 'FluxConfig') {
-    return [
-      { source, kind: 'FluxConfig', documentIndex, nodePath: [], pathPrefix: '', providerConfig: content },
-    ];
-  }
-  if (content.apiVersion === extensionApiVersion && content.kind === 'Extension') {
-    if (spec.type !== extensionType) return [];
-    return [
-      {
-        source,
-        kind: 'Extension',
-        documentIndex,
-        nodePath: ['spec', 'providerConfig'],
-        pathPrefix: 'spec.providerConfig',
-        providerConfig: spec.providerConfig,
-      },
-    ];
-  }
-  if (content.apiVersion === shootApiVersion && content.kind === 'Shoot') {
-    const extensions = Array.isArray(spec.extensions) ? (spec.extensions as unknown[]) : [];
-    const shootResources = decodeNamedResourceReferences(spec.resources);
-    return extensions.flatMap((extension, i): ProviderConfigInput[] =>
-      isObject(extension) && extension.type === extensionType
-        ? [
-            {
-              source,
-              kind: 'Shoot',
-              documentIndex,
-              nodePath: ['spec', 'extensions', i, 'providerConfig'],
-              pathPrefix: `spec.extensions[${i}].providerConfig`,
-              providerConfig: extension.providerConfig,
-              shootResources,
-            },
-          ]
-        : [],
-    );
-  }
-  return [];
+/**
+ * `-f, --filename`: repeatable, each a file, a directory or `-`. Not a commander-required option:
+ * commander checks those before unknown options, which would hide its "did you mean" for a
+ * misspelt flag behind "required option not specified"; requireInputFiles checks it instead.
+ */
+export function buildFilenameOption(what = 'FluxConfig, Extension or Shoot documents'): Option {
+  return new Option(
+    '-f, --filename <file>',
+    `YAML or JSON file with ${what}, a directory (its *.yaml, *.yml and *.json files), or "-" for standard input; repeatable`,
+  ).argParser(collect);
 }
 
-/** Reads `-f FILE|-` and returns every providerConfig in it; InputError when there is nothing to check. */
-export function readProviderConfigs(file: string): ProviderConfigInput[] {
-  const { name, text } = readInputText(file);
-  const inputs = parseYamlDocuments(text, name).flatMap((document, i) =>
-    findProviderConfigs(toPlainData(document, `${name}#${i}`), name, i),
-  );
-  if (inputs.length === 0) {
-    throw new InputError(
-      `${name}: no FluxConfig, shoot-flux Extension or Shoot with a shoot-flux extension found`,
-    );
+/** The `-f` values, or the usage error commander would print for a missing required option. */
+export function requireInputFiles(files: readonly string[] | undefined): readonly string[] {
+  if (files === undefined || files.length === 0) {
+    throw new InputError(InputErrorCode.Usage, "required option '-f, --filename <file>' not specified");
   }
-  return inputs;
+  return files;
 }

@@ -83,4 +83,9 @@ export interface Actuator {
    * annotation is removed.
    */
   restore(context: ActuatorContext): Promise<void>;
+  /**
+   * Called once on shutdown, after the last reconcile ended (or was cut short). Must end the
+   * actuator's background watches and connections, so the process can exit.
+   */
+  close?(): Promise<void>;
 }

@@ -18,6 +18,7 @@ import {
 } from '../gardener/operation.js';
 import type { ClusterObject, Extension } from '../gardener/types.js';
 import { EventRecorderFactory } from '../kube/events.js';
+import { KubeRequestTimeoutError, type RequestTimeouts } from '../kube/http-transport.js';
 import { ExtensionClient } from '../kube/extension-client.js';
 import { Heartbeat } from '../kube/heartbeat.js';
 import { ResilientInformer } from '../kube/informer.js';
@@ -26,10 +27,17 @@ import { LeaderElector, LeaseClient } from '../kube/leader-election.js';
 import type { Logger } from '../log/logger.js';
 import type { Actuator } from './actuator.js';
 import { parseBindAddress, ProbeServer } from './http-server.js';
+import { findError } from './errors.js';
 import { createControllerMetrics, observeReconcile, type ControllerMetrics } from './metrics.js';
 import { WorkQueue } from './queue.js';
 import { buildExtensionKey, ExtensionReconciler } from './reconciler.js';
 import { StatusWriter } from './status-writer.js';
+
+/**
+ * Timeouts of the informers' watches on the seed: a watch whose connection or response headers
+ * hang is restarted instead of leaving the cache silently stale.
+ */
+const informerTimeouts: RequestTimeouts = { connectMs: 10_000, requestMs: 30_000 };
 
 /** What an actuator factory gets from the manager. */
 export interface ActuatorDependencies {
@@ -43,6 +51,12 @@ export interface ActuatorDependencies {
   enqueue: (key: string) => void;
   /** Reads and merge-patches Extensions (e.g. to remove an annotation the actuator honoured). */
   extensions: ExtensionClient;
+  /**
+   * Aborted the moment the manager begins to stop (the reconcile deadlines abort with it): waits
+   * and requests end at once, and the actuator records where it stopped (the next leader resumes
+   * from there) and opens no new watches.
+   */
+  stopping: AbortSignal;
 }
 
 /** Builds the actuator once the manager's shared dependencies exist. */
@@ -75,8 +89,18 @@ export interface ManagerOptions {
   /** Go-style bind addresses; `0` or empty disables the listener. */
   metricsBindAddress: string;
   healthBindAddress: string;
-  /** How long running reconciles may finish on shutdown before their deadline is cut. */
+  /**
+   * `--graceful-shutdown-timeout`: on shutdown, running reconciles are cancelled at once; this
+   * is how long the manager waits for them to record their state before it stops anyway
+   * (default 10 s).
+   */
   shutdownGracePeriodMs?: number;
+  /**
+   * Most workers that may be busy with Extensions whose last reconcile timed out against an API
+   * server (default half of `maxConcurrentReconciles`, at least 1), so silent shoots cannot
+   * take every worker.
+   */
+  maxTimedOutReconciles?: number;
   resyncMs?: number;
   /** Informer restart backoff bounds (tests use small ones). */
   informerBackoffMs?: [number, number];
@@ -98,6 +122,8 @@ export class Manager {
   private readonly elector: LeaderElector | undefined;
   private readonly heartbeat: Heartbeat | undefined;
   private readonly events: EventRecorderFactory;
+  private readonly actuator: Actuator;
+  /** Aborted when stopping begins: every reconcile's deadline, wait and request ends with it. */
   private readonly shutdown = new AbortController();
   private readonly servers: ProbeServer[] = [];
   private readonly type: string;
@@ -128,7 +154,7 @@ export class Manager {
       logger: logger.named('events'),
       observer,
     });
-    const actuator = options.createActuator({
+    const actuator = (this.actuator = options.createActuator({
       seed: options.kubeConfig,
       logger: logger.named('actuator'),
       metrics: this.metrics,
@@ -137,7 +163,8 @@ export class Manager {
         this.queue.add(key);
       },
       extensions: this.client,
-    });
+      stopping: this.shutdown.signal,
+    }));
     const reconciler = new ExtensionReconciler({
       actuator,
       store: this.client,
@@ -157,6 +184,8 @@ export class Manager {
       concurrency: options.maxConcurrentReconciles,
       handle: (key) => reconciler.reconcile(key),
       logger: logger.named('extension'),
+      isSlowFailure: isTimeoutFailure,
+      maxSlowWorkers: options.maxTimedOutReconciles,
       onReconciled: (result, seconds) => {
         observeReconcile(this.metrics, result, seconds);
       },
@@ -172,6 +201,7 @@ export class Manager {
       minBackoffMs,
       maxBackoffMs,
       observer,
+      timeouts: informerTimeouts,
       handlers: {
         add: (extension) => {
           if (
@@ -208,6 +238,7 @@ export class Manager {
         minBackoffMs,
         maxBackoffMs,
         observer,
+        timeouts: informerTimeouts,
         handlers: {
           add: enqueueExtensionsOf,
           update: (oldCluster, newCluster) => {
@@ -317,8 +348,11 @@ export class Manager {
   }
 
   /**
-   * Graceful shutdown: stop taking work, let running reconciles finish within the grace period
-   * (then abort their deadline so they record their state), release the leader lease, stop.
+   * Graceful shutdown, in this order (as controller-runtime's manager): stop taking work and
+   * cancel running reconciles at once, so waits and requests end and every reconcile records
+   * where it stopped (status writes have their own deadline); wait up to the grace period for
+   * them; release the leader Lease, so the next leader resumes at once; then close informers,
+   * the actuator's watches and connections, and the listeners.
    */
   async stop(): Promise<void> {
     this.stopping ??= this.doStop();
@@ -329,27 +363,51 @@ export class Manager {
     const logger = this.options.logger;
     logger.info('Stopping manager', { runningReconciles: this.queue.active });
     const drained = this.queue.shutdown();
-    const grace = this.options.shutdownGracePeriodMs ?? 30_000;
-    let timer: NodeJS.Timeout | undefined;
-    const graceOver = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => {
-        resolve('timeout');
-      }, grace);
-    });
-    if ((await Promise.race([drained.then(() => 'drained' as const), graceOver])) === 'timeout') {
-      logger.info('Grace period over, cutting running reconciles short', {
+    this.shutdown.abort(new Error('the controller is shutting down'));
+    const grace = this.options.shutdownGracePeriodMs ?? 10_000;
+    if ((await settlesWithin(drained, grace)) === 'timeout') {
+      logger.error('Reconciles did not end within the grace period, stopping anyway', {
         runningReconciles: this.queue.active,
+        gracePeriodMs: grace,
       });
-      this.shutdown.abort(new Error('shutting down'));
-      await drained;
     }
-    clearTimeout(timer);
+    await this.elector?.stop();
     await this.heartbeat?.stop();
     await Promise.all([this.extensionInformer.stop(), this.clusterInformer?.stop()]);
-    await this.elector?.stop();
+    await this.actuator.close?.();
     await this.events.flush();
     await Promise.all(this.servers.map((s) => s.close()));
     logger.info('Stopped manager');
     this.resolveDone?.();
   }
+}
+
+/** Whether `promise` settled within `ms` (the timer does not outlive the race). */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<'settled' | 'timeout'> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => {
+      resolve('timeout');
+    }, ms);
+  });
+  try {
+    return await Promise.race([promise.then(() => 'settled' as const), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Whether a reconcile failed because a server did not answer in time: a request timeout, or
+ * the reconcile's own deadline. Such Extensions get only their share of the workers.
+ */
+export function isTimeoutFailure(err: unknown): boolean {
+  if (findError(err, KubeRequestTimeoutError)) return true;
+  const seen = new Set<unknown>();
+  for (let current: unknown = err; current instanceof Error && !seen.has(current);) {
+    if (current.name === 'TimeoutError') return true;
+    seen.add(current);
+    current = current.cause;
+  }
+  return false;
 }

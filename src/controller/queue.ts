@@ -42,6 +42,13 @@ export interface WorkQueueOptions {
   maxDelayMs?: number;
   /** Called after each reconcile with its result and duration in seconds. */
   onReconciled?: (result: ReconcileResult, seconds: number) => void;
+  /**
+   * Whether a failure is slow: the key's server did not answer in time. A key whose last
+   * reconcile failed so is "slow" until one succeeds or fails otherwise. Default: none are.
+   */
+  isSlowFailure?: (err: unknown) => boolean;
+  /** Most workers busy with slow keys at once (default half the concurrency, at least 1). */
+  maxSlowWorkers?: number;
 }
 
 /**
@@ -49,6 +56,11 @@ export interface WorkQueueOptions {
  * by one worker at a time; adding a key that is already waiting does nothing; at most
  * `concurrency` keys run at once; failures are retried with per-key exponential backoff that is
  * reset on success; `shutdown` stops taking work and waits for the running reconciles.
+ *
+ * Fairness: backoff alone does not stop a fleet of silent servers from filling every worker
+ * (each of their reconciles lasts a full request timeout). Keys whose last reconcile was slow
+ * therefore wait behind every other queued key, and at most `maxSlowWorkers` of them run at
+ * once, so the others always keep the remaining workers.
  */
 export class WorkQueue {
   private readonly queue: string[] = [];
@@ -56,6 +68,11 @@ export class WorkQueue {
   private readonly processing = new Set<string>();
   private readonly failures = new Map<string, number>();
   private readonly waiting = new Map<string, { at: number; handle: unknown }>();
+  /** Keys whose last reconcile was a slow failure. */
+  private readonly slow = new Set<string>();
+  /** Running keys that were slow when they started. */
+  private readonly processingSlow = new Set<string>();
+  private readonly maxSlowWorkers: number;
   private readonly idleWaiters: (() => void)[] = [];
   private readonly clock: Clock;
   private readonly baseDelayMs: number;
@@ -70,6 +87,10 @@ export class WorkQueue {
     this.clock = options.clock ?? systemClock;
     this.baseDelayMs = options.baseDelayMs ?? 5;
     this.maxDelayMs = options.maxDelayMs ?? 1_000_000;
+    this.maxSlowWorkers = options.maxSlowWorkers ?? Math.max(1, Math.floor(options.concurrency / 2));
+    if (!Number.isInteger(this.maxSlowWorkers) || this.maxSlowWorkers < 1) {
+      throw new RangeError(`maxSlowWorkers must be a positive integer, got ${this.maxSlowWorkers}`);
+    }
   }
 
   /** Keys waiting to be processed (not counting running or delayed ones). */
@@ -80,6 +101,11 @@ export class WorkQueue {
   /** Keys being reconciled right now. */
   get active(): number {
     return this.processing.size;
+  }
+
+  /** Whether the key's last reconcile was a slow failure (it gets only its share of workers). */
+  isSlow(key: string): boolean {
+    return this.slow.has(key);
   }
 
   /** Starts handing keys to workers (keys added before are kept). */
@@ -146,12 +172,21 @@ export class WorkQueue {
 
   private pump(): void {
     while (this.started && !this.shuttingDown && this.processing.size < this.options.concurrency) {
-      const key = this.queue.shift();
-      if (key === undefined) return;
+      const index = this.nextIndex();
+      if (index === -1) return;
+      const [key] = this.queue.splice(index, 1) as [string];
       this.dirty.delete(key);
       this.processing.add(key);
+      if (this.slow.has(key)) this.processingSlow.add(key);
       void this.process(key);
     }
+  }
+
+  /** The queued key to run next: the first one that is not slow, else a slow one if under the cap. */
+  private nextIndex(): number {
+    const healthy = this.queue.findIndex((key) => !this.slow.has(key));
+    if (healthy !== -1) return healthy;
+    return this.queue.length > 0 && this.processingSlow.size < this.maxSlowWorkers ? 0 : -1;
   }
 
   private async process(key: string): Promise<void> {
@@ -166,10 +201,14 @@ export class WorkQueue {
       } else {
         result = 'success';
       }
+      this.slow.delete(key);
     } catch (err) {
       result = this.handleError(key, err);
+      if (this.options.isSlowFailure?.(err)) this.slow.add(key);
+      else this.slow.delete(key);
     } finally {
       this.processing.delete(key);
+      this.processingSlow.delete(key);
     }
     this.options.onReconciled?.(result, (this.clock.now() - started) / 1000);
     if (this.dirty.has(key) && !this.shuttingDown) this.queue.push(key);

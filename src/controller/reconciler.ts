@@ -7,6 +7,7 @@ import {
   extensionResyncMs,
   operationAnnotation,
   operationAnnotationValues,
+  operationStates,
   operationTypes,
   type OperationType,
 } from '../gardener/constants.js';
@@ -181,7 +182,9 @@ export class ExtensionReconciler {
 
   private async reconcileExtension(run: Run, operationType: OperationType): Promise<ReconcileOutcome> {
     await this.ensureFinalizer(run);
-    await run.session.patch(buildProcessingStatus(operationType, 'Reconciling the Extension', this.now()));
+    await run.session.patch(
+      buildProcessingStatus(operationType, this.describeReconcileStart(run, operationType), this.now()),
+    );
     try {
       await this.options.actuator.reconcile(run.context);
     } catch (err) {
@@ -197,6 +200,17 @@ export class ExtensionReconciler {
     );
     run.logger.info('Successfully reconciled Extension');
     return { requeueAfterMs: this.resyncMs };
+  }
+
+  /**
+   * The description a reconcile starts with: a requeue of the same operation still in progress
+   * keeps what it was waiting for (e.g. Flux's message), so the reason does not vanish on every
+   * retry; anything else starts from "Reconciling the Extension".
+   */
+  private describeReconcileStart(run: Run, type: OperationType): string {
+    const last = run.session.current.status?.lastOperation;
+    const continues = last?.state === operationStates.processing && last.type === type;
+    return continues && last.description ? last.description : 'Reconciling the Extension';
   }
 
   private async delete(run: Run): Promise<ReconcileOutcome> {
@@ -266,7 +280,7 @@ export class ExtensionReconciler {
    * Records a failed operation. A `RequeueAfterError` without cause is progress ("still
    * waiting"): lastOperation stays Processing with its message, and the key comes back after the
    * delay. Any other error becomes the Error status and is rethrown for the queue's backoff (or,
-   * when terminal, no retry). The status is written with its own deadline (D-5).
+   * when terminal, no retry). The status is written with its own deadline.
    */
   private async recordFailure(
     run: Run,

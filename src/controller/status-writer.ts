@@ -58,7 +58,8 @@ export function boundStatusPatch(patch: ExtensionStatus): ExtensionStatus {
 export interface StatusWriterOptions {
   patcher: StatusPatcher;
   logger: Logger;
-  /** Deadline of each status write, independent of the reconcile deadline (D-5). */
+  /** Deadline of each status write, independent of the reconcile deadline, so an
+   * expired reconcile can still record its error. */
   writeTimeoutMs?: number;
   /** Attempts for transient failures of one write. */
   retries?: number;
@@ -68,7 +69,7 @@ export interface StatusWriterOptions {
 /**
  * The one writer of Extension status: every write is a merge patch on `/status`, skipped when it
  * would change nothing, and runs under its own fresh deadline, so a status is recorded even after
- * the reconcile deadline expired (the reference loses its Error status then: D-5).
+ * the reconcile deadline expired (the Go reference loses its Error status then).
  */
 export class StatusWriter {
   private readonly writeTimeoutMs: number;

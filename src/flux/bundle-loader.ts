@@ -1,5 +1,6 @@
 // The one module of src/flux that does I/O: it finds a Flux release bundle in local directories or
-// downloads it from a release URL or mirror, and caches it on disk and in memory (D-6).
+// downloads it from a release URL or mirror, and caches it on disk and in memory: the Go
+// reference downloads the bundle on every install, with no cache, mirror or checksum.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
@@ -279,7 +280,13 @@ export class FluxBundleLoader {
     // Unpacked files are part of the image or volume they came with; no checksum covers them.
     const names = (await readdir(versionDir)).filter((f) => f.endsWith('.yaml')).sort();
     const files: Record<string, string> = {};
-    for (const name of names) files[name] = await readFile(path.join(versionDir, name), 'utf8');
+    let total = 0;
+    for (const name of names) {
+      // The same bound as an unpacked tarball, checked before reading, so a huge file costs nothing.
+      total += (await stat(path.join(versionDir, name))).size;
+      if (total > this.maxBytes()) throw new Error(`${versionDir} holds more than ${this.maxBytes()} bytes`);
+      files[name] = await readFile(path.join(versionDir, name), 'utf8');
+    }
     return this.toBundle(version, files, versionDir);
   }
 

@@ -119,7 +119,7 @@ export function evaluateDeploymentReadiness(object: unknown): string | undefined
 /**
  * The install readiness rule: every CRD of the installation Established and every installed
  * controller's Deployment available for its current generation (the reference checked only
- * source-controller, D-9). `crds` and `deployments` are the objects as read from the cluster.
+ * source-controller). `crds` and `deployments` are the objects as read from the cluster.
  */
 export function evaluateInstallReadiness(
   targets: InstallReadinessTargets,

@@ -33,7 +33,8 @@ function reconciledGeneration(ready: FluxCondition, status: FluxObjectShape['sta
  * Flux's readiness rule (the flux CLI's, on top of kstatus): `Ready=True` for the current
  * generation is ready; `Stalled=True` has failed; everything else, `Ready=False` included, is
  * progressing, since source- and kustomize-controller report transient errors (authentication,
- * missing artifact, network) as `Ready=False` and retry. A `Ready=True` left over from an older
+ * missing artifact, network) as `Ready=False` and retry; while a retry runs (`Ready=Unknown`), a
+ * `*Failed=True` condition still names the failure. A `Ready=True` left over from an older
  * generation is not ready.
  */
 export function evaluateFluxReadiness(object: unknown): FluxReadiness {
@@ -69,9 +70,21 @@ export function evaluateFluxReadiness(object: unknown): FluxReadiness {
       message: `waiting for generation ${generation} to be reconciled`,
     };
   }
+  return describeNotReady(ready, conditions);
+}
+
+/** Why a Flux object with `Ready` other than True is not done, in Flux's words. */
+function describeNotReady(ready: FluxCondition, conditions: FluxCondition[]): FluxReadiness {
+  // A retry sets Ready=Unknown ("building artifact") for a moment while the failure it retries
+  // stays in a negative-polarity condition (source-controller's FetchFailed): that is the message
+  // that says why Flux is not done.
+  const failure =
+    ready.status === 'Unknown'
+      ? conditions.find((c) => c.status === 'True' && c.type?.endsWith('Failed') === true)
+      : undefined;
   return {
     state: 'progressing',
-    reason: ready.reason ?? 'Progressing',
-    message: ready.message ?? 'reconciliation in progress',
+    reason: failure?.reason ?? ready.reason ?? 'Progressing',
+    message: failure?.message ?? ready.message ?? 'reconciliation in progress',
   };
 }

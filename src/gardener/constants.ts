@@ -6,6 +6,11 @@ export const extensionsApiVersion = `${extensionsGroup}/${extensionsVersion}`;
 export const extensionsPlural = 'extensions';
 export const clustersPlural = 'clusters';
 
+/** API group, version and kind of the garden's Shoot (served by gardener-apiserver). */
+export const coreGroup = 'core.gardener.cloud';
+export const shootApiVersion = `${coreGroup}/v1beta1`;
+export const shootKind = 'Shoot';
+
 /** Annotation gardenlet sets to request an operation on an extension object. */
 export const operationAnnotation = 'gardener.cloud/operation';
 /** Values of the operation annotation. */

@@ -28,8 +28,10 @@ export interface InstallFluxParams {
   readonly options: FluxInstallOptions;
   /** Hash of the install set of the last successful install into this shoot, if any. */
   readonly previousHash?: string;
-  /** The caller's deadline: waiting for readiness stops there and reports progress. */
+  /** The caller's deadline of the whole installation. */
   readonly signal: AbortSignal;
+  /** Ends the wait for readiness, which then reports progress (default `signal`). */
+  readonly waitSignal?: AbortSignal;
   readonly logger: Logger;
 }
 
@@ -121,7 +123,7 @@ export async function installFlux(params: InstallFluxParams): Promise<InstallFlu
   let objects: AppliedObject[] = [];
   let applied = hash !== params.previousHash;
   if (!applied) {
-    // Unchanged set: two lists tell whether something was deleted since (D-20), no writes otherwise.
+    // Unchanged set: two lists tell whether something was deleted since (users may uninstall Flux), no writes otherwise.
     const missing = findMissingInstallObjects(targets, await readFluxInstallObjects(shoot, targets, signal));
     applied = missing.length > 0;
     if (applied) logger.info('Flux objects missing, applying again', { missing });
@@ -134,7 +136,7 @@ export async function installFlux(params: InstallFluxParams): Promise<InstallFlu
   } else {
     logger.debug('Flux install manifests unchanged, not applying', { hash });
   }
-  const readiness = await waitForFluxInstallReady(shoot, targets, signal, logger);
+  const readiness = await waitForFluxInstallReady(shoot, targets, params.waitSignal ?? signal, logger);
   if (!readiness.ready) logger.info('Flux installation not ready yet', { pending: readiness.pending });
   return { hash, applied, objects, readiness };
 }

@@ -15,7 +15,7 @@ export interface HeartbeatOptions {
 }
 
 /**
- * Gardener's heartbeat (reference §9.6): renews the Lease `gardener-extension-heartbeat` every
+ * Gardener's extension heartbeat: renews the Lease `gardener-extension-heartbeat` every
  * renew interval, so gardenlet can tell the extension is alive; errors are logged and retried at
  * the next tick.
  */

@@ -1,7 +1,9 @@
-import { Watch, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { describeApiError } from './errors.js';
 import type { Logger } from '../log/logger.js';
+import type { RequestTimeouts } from './http-transport.js';
 import type { KubeRequestObserver } from './kubeconfig.js';
+import { KubeRawClient } from './raw-client.js';
 
 /** The object fields an informer needs. */
 export interface InformedObject {
@@ -35,6 +37,8 @@ export interface InformerOptions<T> {
   /** Server-side watch timeout range in seconds (client-go uses 5–10 minutes) against silent stalls. */
   watchTimeoutSeconds?: [number, number];
   observer?: KubeRequestObserver;
+  /** Connect timeout and the time until a watch's response headers; none when unset. */
+  timeouts?: RequestTimeouts;
 }
 
 class WatchEnded extends Error {
@@ -61,6 +65,7 @@ export class ResilientInformer<T extends InformedObject> {
   private resourceVersion = '';
   private stopped = true;
   private synced = false;
+  private readonly client: KubeRawClient;
   private currentWatch: AbortController | undefined;
   private wakeUp: (() => void) | undefined;
   private loop: Promise<void> | undefined;
@@ -68,7 +73,9 @@ export class ResilientInformer<T extends InformedObject> {
   /** How many times the informer recovered from an error (for tests and logs). */
   restarts = 0;
 
-  constructor(private readonly options: InformerOptions<T>) {}
+  constructor(private readonly options: InformerOptions<T>) {
+    this.client = new KubeRawClient(options.kubeConfig, options.observer, { timeouts: options.timeouts });
+  }
 
   /** Whether the first list succeeded (the cache is usable). */
   get hasSynced(): boolean {
@@ -202,39 +209,26 @@ export class ResilientInformer<T extends InformedObject> {
     const timeoutSeconds = Math.floor(low + Math.random() * (high - low));
     const started = Date.now();
     let events = 0;
-    let failure: Error | undefined;
-    const ended = new Promise<Error | null>((resolve) => {
-      void new Watch(this.options.kubeConfig)
-        .watch(
-          this.options.path,
-          { resourceVersion: this.resourceVersion, allowWatchBookmarks: true, timeoutSeconds },
-          (phase: string, object: T & { code?: number; message?: string }) => {
-            events += 1;
-            this.onWatchEvent(phase, object, (err) => {
-              failure = err;
-              this.currentWatch?.abort();
-            });
-          },
-          (err: unknown) => {
-            resolve(err ? (err instanceof Error ? err : new Error('watch failed', { cause: err })) : null);
-          },
-        )
-        .then(
-          (controller) => {
-            this.currentWatch = controller;
-            if (this.stopped) controller.abort();
-          },
-          (err: unknown) => {
-            // The request could not even start (e.g. an illegal header): a failed watch, not a crash.
-            resolve(err instanceof Error ? err : new Error('watch failed', { cause: err }));
-          },
-        );
-    });
-    const err = await ended;
-    this.currentWatch = undefined;
-    this.options.observer?.('watch', err ? 'error' : '200');
-    if (failure) throw failure;
-    if (err) throw err;
+    const controller = new AbortController();
+    this.currentWatch = controller;
+    // stop() may have run while the relist awaited: then there is nothing to watch for.
+    if (this.isStopped()) controller.abort();
+    try {
+      await this.client.watch(
+        {
+          path: this.options.path,
+          query: { resourceVersion: this.resourceVersion, allowWatchBookmarks: true },
+          timeoutSeconds,
+          signal: controller.signal,
+        },
+        ({ type, object }) => {
+          events += 1;
+          this.onWatchEvent(type, object as T & { code?: number; message?: string });
+        },
+      );
+    } finally {
+      this.currentWatch = undefined;
+    }
     // A watch the server closed at once without events means something is off: back off then.
     if (events === 0 && Date.now() - started < 1000 && !this.stopped) {
       throw new Error('watch closed immediately');
@@ -242,11 +236,8 @@ export class ResilientInformer<T extends InformedObject> {
     throw new WatchEnded('watch closed', false);
   }
 
-  private onWatchEvent(
-    phase: string,
-    object: T & { code?: number; message?: string },
-    fail: (err: Error) => void,
-  ): void {
+  /** Applies one event to the cache; an ERROR event throws, which ends the watch. */
+  private onWatchEvent(phase: string, object: T & { code?: number; message?: string }): void {
     switch (phase) {
       case 'ADDED':
       case 'MODIFIED':
@@ -260,12 +251,9 @@ export class ResilientInformer<T extends InformedObject> {
       case 'BOOKMARK':
         break;
       case 'ERROR':
-        fail(
-          object.code === 410
-            ? new WatchEnded('resource version too old', true)
-            : new Error(`watch error: ${object.message ?? 'unknown'}`),
-        );
-        return;
+        throw object.code === 410
+          ? new WatchEnded('resource version too old', true)
+          : new Error(`watch error: ${object.message ?? 'unknown'}`);
       default:
         return;
     }

@@ -6,11 +6,14 @@ import {
   Observable,
   ServerConfiguration,
   type Configuration,
+  type Cluster,
   type ConfigurationOptions,
+  type Context,
   type HttpLibrary,
   type ObservableMiddleware,
   type RequestContext,
   type ResponseContext,
+  type User,
 } from '@kubernetes/client-node';
 
 /** Where the seed kubeconfig came from (for the startup log line; never its content). */
@@ -18,7 +21,9 @@ export type KubeconfigSource = 'flag' | 'in-cluster' | 'env';
 
 /**
  * Loads the seed kubeconfig as Gardener's extensions do: `--kubeconfig` if given, else the
- * in-cluster service account, else the file named by `$KUBECONFIG` (passed in by the CLI).
+ * in-cluster service account, else the files named by `$KUBECONFIG` (passed in by the CLI),
+ * merged as kubectl merges them: a `:`-separated list, where the first file that sets a value
+ * (the current context included) wins. `--master` then replaces the current cluster's server.
  */
 export function loadKubeConfig(options: {
   kubeconfigFlag?: string;
@@ -26,7 +31,18 @@ export function loadKubeConfig(options: {
   /** Whether `$KUBERNETES_SERVICE_HOST` is set (the CLI reads the environment). */
   inClusterEnv: boolean;
   serviceAccountDir?: string;
+  /** `--master`: the API server URL to use instead of the kubeconfig's. */
+  masterUrl?: string;
 }): {
+  kubeConfig: KubeConfig;
+  source: KubeconfigSource;
+} {
+  const loaded = loadKubeConfigSource(options);
+  if (options.masterUrl) overrideServer(loaded.kubeConfig, options.masterUrl);
+  return loaded;
+}
+
+function loadKubeConfigSource(options: Parameters<typeof loadKubeConfig>[0]): {
   kubeConfig: KubeConfig;
   source: KubeconfigSource;
 } {
@@ -40,11 +56,61 @@ export function loadKubeConfig(options: {
     kubeConfig.loadFromCluster();
     return { kubeConfig, source: 'in-cluster' };
   }
-  if (options.kubeconfigEnv) {
-    kubeConfig.loadFromFile(options.kubeconfigEnv.split(':')[0] ?? options.kubeconfigEnv);
+  const files = (options.kubeconfigEnv ?? '').split(':').filter((file) => file !== '');
+  if (files.length > 0) {
+    mergeKubeConfigFiles(kubeConfig, files);
     return { kubeConfig, source: 'env' };
   }
   throw new Error('no kubeconfig: pass --kubeconfig, run in a cluster, or set $KUBECONFIG');
+}
+
+/**
+ * kubectl's merge of a `$KUBECONFIG` list: clusters, users and contexts by name, the first file
+ * that has a name wins (client-node's own merge throws on a repeated name instead), and so does
+ * the first file that sets a current context. Missing files are skipped; the first must exist.
+ */
+function mergeKubeConfigFiles(kubeConfig: KubeConfig, files: readonly string[]): void {
+  const merged = {
+    clusters: [] as Cluster[],
+    users: [] as User[],
+    contexts: [] as Context[],
+    currentContext: '',
+  };
+  const addNew = <T extends { name: string }>(into: T[], items: readonly T[]) => {
+    for (const item of items) if (!into.some((known) => known.name === item.name)) into.push(item);
+  };
+  for (const [index, file] of files.entries()) {
+    if (index > 0 && !existsSync(file)) continue;
+    const next = new KubeConfig();
+    next.loadFromFile(file);
+    addNew(merged.clusters, next.clusters);
+    addNew(merged.users, next.users);
+    addNew(merged.contexts, next.contexts);
+    // client-node leaves currentContext undefined for a file without one, despite its type.
+    if (!merged.currentContext) merged.currentContext = next.currentContext;
+  }
+  kubeConfig.loadFromOptions(merged);
+}
+
+/** Points the current context's cluster at `server` (`--master`), keeping its TLS settings. */
+function overrideServer(kubeConfig: KubeConfig, server: string): void {
+  const current = kubeConfig.getCurrentCluster();
+  if (!current) throw new Error('kubeconfig has no current cluster to apply --master to');
+  kubeConfig.loadFromOptions({
+    clusters: kubeConfig.clusters.map((cluster) =>
+      cluster.name === current.name ? { ...cluster, server } : cluster,
+    ),
+    users: kubeConfig.users,
+    contexts: kubeConfig.contexts,
+    currentContext: kubeConfig.currentContext,
+  });
+}
+
+/** Loads a kubeconfig file (e.g. the garden's for the admission webhook), as kubectl would. */
+export function loadKubeConfigFile(file: string): KubeConfig {
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromFile(file);
+  return kubeConfig;
 }
 
 /** Receives one observation per Kubernetes API request (for the requests metric). */

@@ -1,6 +1,5 @@
-import { Watch } from '@kubernetes/client-node';
 import { discardLogger, type Logger } from '../log/logger.js';
-import { KubernetesApiError, describeApiError, wrapKubernetesError } from './errors.js';
+import { KubernetesApiError, describeApiError } from './errors.js';
 import type { KubeRawClient } from './raw-client.js';
 
 /** One collection to keep an up-to-date view of: its API path and optional selectors. */
@@ -27,6 +26,8 @@ export interface WaitForCollectionsOptions<P> {
   readonly logger?: Logger;
   /** Pause before re-listing after a watch ended with an error. Default 1 s. */
   readonly restartDelayMs?: number;
+  /** How long the server keeps one watch open before it is re-opened. Default 300 s. */
+  readonly watchTimeoutSeconds?: number;
 }
 
 interface ListedObject {
@@ -78,7 +79,9 @@ export async function waitForCollections<P>(
   let last: WatchEvaluation<P> | undefined;
 
   return new Promise<WatchEvaluation<P>>((resolve, reject) => {
-    const controllers: (AbortController | undefined)[] = [];
+    // Ends every list and watch of this wait the moment it settles (done, deadline, or failure).
+    const settling = new AbortController();
+    const settledSignal = settling.signal;
     // Read through a function, so the compiler does not narrow it across the awaits that change it.
     const state = { settled: false };
     const isSettled = () => state.settled;
@@ -87,7 +90,7 @@ export async function waitForCollections<P>(
       if (isSettled()) return;
       state.settled = true;
       options.signal.removeEventListener('abort', onAbort);
-      for (const controller of controllers) controller?.abort();
+      settling.abort(new Error('the wait ended'));
       if (result instanceof Error) reject(result);
       else resolve(result);
     };
@@ -113,7 +116,7 @@ export async function waitForCollections<P>(
             method: 'GET',
             path: collection.path,
             query: { labelSelector: collection.labelSelector, fieldSelector: collection.fieldSelector },
-            signal: options.signal,
+            signal: settledSignal,
             verb: 'list',
             object: collection.path,
           });
@@ -135,52 +138,39 @@ export async function waitForCollections<P>(
         }
         check();
         if (isSettled()) return;
-        const ended = await new Promise<Error | undefined>((watchEnded) => {
-          new Watch(client.kubeConfig)
-            .watch(
-              collection.path,
-              {
+        const ended = await client
+          .watch(
+            {
+              path: collection.path,
+              query: {
                 resourceVersion,
                 allowWatchBookmarks: true,
                 labelSelector: collection.labelSelector,
                 fieldSelector: collection.fieldSelector,
               },
-              (phase: string, object: ListedObject) => {
-                if (phase === 'ADDED' || phase === 'MODIFIED') view.set(keyOf(object), object);
-                else if (phase === 'DELETED') view.delete(keyOf(object));
-                else if (phase === 'ERROR') {
-                  watchEnded(
-                    new KubernetesApiError(
-                      'watch',
-                      collection.path,
-                      undefined,
-                      undefined,
-                      'error event (e.g. 410 Gone)',
-                    ),
-                  );
-                  return;
-                } else return;
-                check();
-              },
-              (err: unknown) => {
-                // client-node's Watch hands over raw fetch errors, which may quote headers.
-                watchEnded(
-                  err instanceof Error ? wrapKubernetesError(err, 'watch', collection.path) : undefined,
+              timeoutSeconds: options.watchTimeoutSeconds ?? 300,
+              signal: settledSignal,
+            },
+            ({ type, object }) => {
+              const listed = object as ListedObject;
+              if (type === 'ADDED' || type === 'MODIFIED') view.set(keyOf(listed), listed);
+              else if (type === 'DELETED') view.delete(keyOf(listed));
+              else if (type === 'ERROR')
+                throw new KubernetesApiError(
+                  'watch',
+                  collection.path,
+                  undefined,
+                  undefined,
+                  'error event (e.g. 410 Gone)',
                 );
-              },
-            )
-            .then(
-              (controller) => {
-                controllers[index] = controller;
-                if (isSettled()) controller.abort();
-              },
-              (err: unknown) => {
-                watchEnded(wrapKubernetesError(err, 'watch', collection.path));
-              },
-            );
-        });
-        controllers[index]?.abort();
-        controllers[index] = undefined;
+              else return;
+              check();
+            },
+          )
+          .then(
+            () => undefined,
+            (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
+          );
         if (isSettled()) return;
         if (ended) {
           logger.debug('Watch ended, re-listing', { path: collection.path, error: ended.message });

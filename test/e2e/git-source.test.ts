@@ -6,6 +6,7 @@ import {
   buildSeedNamespace,
   buildSourceFiles,
   expectBootstrapped,
+  expectShootInfoApplied,
   kustomizationTemplate,
   readShootConfigMap,
   useLandscape,
@@ -69,11 +70,7 @@ describe('e2e: GitRepository sources with real Flux', () => {
     await landscape.ensureFluxControllers();
 
     await expectBootstrapped(gardenlet, createdAt, 'GitRepository with basic auth');
-    expect(await readShootConfigMap(landscape.shoot.kubeConfig, 'from-git')).toEqual({
-      shoot: 'git',
-      technicalID: namespace,
-      garden: landscape.gardenClusterIdentity,
-    });
+    await expectShootInfoApplied(landscape, 'from-git', { name: 'git', seedNamespace: namespace });
     // The real source-controller presented the synced credentials to the Git server.
     expect(landscape.git.requests().some((r) => r.path.startsWith('/fleet.git') && r.status === 200)).toBe(
       true,

@@ -14,7 +14,7 @@ import {
   readShootConfigMap,
   useLandscape,
 } from './support/cases.js';
-import { buildDockerConfigJson } from './support/landscape.js';
+import { buildDockerConfigJson } from '../../hack/landscape/gardenlet.js';
 
 // The OCIRepository apiVersion matrix: a v1beta2 and a v1 template bootstrap against the real
 // source-controllers of two Flux releases, one serving OCIRepository only as v1beta2 (before

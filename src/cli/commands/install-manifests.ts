@@ -1,5 +1,10 @@
 import { Command, Option } from 'commander';
-import { FluxBundleLoader, parseManifestsBases, parseManifestsChecksums } from '../../flux/bundle-loader.js';
+import {
+  FluxBundleError,
+  FluxBundleLoader,
+  parseManifestsBases,
+  parseManifestsChecksums,
+} from '../../flux/bundle-loader.js';
 import {
   FluxInstallError,
   buildFluxInstallOptions,
@@ -12,12 +17,17 @@ import { resolveImagePullSecretName } from '../../api/flux-install-options.js';
 import { fluxLogLevels } from '../../api/types.js';
 import { renderInstallManifests } from '../../flux/install/render.js';
 import { renderManifestsYaml } from '../../flux/install/yaml.js';
-import { readProviderConfigs } from '../config-input.js';
 import { parseBoolFlag } from './run.js';
+import type { CliContext } from '../cli-io.js';
+import { buildFilenameOption } from '../config-input.js';
+import { addHelpSections } from '../help-text.js';
+import { buildOutputOption } from '../output-format.js';
+import { readEveryProviderConfig } from '../provider-configs.js';
+import { renderTextLines } from '../text-output.js';
 import { checkProviderConfig, formatCheckLines } from './validate.js';
 
 interface InstallManifestsFlags {
-  filename?: string;
+  filename?: string[];
   version?: string;
   namespace?: string;
   registry?: string;
@@ -49,16 +59,23 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-/** The `flux` sections to render: each providerConfig's in `-f`, or none (flags and defaults only). */
-function readInstallationSpecs(
+/**
+ * The `flux` sections to render: each providerConfig's in `-f`, or none (flags and defaults
+ * only); undefined, with the exit code set, when the input is unreadable (2) or invalid (1).
+ */
+async function readInstallationSpecs(
   flags: InstallManifestsFlags,
-): { label: string; spec: FluxInstallationSpec }[] | undefined {
+  context: CliContext,
+): Promise<{ label: string; spec: FluxInstallationSpec }[] | undefined> {
   if (flags.filename === undefined) return [{ label: 'flags', spec: {} }];
-  const inputs = readProviderConfigs(flags.filename);
+  const inputs = await readEveryProviderConfig(flags.filename, context);
+  if (inputs === undefined) return undefined;
   const checks = inputs.map(checkProviderConfig);
-  const notes = checks.flatMap(formatCheckLines);
-  if (notes.length > 0) process.stderr.write(`${notes.join('\n')}\n`);
-  if (!checks.every((check) => check.valid)) return undefined;
+  context.io.stderr.write(renderTextLines(checks.flatMap(formatCheckLines)));
+  if (!checks.every((check) => check.valid)) {
+    context.exitCode = 1;
+    return undefined;
+  }
   return checks.map((check, i) => {
     const flux = check.config?.flux;
     // The shoot secret is named after the referenced secret; without the Shoot, after the entry.
@@ -93,12 +110,12 @@ function buildOptions(spec: FluxInstallationSpec, flags: InstallManifestsFlags):
  * `flux install --export`), for a FluxConfig/Extension/Shoot or for flags alone, so operators can
  * diff it. Exit 1 for an invalid config or options, 2 for unreadable input or no release bundle.
  */
-export function buildInstallManifestsCommand(): Command {
-  return new Command('install-manifests')
+export function buildInstallManifestsCommand(context: CliContext): Command {
+  const command = new Command('install-manifests')
     .description(
       'print the Flux install manifests the extension applies to a shoot (like flux install --export)',
     )
-    .option('-f, --filename <file>', 'FluxConfig, Extension or Shoot YAML ("-" for standard input)')
+    .addOption(buildFilenameOption('FluxConfig, Extension or Shoot documents whose flux sections to render'))
     .option('--version <version>', 'Flux version (overrides flux.version)')
     .option('--namespace <namespace>', 'Flux namespace (overrides flux.namespace)')
     .option('--registry <registry>', 'image registry, "" for the bundle images (overrides flux.registry)')
@@ -150,23 +167,20 @@ export function buildInstallManifestsCommand(): Command {
         "expected sha256 of a version's manifests.tar.gz (repeatable)",
       )
         .argParser(collect)
-        .default([] as string[]),
+        .default([] as string[], 'none'),
     )
     .option('--cache-dir <dir>', 'cache downloaded bundles in this directory')
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['yaml', 'json']).default('yaml'))
-    .exitOverride()
+    .addOption(buildOutputOption(['yaml', 'json'], 'yaml'))
     .action(async (flags: InstallManifestsFlags) => {
-      const specs = readInstallationSpecs(flags);
-      if (!specs) {
-        process.exitCode = 1;
-        return;
-      }
+      const { io } = context;
+      const specs = await readInstallationSpecs(flags, context);
+      if (!specs) return;
       let checksums: Record<string, string>;
       try {
         checksums = parseManifestsChecksums(flags.fluxManifestsChecksum);
       } catch (err) {
-        process.stderr.write(`error: --flux-manifests-checksum: ${(err as Error).message}\n`);
-        process.exitCode = 2;
+        io.stderr.write(renderTextLines([`error: --flux-manifests-checksum: ${(err as Error).message}`]));
+        context.exitCode = 2;
         return;
       }
       const loader = new FluxBundleLoader({
@@ -185,20 +199,48 @@ export function buildInstallManifestsCommand(): Command {
             manifests: renderInstallManifests(await loader.load(options.version), options),
           });
         } catch (err) {
+          if (err instanceof FluxBundleError) {
+            // One line per location tried; the locations come from the operator's flags.
+            io.stderr.write(renderTextLines(`error: ${err.message}`.split('\n')));
+            context.exitCode = 2;
+            return;
+          }
           if (!(err instanceof FluxInstallError)) throw err;
-          process.stderr.write(`${label}: error: ${err.message}\n`);
-          process.exitCode = 1;
+          io.stderr.write(renderTextLines([`${label}: error: ${err.message}`]));
+          context.exitCode = 1;
           return;
         }
       }
       if (flags.output === 'json') {
         const items = outputs.flatMap((o) => o.manifests);
-        process.stdout.write(`${JSON.stringify({ apiVersion: 'v1', kind: 'List', items }, null, 2)}\n`);
+        io.stdout.write(`${JSON.stringify({ apiVersion: 'v1', kind: 'List', items }, null, 2)}\n`);
       } else {
-        process.stdout.write(outputs.map((o) => renderManifestsYaml(o.manifests, o.options)).join(''));
+        io.stdout.write(outputs.map((o) => renderManifestsYaml(o.manifests, o.options)).join(''));
       }
-      process.exitCode = 0;
+      context.exitCode = 0;
     });
+  return addHelpSections(
+    command,
+    [
+      [
+        'The default installation, from a local release bundle (DIR/v2.9.2/)',
+        'gardener-extension-shoot-flux install-manifests --flux-manifests-base DIR',
+      ],
+      [
+        "A Shoot's flux section, with one more component",
+        'gardener-extension-shoot-flux install-manifests -f shoot.yaml --components-extra image-reflector-controller',
+      ],
+      [
+        'Compare with Flux itself',
+        'diff <(gardener-extension-shoot-flux install-manifests --version v2.9.2) <(flux install --export --version v2.9.2)',
+      ],
+    ],
+    [
+      [0, 'the manifests were printed'],
+      [1, 'a providerConfig, flag value or component is invalid (each error is printed)'],
+      [2, 'usage error, unreadable input, or no location has the release bundle'],
+    ],
+  );
 }
 
 function throwIfInvalid(options: FluxInstallOptions): void {

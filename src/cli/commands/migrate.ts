@@ -1,143 +1,134 @@
-import { writeFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { isMap, isScalar, Scalar, type Document, type YAMLMap } from 'yaml';
-import { buildSourceTemplateMigration, type SourceTemplateMigration } from '../../api/migration.js';
+import { decodeUtf8Text } from '../../api/yaml-input.js';
+import { writeFileAtomically } from '../atomic-write.js';
+import type { CliContext } from '../cli-io.js';
 import {
-  findProviderConfigs,
+  buildFilenameOption,
+  decodeInputDocuments,
+  expandInputFiles,
   InputError,
-  parseYamlDocuments,
-  readInputText,
-  toPlainData,
-  type ProviderConfigInput,
+  InputErrorCode,
+  readInputBytes,
+  requireInputFiles,
+  type InputDocuments,
+  type InputFile,
 } from '../config-input.js';
-import { checkProviderConfig, formatCheckLines } from './validate.js';
+import { addHelpSections } from '../help-text.js';
+import { migrateText } from '../migrate-text.js';
+import { buildNothingToCheckError, findProviderConfigs } from '../provider-configs.js';
+import { renderTextLines } from '../text-output.js';
+import { checkProviderConfig, formatCheckLines, type ProviderConfigCheck } from './validate.js';
 
-/** A replacement of `text[start, end)`; edits never overlap. */
-interface TextEdit {
-  start: number;
-  end: number;
-  text: string;
-}
-
-function columnOf(text: string, offset: number): number {
-  return offset - (text.lastIndexOf('\n', offset - 1) + 1);
-}
-
-/** A scalar rendered in the quoting style of `like`, so a quoted value stays quoted. */
-function renderScalar(value: string, like: Scalar.Type | undefined): string {
-  if (like === Scalar.QUOTE_DOUBLE) return JSON.stringify(value);
-  if (like === Scalar.QUOTE_SINGLE) return `'${value}'`;
-  return value;
-}
-
-/** Inserts apiVersion and kind as the first entries of a template map, in its own style. */
-function insertTypeMeta(
-  text: string,
-  template: YAMLMap,
-  apiVersion: string,
-  kind: string,
-): TextEdit | undefined {
-  const firstKey = template.items[0]?.key;
-  const keyStyle = isScalar(firstKey) ? firstKey.type : undefined;
-  const entry = (key: string, value: string) =>
-    `${renderScalar(key, keyStyle)}: ${renderScalar(value, keyStyle)}`;
-  if (template.flow === true) {
-    const open = template.range?.[0];
-    if (open === undefined) return undefined;
-    const rest = template.items.length > 0 ? ', ' : '';
-    return {
-      start: open + 1,
-      end: open + 1,
-      text: `${entry('apiVersion', apiVersion)}, ${entry('kind', kind)}${rest}`,
-    };
+/** The input as text; bytes that are not UTF-8 are refused before anything is changed. */
+function decodeMigrateInput(bytes: Uint8Array, name: string): string {
+  const decoded = decodeUtf8Text(bytes);
+  if (!decoded.ok) {
+    const line = decoded.error.line ?? 1;
+    throw new InputError(
+      decoded.error.code,
+      `${name}: ${decoded.error.message} (line ${line}); migrate edits UTF-8 text only`,
+      { source: name, line },
+    );
   }
-  const at = isScalar(firstKey) ? firstKey.range?.[0] : undefined;
-  if (at === undefined) return undefined;
-  const indent = ' '.repeat(columnOf(text, at));
+  return decoded.text;
+}
+
+/** What migrating one file did. */
+interface FileMigration {
+  /** The migrated text, as written or printed. */
+  text: string;
+  changes: string[];
+  checks: ProviderConfigCheck[];
+  /** The migrated documents, to say what they are when no file holds a providerConfig. */
+  documents: InputDocuments;
+}
+
+/** Migrates one file, validates the result and, with `write`, replaces the file when it changed. */
+async function migrateFile(file: InputFile, write: boolean, context: CliContext): Promise<FileMigration> {
+  const text = decodeMigrateInput(await readInputBytes(file.path, context.io), file.name);
+  const migrated = migrateText(text, file.name);
+  const documents = decodeInputDocuments(migrated.text, file.name);
+  const checks = documents
+    .flatMap((document, i) => findProviderConfigs(document, file.name, i))
+    .map(checkProviderConfig);
+  if (write && migrated.text !== text) {
+    try {
+      await writeFileAtomically(file.path, Buffer.from(migrated.text, 'utf8'));
+    } catch (err) {
+      throw new InputError(
+        InputErrorCode.Unwritable,
+        `cannot write ${file.name}: ${(err as Error).message}; the file is unchanged`,
+        { source: file.name },
+        { cause: err },
+      );
+    }
+  }
   return {
-    start: at,
-    end: at,
-    text: `${entry('apiVersion', apiVersion)}\n${indent}${entry('kind', kind)}\n${indent}`,
+    text: migrated.text,
+    changes: migrated.changes,
+    checks,
+    documents: { name: file.name, documents },
   };
 }
 
-/** The text edit that applies one migration to the template node of a document. */
-function buildTemplateEdit(
-  text: string,
-  document: Document.Parsed,
-  input: ProviderConfigInput,
-  migration: SourceTemplateMigration,
-): TextEdit | undefined {
-  const template: unknown = document.getIn([...input.nodePath, 'source', 'template'], true);
-  if (!isMap(template)) return undefined;
-  if (migration.kind !== undefined)
-    return insertTypeMeta(text, template, migration.apiVersion, migration.kind);
-  const apiVersion = template.get('apiVersion', true);
-  const range = isScalar(apiVersion) ? apiVersion.range : undefined;
-  if (!isScalar(apiVersion) || !range) return undefined;
-  return { start: range[0], end: range[1], text: renderScalar(migration.apiVersion, apiVersion.type) };
-}
-
-function describeMigration(migration: SourceTemplateMigration): string {
-  return migration.kind !== undefined
-    ? `added apiVersion ${migration.apiVersion} and kind ${migration.kind} to a legacy source template`
-    : `converted the OCIRepository template to ${migration.apiVersion}`;
-}
-
-/** The migrated text of a YAML stream, and a line per change; everything not migrated stays byte for byte. */
-export function migrateText(text: string, name: string): { text: string; changes: string[] } {
-  const edits: TextEdit[] = [];
-  const changes: string[] = [];
-  parseYamlDocuments(text, name).forEach((document, i) => {
-    for (const input of findProviderConfigs(toPlainData(document, `${name}#${i}`), name, i)) {
-      const migration = buildSourceTemplateMigration(input.providerConfig);
-      if (migration === undefined) continue;
-      const edit = buildTemplateEdit(text, document, input, migration);
-      const field = [input.pathPrefix, 'source.template'].filter((p) => p !== '').join('.');
-      if (edit === undefined) {
-        changes.push(
-          `${input.source} (${input.kind}): ${field}: cannot migrate this YAML node (alias or tag); edit it by hand`,
-        );
-        continue;
-      }
-      edits.push(edit);
-      changes.push(`${input.source} (${input.kind}): ${field}: ${describeMigration(migration)}`);
-    }
-  });
-  let migrated = text;
-  for (const edit of edits.sort((a, b) => b.start - a.start)) {
-    migrated = migrated.slice(0, edit.start) + edit.text + migrated.slice(edit.end);
-  }
-  return { text: migrated, changes };
+/** Several files as one stream on standard output, kubectl style: `---` between them. */
+function joinStreams(texts: readonly string[]): string {
+  return texts.map((text) => (text === '' || text.endsWith('\n') ? text : `${text}\n`)).join('---\n');
 }
 
 /** `migrate`: rewrite every shoot-flux providerConfig into the current format. */
-export function buildMigrateCommand(): Command {
-  return new Command('migrate')
+export function buildMigrateCommand(context: CliContext): Command {
+  const command = new Command('migrate')
     .description('rewrite shoot-flux providerConfigs into the current format, keeping comments and layout')
-    .requiredOption('-f, --filename <file>', 'YAML file with one or more documents, "-" for standard input')
-    .option('--write', 'rewrite the file in place instead of printing to standard output', false)
-    .exitOverride()
-    .action((options: { filename: string; write: boolean }) => {
-      if (options.write && options.filename === '-')
-        throw new InputError('--write needs a file, not standard input');
-      const { name, text } = readInputText(options.filename);
-      const migrated = migrateText(text, name);
-      const checks = parseYamlDocuments(migrated.text, name)
-        .flatMap((document, i) => findProviderConfigs(toPlainData(document, `${name}#${i}`), name, i))
-        .map(checkProviderConfig);
-      if (checks.length === 0) {
-        throw new InputError(
-          `${name}: no FluxConfig, shoot-flux Extension or Shoot with a shoot-flux extension found`,
-        );
+    .addOption(buildFilenameOption())
+    .option('--write', 'rewrite each file in place instead of printing to standard output', false)
+    .action(async (options: { filename?: string[]; write: boolean }) => {
+      const { io } = context;
+      const files = requireInputFiles(options.filename);
+      if (options.write && files.includes('-'))
+        throw new InputError(InputErrorCode.Usage, '--write needs files, not standard input');
+      const migrations: FileMigration[] = [];
+      const errors: InputError[] = [];
+      // Each file on its own: one that cannot be read or written does not stop the others.
+      for (const file of await expandInputFiles(files)) {
+        try {
+          if (file instanceof InputError) throw file;
+          migrations.push(await migrateFile(file, options.write, context));
+        } catch (err) {
+          if (!(err instanceof InputError)) throw err;
+          errors.push(err);
+        }
       }
-      const report = [...migrated.changes, ...checks.flatMap(formatCheckLines)];
-      if (report.length > 0) process.stderr.write(`${report.join('\n')}\n`);
-      if (options.write) {
-        if (migrated.text !== text) writeFileSync(options.filename, migrated.text);
-      } else {
-        process.stdout.write(migrated.text);
+      const checks = migrations.flatMap((m) => m.checks);
+      if (checks.length === 0 && errors.length === 0) {
+        errors.push(buildNothingToCheckError(migrations.map((m) => m.documents)));
       }
-      process.exitCode = checks.every((check) => check.valid) ? 0 : 1;
+      io.stderr.write(
+        renderTextLines([
+          ...migrations.flatMap((m) => [...m.changes, ...m.checks.flatMap(formatCheckLines)]),
+          ...errors.map((error) => `error: ${error.message}`),
+        ]),
+      );
+      if (!options.write && errors.length === 0) io.stdout.write(joinStreams(migrations.map((m) => m.text)));
+      context.exitCode = errors.length > 0 ? 2 : checks.every((check) => check.valid) ? 0 : 1;
     });
+  return addHelpSections(
+    command,
+    [
+      ['Print a Shoot in the current format', 'gardener-extension-shoot-flux migrate -f shoot.yaml'],
+      [
+        'Rewrite every file of a directory in place',
+        'gardener-extension-shoot-flux migrate -f shoots/ --write',
+      ],
+      [
+        'Migrate a Shoot in the garden',
+        'kubectl get shoot my-shoot -o yaml | gardener-extension-shoot-flux migrate -f - | kubectl apply -f -',
+      ],
+    ],
+    [
+      [0, 'every providerConfig is valid after migration'],
+      [1, 'a providerConfig is still invalid (migration fixes the format, not the content)'],
+      [2, 'usage error, or input that cannot be read, parsed or written, or holds no providerConfig'],
+    ],
+  );
 }

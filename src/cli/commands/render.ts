@@ -1,21 +1,27 @@
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { stringify } from 'yaml';
 import { buildBootstrapObjects, type BootstrapObject } from '../../flux/bootstrap-objects.js';
 import { buildSecretTargets } from '../../flux/secret-plan.js';
-import { readProviderConfigs } from '../config-input.js';
+import type { CliContext } from '../cli-io.js';
+import { buildFilenameOption, requireInputFiles } from '../config-input.js';
+import { addHelpSections, inputExitCodes } from '../help-text.js';
+import { buildOutputOption } from '../output-format.js';
+import { readEveryProviderConfig } from '../provider-configs.js';
+import { renderTextLines } from '../text-output.js';
 import { checkProviderConfig, formatCheckLines } from './validate.js';
 
 /** `render`: print the objects the bootstrap writes into the shoot, as the controller will write them. */
-export function buildRenderCommand(): Command {
-  return new Command('render')
+export function buildRenderCommand(context: CliContext): Command {
+  const command = new Command('render')
     .description(
       'print the objects the bootstrap writes into the shoot (not the Flux installation), in apply order',
     )
-    .requiredOption('-f, --filename <file>', 'YAML file with one or more documents, "-" for standard input')
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['yaml', 'json']).default('yaml'))
-    .exitOverride()
-    .action((options: { filename: string; output: 'yaml' | 'json' }) => {
-      const inputs = readProviderConfigs(options.filename);
+    .addOption(buildFilenameOption())
+    .addOption(buildOutputOption(['yaml', 'json'], 'yaml'))
+    .action(async (options: { filename?: string[]; output: 'yaml' | 'json' }) => {
+      const { io } = context;
+      const inputs = await readEveryProviderConfig(requireInputFiles(options.filename), context);
+      if (inputs === undefined) return;
       const checks = inputs.map(checkProviderConfig);
       const notes = checks.flatMap(formatCheckLines);
       const objects: BootstrapObject[] = [];
@@ -31,18 +37,31 @@ export function buildRenderCommand(): Command {
           );
         });
       });
-      if (notes.length > 0) process.stderr.write(`${notes.join('\n')}\n`);
+      io.stderr.write(renderTextLines(notes));
       if (!checks.every((check) => check.valid)) {
-        process.exitCode = 1;
+        context.exitCode = 1;
         return;
       }
       if (options.output === 'json') {
-        process.stdout.write(
-          `${JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }, null, 2)}\n`,
-        );
+        io.stdout.write(`${JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }, null, 2)}\n`);
       } else {
-        process.stdout.write(objects.map((object) => stringify(object)).join('---\n'));
+        io.stdout.write(objects.map((object) => stringify(object)).join('---\n'));
       }
-      process.exitCode = 0;
+      context.exitCode = 0;
     });
+  return addHelpSections(
+    command,
+    [
+      [
+        'Print what the bootstrap writes into the shoot',
+        'gardener-extension-shoot-flux render -f shoot.yaml',
+      ],
+      [
+        'Diff it against the shoot',
+        'gardener-extension-shoot-flux render -f shoot.yaml | kubectl --kubeconfig shoot.kubeconfig diff -f -',
+      ],
+      ['As a JSON List', 'gardener-extension-shoot-flux render -f extension.yaml -o json'],
+    ],
+    inputExitCodes,
+  );
 }

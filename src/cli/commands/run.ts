@@ -11,6 +11,7 @@ import { ShootFluxActuator } from '../../controller/shoot-flux/actuator.js';
 import { ShootClientProvider } from '../../kube/shoot-client.js';
 import { extensionClasses, type ExtensionClass } from '../../gardener/constants.js';
 import type { ShootClientMode } from '../../gardener/shoot-access.js';
+import type { RequestTimeouts } from '../../kube/http-transport.js';
 import { loadKubeConfig } from '../../kube/kubeconfig.js';
 import type { LandscapeFluxPolicy } from '../../api/landscape-policy.js';
 import { addLandscapeFlags, buildLandscapePolicy, type LandscapeFlags } from '../landscape-flags.js';
@@ -35,9 +36,18 @@ export interface ActuatorSettings {
   shootClientMode: ShootClientMode;
   /** `--reconcile-timeout`: the actuator waits for Flux only within it. */
   reconcileTimeoutMs: number;
+  /** `--shoot-connect-timeout`, `--shoot-request-timeout`: bound every request to a shoot. */
+  shootTimeouts?: RequestTimeouts;
   /** `--default-flux-*`, `--enforce-flux-registry`, `--allowed-flux-versions`. */
   landscape?: LandscapeFluxPolicy;
 }
+
+/**
+ * Defaults of `--shoot-connect-timeout` and `--shoot-request-timeout`: far inside the 3m
+ * reconcile deadline, far above what a healthy API server needs (kubectl has no default; the
+ * API server itself ends a request after 60 s).
+ */
+export const defaultShootTimeouts: RequestTimeouts = { connectMs: 10_000, requestMs: 30_000 };
 
 /** Builds the actuator `run` drives; the shoot-flux actuator in production, a recorder in tests. */
 export type RunActuatorFactory = (settings: ActuatorSettings, dependencies: ActuatorDependencies) => Actuator;
@@ -61,6 +71,16 @@ export interface RunOptions extends LandscapeFlags {
   fluxManifestsBase: string[];
   fluxManifestsChecksum: Record<string, string>;
   reconcileTimeout: number;
+  shootRequestTimeout: number;
+  shootConnectTimeout: number;
+  gracefulShutdownTimeout: number;
+  master?: string;
+  controllers: ControllerName[];
+  disableControllers: ControllerName[];
+  gardenerVersion?: string;
+  selfHostedShootCluster: boolean;
+  leaderElectionResourceLock: string;
+  healthcheckMaxConcurrentReconciles?: number;
 }
 
 /** The shoot-flux actuator with its production dependencies. */
@@ -90,6 +110,8 @@ export function createShootFluxActuator(
       metrics.bootstrapDuration.observe({ result }, seconds);
     },
     requestObserver,
+    shootTimeouts: settings.shootTimeouts ?? defaultShootTimeouts,
+    stopping: dependencies.stopping,
     ...(settings.landscape ? { landscape: settings.landscape } : {}),
   });
 }
@@ -161,7 +183,8 @@ function parseClasses(value: string, previous: ExtensionClass[]): ExtensionClass
   return [...new Set([...previous, ...(classes as ExtensionClass[])])];
 }
 
-function parseBindAddressFlag(value: string): string {
+/** A Go-style bind address flag (`:8080`, `127.0.0.1:8080`, `0` = disabled), checked when parsed. */
+export function parseBindAddressFlag(value: string): string {
   try {
     parseBindAddress(value);
   } catch (err) {
@@ -193,115 +216,222 @@ function inClusterNamespace(): string | undefined {
   }
 }
 
+/**
+ * The controllers a Gardener extension's `--controllers`/`--disable-controllers` switch between
+ * (gardener's `SwitchOptions`): this process runs the Extension reconciler, the health check and
+ * the heartbeat.
+ */
+export const controllerNames = ['extension', 'healthcheck', 'heartbeat'] as const;
+export type ControllerName = (typeof controllerNames)[number];
+
+function parseControllers(value: string, previous: ControllerName[] | undefined): ControllerName[] {
+  const names = value
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
+  for (const name of names) {
+    if (!(controllerNames as readonly string[]).includes(name)) {
+      throw new InvalidArgumentError(`cannot enable/disable unknown controller "${name}"`);
+    }
+  }
+  return [...new Set([...(previous ?? []), ...(names as ControllerName[])])];
+}
+
+/** The controllers that run: `--controllers` (all when not given) less `--disable-controllers`. */
+export function enabledControllers(
+  options: Pick<RunOptions, 'controllers' | 'disableControllers'>,
+): ControllerName[] {
+  const wanted = options.controllers.length > 0 ? options.controllers : [...controllerNames];
+  return wanted.filter((name) => !options.disableControllers.includes(name));
+}
+
 /** Builds the `run` command; tests pass their own actuator factory. */
 export function buildRunCommand(createActuator: RunActuatorFactory = defaultActuatorFactory): Command {
   const env = process.env;
-  const command = new Command('run')
-    .description('Run the extension controller against a seed cluster')
-    .exitOverride()
-    .option('--kubeconfig <path>', 'seed kubeconfig (default: in-cluster, else $KUBECONFIG)')
-    .addOption(boolOption('--leader-election', 'elect a leader among replicas with a Lease', true))
-    .option(
-      '--leader-election-id <name>',
-      'name of the leader election Lease',
-      `${extensionType}-leader-election`,
-    )
-    .addOption(
-      new Option('--leader-election-namespace <namespace>', 'namespace of the leader election Lease').default(
-        env.LEADER_ELECTION_NAMESPACE,
-        '$LEADER_ELECTION_NAMESPACE',
-      ),
-    )
-    .addOption(
-      new Option('--max-concurrent-reconciles <n>', 'Extensions reconciled at the same time')
-        .argParser(parsePositiveInteger)
-        .default(5),
-    )
-    .addOption(
-      new Option(
-        '--extension-max-concurrent-reconciles <n>',
-        'alias of --max-concurrent-reconciles (Gardener name)',
+  return addLandscapeFlags(
+    new Command('run')
+      .description('Run the extension controller against a seed cluster')
+      .exitOverride()
+      .option('--kubeconfig <path>', 'seed kubeconfig (default: in-cluster, else $KUBECONFIG)')
+      .addOption(boolOption('--leader-election', 'elect a leader among replicas with a Lease', true))
+      .option(
+        '--leader-election-id <name>',
+        'name of the leader election Lease',
+        `${extensionType}-leader-election`,
       )
-        .argParser(parsePositiveInteger)
-        .hideHelp(),
-    )
-    .addOption(
-      boolOption(
-        '--ignore-operation-annotation',
-        'reconcile on every generation change, also of the Cluster',
-        false,
-      ),
-    )
-    .addOption(
-      new Option(
-        '--extension-classes <classes>',
-        'Extension classes to serve (comma-separated or repeated; default shoot)',
+      .addOption(
+        new Option(
+          '--leader-election-namespace <namespace>',
+          'namespace of the leader election Lease',
+        ).default(env.LEADER_ELECTION_NAMESPACE, '$LEADER_ELECTION_NAMESPACE'),
       )
-        .argParser(parseClasses)
-        .default([] as ExtensionClass[]),
-    )
-    .option('--garden-cluster-identity <identity>', 'identity of the garden cluster (shoot-info)', 'garden')
-    .addOption(
-      new Option('--heartbeat-namespace <namespace>', 'namespace of the heartbeat Lease').default(
-        env.LEADER_ELECTION_NAMESPACE,
-        '$LEADER_ELECTION_NAMESPACE',
-      ),
-    )
-    .addOption(
-      new Option('--heartbeat-renew-interval-seconds <n>', 'renew interval of the heartbeat Lease')
-        .argParser(parsePositiveInteger)
-        .default(30),
-    )
-    .addOption(
-      new Option('--metrics-bind-address <address>', 'metrics listener ("0" disables)')
-        .argParser(parseBindAddressFlag)
-        .default(':8080'),
-    )
-    .addOption(
-      new Option('--health-bind-address <address>', 'health probe listener ("0" disables)')
-        .argParser(parseBindAddressFlag)
-        .default(':8081'),
-    )
-    .addOption(new Option('--log-level <level>', 'log level').choices(logLevels).default('info'))
-    .addOption(new Option('--log-format <format>', 'log format').choices(logFormats).default('json'))
-    .addOption(
-      new Option(
-        '--flux-manifests-base <location>',
-        'Flux release bundle locations (directory or URL; repeatable, comma-separated)',
+      .addOption(
+        new Option('--max-concurrent-reconciles <n>', 'Extensions reconciled at the same time')
+          .argParser(parsePositiveInteger)
+          .default(5),
       )
-        .argParser(collect)
-        .default([] as string[]),
-    )
-    .addOption(
-      new Option(
-        '--flux-manifests-checksum <version=sha256>',
-        'expected sha256 of a release bundle (repeatable, comma-separated), verified on every load',
+      .addOption(
+        new Option(
+          '--extension-max-concurrent-reconciles <n>',
+          'alias of --max-concurrent-reconciles (Gardener name)',
+        )
+          .argParser(parsePositiveInteger)
+          .hideHelp(),
       )
-        .argParser(parseChecksums)
-        .default({}),
-    )
-    .addOption(
-      new Option('--reconcile-timeout <duration>', 'deadline of one reconcile')
-        .argParser(parseDurationFlag)
-        .default(180_000, '3m'),
-    )
-    .action(async (raw: RunOptions & { extensionMaxConcurrentReconciles?: number }, command: Command) => {
-      const options: RunOptions = {
-        ...raw,
-        maxConcurrentReconciles: raw.extensionMaxConcurrentReconciles ?? raw.maxConcurrentReconciles,
-        leaderElectionNamespace:
-          nonEmpty(raw.leaderElectionNamespace) ?? (raw.leaderElection ? inClusterNamespace() : undefined),
-        heartbeatNamespace: nonEmpty(raw.heartbeatNamespace) ?? inClusterNamespace(),
-      };
-      if (options.leaderElection && !options.leaderElectionNamespace) {
-        command.error(
-          'error: --leader-election needs a namespace: pass --leader-election-namespace or set $LEADER_ELECTION_NAMESPACE',
-          { exitCode: 2, code: 'shoot-flux.leaderElectionNamespace' },
-        );
-      }
-      process.exitCode = await runController(options, createActuator, env);
-    });
-  return addLandscapeFlags(command);
+      .addOption(
+        boolOption(
+          '--ignore-operation-annotation',
+          'reconcile on every generation change, also of the Cluster',
+          false,
+        ),
+      )
+      .addOption(
+        new Option(
+          '--extension-classes <classes>',
+          'Extension classes to serve (comma-separated or repeated)',
+        )
+          .argParser(parseClasses)
+          .default([] as ExtensionClass[], 'shoot'),
+      )
+      .option('--garden-cluster-identity <identity>', 'identity of the garden cluster (shoot-info)', 'garden')
+      .addOption(
+        new Option('--heartbeat-namespace <namespace>', 'namespace of the heartbeat Lease').default(
+          env.LEADER_ELECTION_NAMESPACE,
+          '$LEADER_ELECTION_NAMESPACE',
+        ),
+      )
+      .addOption(
+        new Option('--heartbeat-renew-interval-seconds <n>', 'renew interval of the heartbeat Lease')
+          .argParser(parsePositiveInteger)
+          .default(30),
+      )
+      .addOption(
+        new Option('--metrics-bind-address <address>', 'metrics listener ("0" disables)')
+          .argParser(parseBindAddressFlag)
+          .default(':8080'),
+      )
+      .addOption(
+        new Option('--health-bind-address <address>', 'health probe listener ("0" disables)')
+          .argParser(parseBindAddressFlag)
+          .default(':8081'),
+      )
+      .addOption(new Option('--log-level <level>', 'log level').choices(logLevels).default('info'))
+      .addOption(new Option('--log-format <format>', 'log format').choices(logFormats).default('json'))
+      .addOption(
+        new Option(
+          '--flux-manifests-base <location>',
+          'Flux release bundle locations (directory or URL; repeatable, comma-separated)',
+        )
+          .argParser(collect)
+          .default([] as string[], "Flux's GitHub releases"),
+      )
+      .addOption(
+        new Option(
+          '--flux-manifests-checksum <version=sha256>',
+          'expected sha256 of a release bundle (repeatable, comma-separated), verified on every load',
+        )
+          .argParser(parseChecksums)
+          .default({}, 'none'),
+      )
+      .addOption(
+        new Option('--reconcile-timeout <duration>', 'deadline of one reconcile')
+          .argParser(parseDurationFlag)
+          .default(180_000, '3m'),
+      )
+      .addOption(
+        new Option(
+          '--shoot-request-timeout <duration>',
+          'deadline of one request to a shoot API server (for a watch: until its response headers)',
+        )
+          .argParser(parseDurationFlag)
+          .default(defaultShootTimeouts.requestMs, '30s'),
+      )
+      .addOption(
+        new Option(
+          '--shoot-connect-timeout <duration>',
+          'deadline of connecting to a shoot API server (TCP and TLS)',
+        )
+          .argParser(parseDurationFlag)
+          .default(defaultShootTimeouts.connectMs, '10s'),
+      )
+      .addOption(
+        new Option(
+          '--graceful-shutdown-timeout <duration>',
+          'on SIGTERM, how long cancelled reconciles may take to record their state before the process stops anyway',
+        )
+          .argParser(parseDurationFlag)
+          .default(10_000, '10s'),
+      )
+      // Gardener's standard extension flags (extensions/pkg/controller/cmd): a chart or gardenlet
+      // may pass any of them, so each is accepted; what each does here is in docs/operations.md.
+      .option('--master <url>', "API server URL of the seed, overriding the kubeconfig's")
+      .addOption(
+        new Option('--controllers <names>', `controllers to run (${controllerNames.join(', ')})`)
+          .argParser(parseControllers)
+          .default([] as ControllerName[], 'all'),
+      )
+      .addOption(
+        new Option('--disable-controllers <names>', 'controllers not to run')
+          .argParser(parseControllers)
+          .default([] as ControllerName[], 'none'),
+      )
+      .option(
+        '--gardener-version <version>',
+        'version of the Gardener that deploys the extension (informational)',
+      )
+      .addOption(
+        boolOption(
+          '--self-hosted-shoot-cluster',
+          'the extension runs in a self-hosted shoot cluster (informational)',
+          false,
+        ),
+      )
+      .addOption(
+        new Option('--leader-election-resource-lock <lock>', 'resource lock of the leader election')
+          .choices(['leases'])
+          .default('leases'),
+      )
+      .addOption(
+        new Option(
+          '--healthcheck-max-concurrent-reconciles <n>',
+          'health checks at the same time (informational until a health check runs)',
+        ).argParser(parsePositiveInteger),
+      )
+      .action(async (raw: RunOptions & { extensionMaxConcurrentReconciles?: number }, command: Command) => {
+        const options: RunOptions = {
+          ...raw,
+          maxConcurrentReconciles: raw.extensionMaxConcurrentReconciles ?? raw.maxConcurrentReconciles,
+          leaderElectionNamespace:
+            nonEmpty(raw.leaderElectionNamespace) ?? (raw.leaderElection ? inClusterNamespace() : undefined),
+          heartbeatNamespace: nonEmpty(raw.heartbeatNamespace) ?? inClusterNamespace(),
+        };
+        if (options.shootRequestTimeout >= options.reconcileTimeout) {
+          command.error('error: --shoot-request-timeout must be shorter than --reconcile-timeout', {
+            exitCode: 2,
+            code: 'shoot-flux.shootRequestTimeout',
+          });
+        }
+        if (options.shootConnectTimeout > options.shootRequestTimeout) {
+          command.error('error: --shoot-connect-timeout must not exceed --shoot-request-timeout', {
+            exitCode: 2,
+            code: 'shoot-flux.shootConnectTimeout',
+          });
+        }
+        if (!enabledControllers(options).includes('extension')) {
+          command.error(
+            'error: the extension controller cannot be disabled: it is the only work of this process; scale the Deployment to 0 instead',
+            { exitCode: 2, code: 'shoot-flux.disableControllers' },
+          );
+        }
+        if (options.leaderElection && !options.leaderElectionNamespace) {
+          command.error(
+            'error: --leader-election needs a namespace: pass --leader-election-namespace or set $LEADER_ELECTION_NAMESPACE',
+            { exitCode: 2, code: 'shoot-flux.leaderElectionNamespace' },
+          );
+        }
+        process.exitCode = await runController(options, createActuator, env);
+      }),
+  );
 }
 
 /** Runs the controller until SIGTERM/SIGINT (exit 0) or a fatal error such as lost leadership (exit 1). */
@@ -315,22 +445,35 @@ export async function runController(
     format: options.logFormat,
     name: 'shoot-flux',
   });
-  logger.info('Starting gardener-extension-shoot-flux', { flags: { ...options } });
+  // The kubeconfig flag is a path, not a secret: logged under a key the redaction rule leaves alone.
+  const { kubeconfig: kubeconfigPath, ...flags } = options;
+  logger.info('Starting gardener-extension-shoot-flux', { flags: { ...flags, kubeconfigPath } });
+  if (options.gardenerVersion !== undefined || options.selfHostedShootCluster) {
+    logger.info('Gardener flags taken as information only', {
+      gardenerVersion: options.gardenerVersion,
+      selfHostedShootCluster: options.selfHostedShootCluster,
+    });
+  }
+  const controllers = enabledControllers(options);
   const { kubeConfig, source } = loadKubeConfig({
     kubeconfigFlag: options.kubeconfig,
     kubeconfigEnv: env.KUBECONFIG,
     inClusterEnv: Boolean(env.KUBERNETES_SERVICE_HOST),
+    masterUrl: options.master,
   });
-  logger.info('Loaded seed kubeconfig', { source });
+  logger.info('Loaded seed kubeconfig', { source, controllers });
   const settings: ActuatorSettings = {
     gardenClusterIdentity: options.gardenClusterIdentity,
     fluxManifestsBases: parseManifestsBases(options.fluxManifestsBase),
     fluxManifestsChecksums: options.fluxManifestsChecksum,
     shootClientMode: env.GARDENER_SHOOT_CLIENT === 'external' ? 'external' : 'internal',
     reconcileTimeoutMs: options.reconcileTimeout,
+    shootTimeouts: { connectMs: options.shootConnectTimeout, requestMs: options.shootRequestTimeout },
     landscape: buildLandscapePolicy(options),
   };
-  if (!options.heartbeatNamespace) logger.warn('No heartbeat namespace: heartbeat disabled');
+  const heartbeatNamespace = controllers.includes('heartbeat') ? options.heartbeatNamespace : undefined;
+  if (!controllers.includes('heartbeat')) logger.info('Heartbeat controller disabled');
+  else if (!heartbeatNamespace) logger.warn('No heartbeat namespace: heartbeat disabled');
   const manager = new Manager({
     kubeConfig,
     createActuator: (dependencies) => createActuator(settings, dependencies),
@@ -343,28 +486,55 @@ export async function runController(
       options.leaderElection && options.leaderElectionNamespace
         ? { namespace: options.leaderElectionNamespace, id: options.leaderElectionId }
         : undefined,
-    heartbeat: options.heartbeatNamespace
-      ? { namespace: options.heartbeatNamespace, renewIntervalSeconds: options.heartbeatRenewIntervalSeconds }
+    heartbeat: heartbeatNamespace
+      ? { namespace: heartbeatNamespace, renewIntervalSeconds: options.heartbeatRenewIntervalSeconds }
       : undefined,
     metricsBindAddress: options.metricsBindAddress,
     healthBindAddress: options.healthBindAddress,
+    shutdownGracePeriodMs: options.gracefulShutdownTimeout,
   });
-  const stop = (signal: string) => {
+  let signalled = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (signalled) {
+      // A second signal means "now": like controller-runtime, exit at once.
+      logger.info('Received second signal, exiting immediately', { signal });
+      process.exit(1);
+    }
+    signalled = true;
     logger.info('Received signal, shutting down', { signal });
     void manager.stop();
   };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  let code: number;
   try {
     await manager.start();
     await manager.done;
-    return 0;
+    code = 0;
   } catch (err) {
     logger.error('Controller failed', { error: err instanceof Error ? err.message : String(err) });
     await manager.stop();
-    return 1;
+    code = 1;
   } finally {
     process.off('SIGTERM', stop);
     process.off('SIGINT', stop);
   }
+  exitIfStillRunning(logger, code);
+  return code;
+}
+
+/**
+ * Every watch, socket and timer is closed once the manager stopped, so the process ends by
+ * itself. Should something still hold the event loop, say what and exit anyway: a controller
+ * that lingers with open connections until the kubelet kills it helps nobody.
+ */
+function exitIfStillRunning(logger: Logger, code: number): void {
+  const timer = setTimeout(() => {
+    logger.error('Still running after shutdown, exiting', {
+      resources: process.getActiveResourcesInfo().filter((r) => r !== 'Timeout'),
+    });
+    process.exit(code);
+  }, 5_000);
+  // Only a process that would otherwise not end waits for this timer.
+  timer.unref();
 }

@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { evaluateFluxConfig } from '../../api/evaluate.js';
 import {
   formatFieldError,
@@ -7,7 +7,16 @@ import {
   type FieldWarning,
 } from '../../api/field-errors.js';
 import type { FluxConfig } from '../../api/types.js';
-import { readProviderConfigs, type ConfigDocumentKind, type ProviderConfigInput } from '../config-input.js';
+import type { CliContext } from '../cli-io.js';
+import { buildFilenameOption, InputError, requireInputFiles, type InputErrorCode } from '../config-input.js';
+import { addHelpSections, inputExitCodes } from '../help-text.js';
+import { buildOutputOption, renderData } from '../output-format.js';
+import {
+  readProviderConfigs,
+  type ConfigDocumentKind,
+  type ProviderConfigInput,
+} from '../provider-configs.js';
+import { renderTextLines, truncateReportStrings } from '../text-output.js';
 
 /** The outcome of checking one providerConfig, paths prefixed for its document; `-o json` prints these. */
 export interface ProviderConfigCheck {
@@ -16,6 +25,16 @@ export interface ProviderConfigCheck {
   valid: boolean;
   errors: FieldError[];
   warnings: FieldWarning[];
+}
+
+/** A `-o json|yaml` result for input that could not be checked at all (exit 2). */
+export interface InputFailureResult {
+  /** The file (or `stdin`); absent when the error concerns no single file. */
+  source?: string;
+  valid: false;
+  inputError: { code: InputErrorCode; message: string; line?: number; column?: number };
+  errors: [];
+  warnings: [];
 }
 
 /** Defaults and validates one providerConfig found in the input. */
@@ -45,31 +64,76 @@ export function formatCheckLines(check: ProviderConfigCheck): string[] {
   ];
 }
 
-function toJsonCheck(check: ProviderConfigCheck): ProviderConfigCheck {
+function toDataCheck(check: ProviderConfigCheck): ProviderConfigCheck {
   const { source, kind, valid, errors, warnings } = check;
   return { source, kind, valid, errors, warnings };
 }
 
-/** `validate`: default and validate every shoot-flux providerConfig in a YAML stream. */
-export function buildValidateCommand(): Command {
-  return new Command('validate')
+function toFailureResult(error: InputError): InputFailureResult {
+  const { source, line, column } = error.location;
+  return {
+    ...(source !== undefined ? { source } : {}),
+    valid: false,
+    inputError: {
+      code: error.code,
+      message: error.message,
+      ...(line !== undefined ? { line } : {}),
+      ...(column !== undefined ? { column } : {}),
+    },
+    errors: [],
+    warnings: [],
+  };
+}
+
+/** `validate`: default and validate every shoot-flux providerConfig in the input. */
+export function buildValidateCommand(context: CliContext): Command {
+  const command = new Command('validate')
     .description(
       'default and validate every shoot-flux providerConfig (FluxConfig, Extension or Shoot documents)',
     )
-    .requiredOption('-f, --filename <file>', 'YAML file with one or more documents, "-" for standard input')
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
-    .exitOverride()
-    .action((options: { filename: string; output: 'text' | 'json' }) => {
-      const checks = readProviderConfigs(options.filename).map(checkProviderConfig);
-      if (options.output === 'json') {
-        process.stdout.write(`${JSON.stringify(checks.map(toJsonCheck), null, 2)}\n`);
+    .addOption(buildFilenameOption())
+    .addOption(buildOutputOption(['text', 'json', 'yaml'], 'text'))
+    .action(async (options: { filename?: string[]; output: 'text' | 'json' | 'yaml' }) => {
+      const { io } = context;
+      const items = await readProviderConfigs(requireInputFiles(options.filename), io);
+      const results = items.map((item) => (item instanceof InputError ? item : checkProviderConfig(item)));
+      const failed = results.some((result) => result instanceof InputError);
+      if (options.output !== 'text') {
+        // Input errors are results too, so a pipeline (`| jq`) always gets a document to read.
+        const data = results.map((r) => (r instanceof InputError ? toFailureResult(r) : toDataCheck(r)));
+        io.stdout.write(renderData(truncateReportStrings(data), options.output));
       } else {
-        const lines = checks.flatMap((check) => [
-          ...formatCheckLines(check),
-          ...(check.valid ? [`${check.source} (${check.kind}): valid`] : []),
-        ]);
-        process.stdout.write(`${lines.join('\n')}\n`);
+        const lines = results.flatMap((result) =>
+          result instanceof InputError
+            ? []
+            : [
+                ...formatCheckLines(result),
+                ...(result.valid ? [`${result.source} (${result.kind}): valid`] : []),
+              ],
+        );
+        io.stderr.write(
+          renderTextLines(results.flatMap((r) => (r instanceof InputError ? [`error: ${r.message}`] : []))),
+        );
+        io.stdout.write(renderTextLines(lines));
       }
-      process.exitCode = checks.every((check) => check.valid) ? 0 : 1;
+      context.exitCode = failed ? 2 : results.every((r) => !(r instanceof InputError) && r.valid) ? 0 : 1;
     });
+  return addHelpSections(
+    command,
+    [
+      [
+        'Check a Shoot and every shoot-flux extension in it',
+        'gardener-extension-shoot-flux validate -f shoot.yaml',
+      ],
+      [
+        'Check every *.yaml, *.yml and *.json file of a directory',
+        'gardener-extension-shoot-flux validate -f shoots/',
+      ],
+      [
+        'Check a Shoot from the garden, as JSON for jq',
+        'kubectl get shoot my-shoot -o yaml | gardener-extension-shoot-flux validate -f - -o json | jq .',
+      ],
+    ],
+    inputExitCodes,
+  );
 }

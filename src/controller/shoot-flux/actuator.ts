@@ -17,10 +17,12 @@ import { buildSecretPlan } from '../../flux/secret-plan.js';
 import { buildShootInfoConfigMap } from '../../flux/shoot-info.js';
 import { isHibernatingOrWakingUp, isHibernationEnabled } from '../../gardener/cluster.js';
 import { buildCondition, findCondition, mergeConditions } from '../../gardener/condition.js';
+import { errorMessage } from '../../gardener/status.js';
 import type { Cluster, Extension } from '../../gardener/types.js';
 import { applyObject } from '../../kube/apply.js';
 import { installFlux, type FluxBundleSource } from '../../kube/flux-install.js';
 import { mergePatchObject, readObject } from '../../kube/objects.js';
+import type { RequestTimeouts } from '../../kube/http-transport.js';
 import type { KubeRequestObserver } from '../../kube/kubeconfig.js';
 import { KubeRawClient } from '../../kube/raw-client.js';
 import { RestMapper, buildResourcePath, encodePathSegment } from '../../kube/rest-mapper.js';
@@ -35,6 +37,7 @@ import { asInstallConfigurationError } from './install-config-error.js';
 import { checkShootRunsFlux } from './kubernetes-preflight.js';
 import { ShootWaker } from './shoot-waker.js';
 import { applyTemplateObject } from './template-apply.js';
+import { WaitProgress, describeFluxWaiting } from './wait-progress.js';
 import {
   buildSecretOwnershipPatch,
   buildStatePatch,
@@ -73,6 +76,13 @@ export interface ShootFluxActuatorOptions {
   /** Observes a finished bootstrap's duration. */
   observeBootstrap?: (result: 'success' | 'failure', seconds: number) => void;
   requestObserver?: KubeRequestObserver;
+  /** Connect and request timeouts of every request to a shoot (`--shoot-*-timeout`). */
+  shootTimeouts?: RequestTimeouts;
+  /**
+   * Aborted the moment the controller begins to stop (reconcile deadlines abort with it): no
+   * new wake-up watches open, and a reconcile it interrupts is recorded as in progress.
+   */
+  stopping?: AbortSignal;
   now?: () => Date;
   /** The landscape's Flux defaults and enforcement (flags of `run`). */
   landscape?: LandscapeFluxPolicy;
@@ -95,6 +105,19 @@ const bootstrappedMessage = 'Flux has been successfully bootstrapped on the Shoo
 
 function keyOf(extension: Extension): string {
   return `${extension.metadata.namespace ?? ''}/${extension.metadata.name}`;
+}
+
+/**
+ * Runs one step of a reconcile, so its failure says which step failed (`installing Flux: …`),
+ * with the original error as cause. Progress and configuration errors say so themselves.
+ */
+async function inStep<T>(step: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof RequeueAfterError || err instanceof ConfigurationError) throw err;
+    throw new Error(`${step}: ${errorMessage(err)}`, { cause: err });
+  }
 }
 
 function describeFluxObject(object: SourceObject | KustomizationObject): string {
@@ -124,21 +147,52 @@ export class ShootFluxActuator implements Actuator {
   private readonly shootAccess = new WeakMap<KubeConfig, ClusterAccess>();
   private readonly waker: ShootWaker;
   private readonly now: () => Date;
+  /** Ends every shoot request and watch on close. */
+  private readonly lifetime = new AbortController();
 
   constructor(private readonly options: ShootFluxActuatorOptions) {
-    const client = new KubeRawClient(options.seed, options.requestObserver);
+    const client = new KubeRawClient(options.seed, options.requestObserver, {
+      serverRole: 'seed API server',
+      lifetime: this.lifetime.signal,
+    });
     this.seed = { client, mapper: new RestMapper(client) };
     this.waker = new ShootWaker(options.enqueue, options.logger.named('shoot-waker'));
     this.now = options.now ?? (() => new Date());
+    options.stopping?.addEventListener(
+      'abort',
+      () => {
+        this.waker.stop();
+      },
+      { once: true },
+    );
   }
 
-  /** Stops background watches (shutdown). */
-  stop(): void {
+  /** Ends the wake-up watches and every request still open to a shoot (shutdown). */
+  close(): Promise<void> {
     this.waker.stop();
+    this.lifetime.abort(new Error('the controller stopped'));
+    return Promise.resolve();
   }
 
-  /** Create and Reconcile: bootstrap once, then keep secrets and shoot-info in sync. */
+  /**
+   * Create and Reconcile: bootstrap once, then keep secrets and shoot-info in sync. A run cut
+   * short by a shutdown is reported as in progress: every step is idempotent and recorded, so
+   * the next leader resumes where this one stopped.
+   */
   async reconcile(context: ActuatorContext): Promise<void> {
+    try {
+      await this.reconcileShoot(context);
+    } catch (err) {
+      if (!this.options.stopping?.aborted || err instanceof ConfigurationError) throw err;
+      if (err instanceof RequeueAfterError && err.cause === undefined) throw err;
+      throw new RequeueAfterError(
+        this.options.requeueAfterMs ?? 30_000,
+        `interrupted by a controller shutdown, the next leader resumes: ${errorMessage(err)}`,
+      );
+    }
+  }
+
+  private async reconcileShoot(context: ActuatorContext): Promise<void> {
     const { extension, cluster, logger, events } = context;
     if (!cluster) throw new Error('the Cluster of the shoot is missing');
     const shootResources = decodeNamedResourceReferences(cluster.shoot.spec?.resources);
@@ -221,7 +275,11 @@ export class ShootFluxActuator implements Actuator {
     const kubeConfig = await this.options.shootClients.kubeConfigFor(extension.metadata.namespace ?? '');
     let access = this.shootAccess.get(kubeConfig);
     if (!access) {
-      const client = new KubeRawClient(kubeConfig, this.options.requestObserver);
+      const client = new KubeRawClient(kubeConfig, this.options.requestObserver, {
+        serverRole: 'shoot API server',
+        timeouts: this.options.shootTimeouts,
+        lifetime: this.lifetime.signal,
+      });
       access = { client, mapper: new RestMapper(client) };
       this.shootAccess.set(kubeConfig, access);
     }
@@ -266,11 +324,13 @@ export class ShootFluxActuator implements Actuator {
     const { context, config, cluster, shoot } = run;
     const { extension, logger, events, signal } = context;
     const state = readBootstrapState(extension);
-    const namespace = await readObject(
-      shoot.client,
-      shoot.mapper,
-      { apiVersion: 'v1', kind: 'Namespace', name: config.flux.namespace },
-      signal,
+    const namespace = await inStep('reading the Flux namespace', () =>
+      readObject(
+        shoot.client,
+        shoot.mapper,
+        { apiVersion: 'v1', kind: 'Namespace', name: config.flux.namespace },
+        signal,
+      ),
     );
     let message = bootstrappedMessage;
     let reason = bootstrappedReason;
@@ -278,7 +338,7 @@ export class ShootFluxActuator implements Actuator {
       (namespace as { metadata?: { deletionTimestamp?: string } } | undefined)?.metadata?.deletionTimestamp,
     );
     if (!namespace || terminating) {
-      // Users may uninstall Flux; failing every reconcile (and so the shoot's) helps nobody (D-20).
+      // Users may uninstall Flux; failing every reconcile (and so the shoot's) helps nobody.
       reason = 'FluxNamespaceMissing';
       message =
         `Flux was bootstrapped, but its namespace ${config.flux.namespace} no longer exists in the shoot ` +
@@ -289,8 +349,8 @@ export class ShootFluxActuator implements Actuator {
       logger.debug(
         'Flux installation has been bootstrapped already, reconciling secrets and shoot-info only',
       );
-      await this.syncShootSecrets(run);
-      await this.applyShootInfo(config, cluster, shoot, signal);
+      await inStep('syncing secrets', () => this.syncShootSecrets(run));
+      await inStep('applying shoot-info', () => this.applyShootInfo(config, cluster, shoot, signal));
       const configHash = hashBootstrapConfig(config);
       if (state.configHash !== undefined && state.configHash !== configHash) {
         reason = 'ConfigChangedAfterBootstrap';
@@ -301,6 +361,24 @@ export class ShootFluxActuator implements Actuator {
       }
     }
     await this.writeBootstrapped(context, reason, message, state);
+  }
+
+  /**
+   * The controllers cannot pull their images before their pull secret exists, and the install
+   * waits for them: with `flux.imagePullSecret`, the Flux namespace and the secrets come first.
+   * Returns the pull secret's name in the shoot.
+   */
+  private async syncImagePullSecretFirst(run: ShootReconcile): Promise<string | undefined> {
+    const { config, shoot, shootResources, context } = run;
+    const name = resolveImagePullSecretName(config.flux, shootResources);
+    if (name === undefined) return undefined;
+    await applyObject(
+      shoot.client,
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: config.flux.namespace } },
+      { signal: context.signal, mapper: shoot.mapper },
+    );
+    await this.syncShootSecrets(run);
+    return name;
   }
 
   /** The full bootstrap. Every step is idempotent and skips work a previous attempt finished. */
@@ -323,31 +401,28 @@ export class ShootFluxActuator implements Actuator {
     }
 
     checkShootRunsFlux(config.flux.version, cluster.shoot);
-    await status.progress(`Installing Flux ${config.flux.version}`);
-    const imagePullSecret = resolveImagePullSecretName(config.flux, shootResources);
-    if (imagePullSecret !== undefined) {
-      // The controllers cannot pull their images before their pull secret exists, and the install
-      // waits for them: the Flux namespace and the secrets come first.
-      await applyObject(
-        shoot.client,
-        { apiVersion: 'v1', kind: 'Namespace', metadata: { name: config.flux.namespace } },
-        { signal, mapper: shoot.mapper },
-      );
-      await this.syncShootSecrets(run);
+    // A requeued bootstrap with Flux installed keeps the description it has (Flux's message of the
+    // last wait) instead of flashing "Installing" on every retry.
+    if (state.installHash === undefined || wantsRebootstrap(extension)) {
+      await status.progress(`Installing Flux ${config.flux.version}`);
     }
-    const install = await installFlux({
-      shoot: shoot.client,
-      bundles: this.options.bundles,
-      options: buildFluxInstallOptions({
-        ...config.flux,
-        ...(imagePullSecret !== undefined ? { imagePullSecret } : {}),
+    const imagePullSecret = await this.syncImagePullSecretFirst(run);
+    const install = await inStep('installing Flux', () =>
+      installFlux({
+        shoot: shoot.client,
+        bundles: this.options.bundles,
+        options: buildFluxInstallOptions({
+          ...config.flux,
+          ...(imagePullSecret !== undefined ? { imagePullSecret } : {}),
+        }),
+        previousHash: state.installHash,
+        signal,
+        waitSignal,
+        logger,
+      }).catch((err: unknown) => {
+        throw asInstallConfigurationError(err);
       }),
-      previousHash: state.installHash,
-      signal: waitSignal,
-      logger,
-    }).catch((err: unknown) => {
-      throw asInstallConfigurationError(err);
-    });
+    );
     if (install.hash !== state.installHash) {
       await status.patch({ state: buildStatePatch({ ...state, installHash: install.hash }) });
       events.event('Normal', 'FluxInstalled', `Applied the Flux ${config.flux.version} install manifests`);
@@ -368,61 +443,65 @@ export class ShootFluxActuator implements Actuator {
     for (const object of objects) {
       if (object.kind !== 'Namespace') continue;
       const namespace = { ...object, metadata: { ...object.metadata } };
-      await applyObject(shoot.client, namespace, { signal, mapper: shoot.mapper });
+      await inStep('applying the namespace', () =>
+        applyObject(shoot.client, namespace, { signal, mapper: shoot.mapper }),
+      );
     }
-    const secrets = await this.syncShootSecrets(run);
+    // A credential fixed in the seed (`ref-*`) while Flux still fails must bring the next
+    // reconcile at once, not the fallback requeue, and end a wait that runs (the wait shows
+    // Flux's complaint, which invites the fix). Watched from before the secrets are read, so no
+    // fix slips in between.
+    const seedSecretChanged = new AbortController();
+    this.waker.wakeOnChange(
+      key,
+      'seed-secrets',
+      this.seed.client,
+      [
+        {
+          path: `/api/v1/namespaces/${encodePathSegment(extension.metadata.namespace ?? '', 'namespace')}/secrets`,
+        },
+      ],
+      () => {
+        seedSecretChanged.abort();
+      },
+    );
+    const secrets = await inStep('syncing secrets', () => this.syncShootSecrets(run));
     const source = config.source?.template;
     if (source) {
-      await applyTemplateObject(shoot, source, 'source.template', signal);
-      await this.requestSourceReconcile(run, source, secrets);
+      await inStep('applying the source', async () => {
+        await applyTemplateObject(shoot, source, 'source.template', signal);
+        await this.requestSourceReconcile(run, source, secrets);
+      });
     }
-    await this.applyShootInfo(config, cluster, shoot, signal);
+    await inStep('applying shoot-info', () => this.applyShootInfo(config, cluster, shoot, signal));
     const kustomization = config.kustomization?.template;
-    if (kustomization) await applyTemplateObject(shoot, kustomization, 'kustomization.template', signal);
+    if (kustomization) {
+      await inStep('applying the Kustomization', () =>
+        applyTemplateObject(shoot, kustomization, 'kustomization.template', signal),
+      );
+    }
 
     const watched = [source, kustomization].filter(
       (o): o is SourceObject | KustomizationObject => o !== undefined,
     );
     if (watched.length > 0) {
-      const collections = await Promise.all(watched.map((object) => collectionOf(shoot, object, signal)));
-      await status.progress(`Waiting for ${watched.map(describeFluxObject).join(' and ')} to become ready`);
-      const outcome = await waitForCollections(shoot.client, {
-        collections,
-        signal: waitSignal,
-        logger,
-        evaluate: (lists) => {
-          const results = watched.map((object, i) => ({
-            object,
-            readiness: evaluateFluxReadiness(lists[i]?.[0]),
-          }));
-          const done =
-            results.every((r) => r.readiness.state === 'ready') ||
-            results.some((r) => r.readiness.state === 'failed');
-          return { done, progress: results };
-        },
-      });
-      const failed = outcome.progress.find((r) => r.readiness.state === 'failed');
+      const collections = await inStep('waiting for Flux objects', () =>
+        Promise.all(watched.map((object) => collectionOf(shoot, object, signal))),
+      );
+      const outcome = await inStep('waiting for Flux objects', () =>
+        this.waitForFluxObjects(context, shoot, watched, collections, waitSignal, seedSecretChanged.signal),
+      );
+      const failed = outcome.find((r) => r.readiness.state === 'failed');
       if (failed) {
         this.options.observeBootstrap?.('failure', 0);
         throw new ConfigurationError(
           `${describeFluxObject(failed.object)} failed: ${failed.readiness.message}`,
         );
       }
-      const waiting = outcome.progress.filter((r) => r.readiness.state !== 'ready');
+      const waiting = outcome.filter((r) => r.readiness.state !== 'ready');
       if (waiting.length > 0) {
         this.waker.wakeOnChange(key, 'flux-objects', shoot.client, collections);
-        // A fixed credential in the seed (`ref-*`) must not wait for the fallback requeue.
-        this.waker.wakeOnChange(key, 'seed-secrets', this.seed.client, [
-          {
-            path: `/api/v1/namespaces/${encodePathSegment(extension.metadata.namespace ?? '', 'namespace')}/secrets`,
-          },
-        ]);
-        throw new RequeueAfterError(
-          this.options.requeueAfterMs ?? 30_000,
-          waiting
-            .map((r) => `waiting for ${describeFluxObject(r.object)}: ${readinessText(r.readiness)}`)
-            .join('; '),
-        );
+        throw new RequeueAfterError(this.options.requeueAfterMs ?? 30_000, describeWaits(waiting));
       }
       if (source) events.event('Normal', 'SourceReady', `${describeFluxObject(source)} is ready`);
       if (kustomization)
@@ -445,6 +524,56 @@ export class ShootFluxActuator implements Actuator {
     events.event('Normal', 'Bootstrapped', bootstrappedMessage);
     logger.info('Flux bootstrapped', { fluxVersion: config.flux.version });
     if (wantsRebootstrap(extension)) await this.options.removeAnnotation(extension, rebootstrapAnnotation);
+  }
+
+  /**
+   * Waits by watching until every Flux object is ready or one failed, at most until `waitSignal`
+   * or `interrupt` aborts, and resolves with each object's readiness. Flux's current words are
+   * the progress text meanwhile, updated as Flux reports, so a requeued wait shows why it waits
+   * from its first look, not a generic text.
+   */
+  private async waitForFluxObjects(
+    context: ActuatorContext,
+    shoot: ClusterAccess,
+    watched: (SourceObject | KustomizationObject)[],
+    collections: WatchedCollection[],
+    waitSignal: AbortSignal,
+    interrupt: AbortSignal,
+  ): Promise<FluxObjectReadiness[]> {
+    if (interrupt.aborted && !waitSignal.aborted) {
+      // Interrupted before it began (a seed secret changed): the next reconcile looks again.
+      const readiness: FluxReadiness = {
+        state: 'progressing',
+        reason: 'SecretChanged',
+        message: 'a referenced secret changed in the seed; syncing it first',
+      };
+      return watched.map((object) => ({ object, readiness }));
+    }
+    const progress = new WaitProgress(context.status, context.logger);
+    // waitSignal bounds the wait already; the budget here only satisfies the signature.
+    const wait = startDeadline(this.options.waitBudgetMs, [waitSignal, interrupt]);
+    try {
+      const outcome = await waitForCollections(shoot.client, {
+        collections,
+        signal: wait.signal,
+        logger: context.logger,
+        evaluate: (lists) => {
+          const results = watched.map((object, i) => ({
+            object,
+            readiness: evaluateFluxReadiness(lists[i]?.[0]),
+          }));
+          const done =
+            results.every((r) => r.readiness.state === 'ready') ||
+            results.some((r) => r.readiness.state === 'failed');
+          if (!done) progress.report(describeWaits(results));
+          return { done, progress: results };
+        },
+      });
+      return outcome.progress;
+    } finally {
+      wait.dispose();
+      await progress.flush();
+    }
   }
 
   /**
@@ -529,6 +658,14 @@ async function recordConfigWarnings(
   if (changed) await context.status.patch({ conditions: mergeConditions(current, condition) });
 }
 
-function readinessText(readiness: FluxReadiness): string {
-  return readiness.message === '' ? readiness.state : readiness.message;
+/** One Flux object the bootstrap waits for, and what Flux says of it. */
+interface FluxObjectReadiness {
+  object: SourceObject | KustomizationObject;
+  readiness: FluxReadiness;
+}
+
+function describeWaits(results: FluxObjectReadiness[]) {
+  return describeFluxWaiting(
+    results.map((r) => ({ label: describeFluxObject(r.object), readiness: r.readiness })),
+  );
 }

@@ -26,6 +26,7 @@ function fingerprint(collections: readonly unknown[][]): string {
  */
 export class ShootWaker {
   private readonly watches = new Map<string, Map<string, AbortController>>();
+  private stopped = false;
 
   constructor(
     private readonly wake: (key: string) => void,
@@ -33,13 +34,19 @@ export class ShootWaker {
     private readonly maxWatchMs = 10 * 60 * 1000,
   ) {}
 
-  /** Watches `collections` through `client` and wakes `key` on their first change. */
+  /**
+   * Watches `collections` through `client` and wakes `key` on their first change; `onChange`
+   * runs then too (e.g. to end a wait of the running reconcile, so the wake-up comes now).
+   */
   wakeOnChange(
     key: string,
     name: string,
     client: KubeRawClient,
     collections: readonly WatchedCollection[],
+    onChange?: () => void,
   ): void {
+    // After shutdown began, a reconcile still finishing must not open new watches.
+    if (this.stopped) return;
     const named = this.watches.get(key) ?? new Map<string, AbortController>();
     this.watches.set(key, named);
     named.get(name)?.abort();
@@ -63,7 +70,10 @@ export class ShootWaker {
       .then((outcome) => {
         deadline.dispose();
         forget();
-        if (outcome.done && !controller.signal.aborted) this.wake(key);
+        if (outcome.done && !controller.signal.aborted) {
+          this.wake(key);
+          onChange?.();
+        }
       })
       .catch((err: unknown) => {
         deadline.dispose();
@@ -78,8 +88,9 @@ export class ShootWaker {
     this.watches.delete(key);
   }
 
-  /** Stops every watch (shutdown). */
+  /** Stops every watch and opens no new ones (shutdown). */
   stop(): void {
+    this.stopped = true;
     for (const key of [...this.watches.keys()]) this.cancel(key);
   }
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { rebootstrapAnnotation } from '../../api/constants.js';
 import { validateDns1123Label, validateDns1123Subdomain } from '../../api/names.js';
 import type { FluxConfig } from '../../api/types.js';
 import { findCondition } from '../../gardener/condition.js';
@@ -9,8 +10,8 @@ export const fluxBootstrappedCondition = 'FluxBootstrapped';
 /** Condition type saying what the providerConfig's evaluation warned about (e.g. an enforced registry). */
 export const configWarningsCondition = 'ConfigWarnings';
 
-/** The annotation that asks for one more full bootstrap of an already bootstrapped shoot. */
-export const rebootstrapAnnotation = 'flux.extensions.gardener.cloud/rebootstrap';
+// Defined in api/constants.ts: the admission webhook names it in its warnings too.
+export { rebootstrapAnnotation };
 
 /**
  * What the extension keeps in `status.state`: gardenlet persists it in the ShootState and copies

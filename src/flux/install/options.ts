@@ -110,7 +110,8 @@ export function isFluxReleaseVersion(version: string): boolean {
 
 /**
  * Checks install options and returns the first problem, naming the field; `undefined` when fine.
- * Catches what the reference let through (D-14: `latest` or `2.9.2`; D-15: unknown components).
+ * Catches what the Go reference let through: `latest` or `2.9.2` (which installed the latest release)
+ * and unknown component names.
  */
 export function validateFluxInstallOptions(options: FluxInstallOptions): FluxInstallError | undefined {
   const [versionProblem] = validateFluxVersion(options.version);

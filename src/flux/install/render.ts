@@ -1,9 +1,9 @@
-import yaml from 'js-yaml';
 import { componentFileName, policiesFileName, rbacFileName, type FluxReleaseBundle } from './bundle.js';
 import { describeManifest, isManifest, type Manifest } from './manifest.js';
 import { FluxInstallError, validateFluxInstallOptions, type FluxInstallOptions } from './options.js';
 import { buildClusterScopedKinds, sortManifests } from './order.js';
 import { applyInstallPatches } from './patches.js';
+import { decodeManifestsYaml } from './yaml.js';
 
 /** The namespace literal the release's `rbac.yaml` uses for ServiceAccount subjects. */
 const bundleNamespace = 'flux-system';
@@ -29,7 +29,7 @@ interface RenderContext {
 
 /**
  * Renders the objects `flux install --export` produces for these options from a release bundle
- * (reference-behaviour §4.2): Namespace, RBAC with the `-<namespace>` suffix, NetworkPolicies, the
+ * (flux2 `pkg/manifestgen/install`): Namespace, RBAC with the `-<namespace>` suffix, NetworkPolicies, the
  * components with patched args, node selector, labels and rewritten images, in apply order.
  * Pure and deterministic; throws FluxInstallError naming the field or bundle file at fault.
  */
@@ -110,15 +110,13 @@ function parseBundleFile(
       `the Flux ${bundle.version} release bundle from ${bundle.source} has no ${fileName}`,
     );
   }
-  let documents: unknown[];
-  try {
-    // CORE_SCHEMA: Kubernetes YAML has no timestamps or merge keys; strings stay strings.
-    documents = yaml.loadAll(text, null, { schema: yaml.CORE_SCHEMA, filename: fileName });
-  } catch (err) {
+  const decoded = decodeManifestsYaml(text);
+  if ('error' in decoded) {
     throw new FluxInstallError(
-      `the Flux ${bundle.version} release bundle from ${bundle.source}: ${fileName} is not valid YAML: ${(err as Error).message}`,
+      `the Flux ${bundle.version} release bundle from ${bundle.source}: ${fileName} is not valid YAML: ${decoded.error}`,
     );
   }
+  const { documents } = decoded;
   return documents.flatMap((document, index) => {
     if (document === null || document === undefined) return [];
     if (!isManifest(document)) {

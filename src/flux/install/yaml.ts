@@ -1,5 +1,16 @@
 import yaml from 'js-yaml';
+import { decodeYamlInput, formatYamlInputError } from '../../api/yaml-input.js';
 import type { Manifest } from './manifest.js';
+
+/**
+ * The documents of one release bundle file. A bundle may come from a mirror or a directory an
+ * operator filled, so it is read with the same limits as any YAML from users (size, depth,
+ * aliases); the message says why a file is refused.
+ */
+export function decodeManifestsYaml(text: string): { documents: unknown[] } | { error: string } {
+  const result = decodeYamlInput(text);
+  return result.ok ? { documents: result.documents } : { error: formatYamlInputError(result.error) };
+}
 
 /** What the header of rendered manifests says. */
 export interface ManifestsHeader {

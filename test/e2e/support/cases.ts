@@ -3,7 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
 import { livePids } from '../../harness/processes.js';
-import { startLandscape, type Landscape, type LandscapeOptions, type ShootGardenlet } from './landscape.js';
+import type { ShootGardenlet } from '../../../hack/landscape/gardenlet.js';
+import { startLandscape, type Landscape, type LandscapeOptions } from '../../../hack/landscape/landscape.js';
 
 /**
  * The one manifest every e2e source carries: a ConfigMap in `default` whose `shoot` value
@@ -53,6 +54,22 @@ export async function readShootConfigMap(
       (c) => c.data,
       () => undefined,
     );
+}
+
+/**
+ * Asserts that Flux applied the source's ConfigMap ({@link buildSourceFiles}) into the shoot with
+ * this shoot's shoot-info values substituted.
+ */
+export async function expectShootInfoApplied(
+  landscape: Landscape,
+  configMapName: string,
+  shoot: { name: string; seedNamespace: string },
+): Promise<void> {
+  expect(await readShootConfigMap(landscape.shoot.kubeConfig, configMapName)).toEqual({
+    shoot: shoot.name,
+    technicalID: shoot.seedNamespace,
+    garden: landscape.gardenClusterIdentity,
+  });
 }
 
 /**

@@ -1,13 +1,10 @@
-import { randomBytes } from 'node:crypto';
-import { CoreV1Api } from '@kubernetes/client-node';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { installCrds } from '../../harness/crd-install.js';
 import { clusterKubeConfig } from '../support/clusters.js';
 import { buildProgram } from '../../../src/cli/program.js';
 import {
   applyDryRun,
-  gardenerModuleFile,
   lintChart,
+  prepareDryRunNamespace,
   onlyObject,
   renderChart,
   type RenderedObject,
@@ -32,6 +29,9 @@ const runFlags = [
   '--flux-manifests-base',
   '--flux-manifests-checksum',
   '--reconcile-timeout',
+  '--shoot-request-timeout',
+  '--shoot-connect-timeout',
+  '--graceful-shutdown-timeout',
 ];
 
 /** Values that set every optional knob, so every flag and branch renders. */
@@ -41,9 +41,15 @@ const everythingSet = {
   replicaCount: 3,
   leaderElection: { enabled: true, id: 'custom-leader', namespace: 'elsewhere' },
   controllers: {
-    extension: { concurrentSyncs: 7, reconcileTimeout: '2m30s' },
+    extension: {
+      concurrentSyncs: 7,
+      reconcileTimeout: '2m30s',
+      shootRequestTimeout: '20s',
+      shootConnectTimeout: '5s',
+    },
     heartbeat: { renewIntervalSeconds: 15 },
     ignoreOperationAnnotation: true,
+    gracefulShutdownTimeoutSeconds: 25,
   },
   extensionClasses: ['shoot', 'seed'],
   fluxManifestsBase: ['/flux-manifests'],
@@ -80,6 +86,7 @@ interface PodTemplate {
   metadata: { labels: Record<string, string>; annotations?: Record<string, string> };
   spec: {
     serviceAccountName: string;
+    terminationGracePeriodSeconds?: number;
     priorityClassName?: string;
     securityContext: unknown;
     containers: Container[];
@@ -187,6 +194,9 @@ describe('Helm chart', () => {
       '--leader-election-id=shoot-flux-leader-election',
       '--max-concurrent-reconciles=5',
       '--reconcile-timeout=3m',
+      '--shoot-request-timeout=30s',
+      '--shoot-connect-timeout=10s',
+      '--graceful-shutdown-timeout=10s',
       '--ignore-operation-annotation=false',
       `--heartbeat-namespace=${releaseNamespace}`,
       '--heartbeat-renew-interval-seconds=30',
@@ -219,6 +229,8 @@ describe('Helm chart', () => {
     expect(pod.spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65532 });
     expect(pod.spec.priorityClassName).toBe('gardener-system-900');
     expect(pod.spec.serviceAccountName).toBe('gardener-extension-shoot-flux');
+    // The controller's 10 s grace period plus 20 s to record status and release the Lease.
+    expect(pod.spec.terminationGracePeriodSeconds).toBe(30);
     expect(main.volumeMounts).toEqual([{ name: 'tmp', mountPath: '/tmp' }]);
     expect(pod.metadata.labels).toMatchObject({
       'networking.gardener.cloud/to-runtime-apiserver': 'allowed',
@@ -246,6 +258,9 @@ describe('Helm chart', () => {
         '--leader-election-namespace=elsewhere',
         '--max-concurrent-reconciles=7',
         '--reconcile-timeout=2m30s',
+        '--shoot-request-timeout=20s',
+        '--shoot-connect-timeout=5s',
+        '--graceful-shutdown-timeout=25s',
         '--ignore-operation-annotation=true',
         '--extension-classes=shoot,seed',
         '--heartbeat-renew-interval-seconds=15',
@@ -259,6 +274,7 @@ describe('Helm chart', () => {
       ]),
     );
     expect(main.args.at(-1)).toBe('--log-level=error'); // extraArgs come last and win
+    expect(podTemplate(objects).spec.terminationGracePeriodSeconds).toBe(45);
     expect(main.image).toBe('registry.example/shoot-flux:v9.9.9');
     expect(main.env).toEqual(
       expect.arrayContaining([
@@ -305,15 +321,10 @@ describe('Helm chart', () => {
 
   describe('against the seed API server (server-side apply, dry run, strict field validation)', () => {
     const kubeConfig = clusterKubeConfig('seed');
-    const namespace = `extension-shoot-flux-${randomBytes(4).toString('hex')}`;
+    let namespace: string;
 
     beforeAll(async () => {
-      await kubeConfig.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: namespace } } });
-      // The VerticalPodAutoscaler CRD of the pinned Gardener release (a seed has it).
-      const vpaCrd = await gardenerModuleFile(
-        'example/seed-crds/10-crd-autoscaling.k8s.io_verticalpodautoscalers.yaml',
-      );
-      await installCrds(kubeConfig, [vpaCrd], 60_000);
+      namespace = await prepareDryRunNamespace(kubeConfig, 'extension-shoot-flux');
     });
 
     it.each([

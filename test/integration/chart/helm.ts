@@ -2,14 +2,16 @@
 // rendered objects to a real API server as server-side apply dry runs.
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import https from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import type { KubeConfig } from '@kubernetes/client-node';
+import { randomBytes } from 'node:crypto';
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import yaml from 'js-yaml';
 import { testAssetVersions } from '../../harness/asset-versions.js';
 import { assets, repoRoot, resolveAsset } from '../../harness/assets.js';
+import { installCrds } from '../../harness/crd-install.js';
+import { sendApiRequest, type ApiResponse } from '../support/api-request.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -53,15 +55,31 @@ async function withValuesFile<T>(values: object, use: (file: string) => Promise<
   }
 }
 
-/** `helm lint --strict` of the chart with the given values. */
-export async function lintChart(values: object = {}): Promise<string> {
-  return withValuesFile(values, (file) => runHelm(['lint', '--strict', chartDir, '--values', file]));
+/** The admission webhook's charts: the server (runtime cluster) and its registration (virtual garden). */
+export const admissionChartDirs = {
+  runtime: path.join(repoRoot, 'charts', 'gardener-extension-shoot-flux-admission', 'charts', 'runtime'),
+  application: path.join(
+    repoRoot,
+    'charts',
+    'gardener-extension-shoot-flux-admission',
+    'charts',
+    'application',
+  ),
+};
+
+/** `helm lint --strict` of a chart (default the extension's) with the given values. */
+export async function lintChart(values: object = {}, chart = chartDir): Promise<string> {
+  return withValuesFile(values, (file) => runHelm(['lint', '--strict', chart, '--values', file]));
 }
 
-/** `helm template` of the chart into a namespace; the rendered objects in order. */
-export async function renderChart(namespace: string, values: object = {}): Promise<RenderedObject[]> {
+/** `helm template` of a chart (default the extension's) into a namespace; the rendered objects in order. */
+export async function renderChart(
+  namespace: string,
+  values: object = {},
+  chart = chartDir,
+): Promise<RenderedObject[]> {
   const out = await withValuesFile(values, (file) =>
-    runHelm(['template', 'shoot-flux', chartDir, '--namespace', namespace, '--values', file]),
+    runHelm(['template', 'shoot-flux', chart, '--namespace', namespace, '--values', file]),
   );
   return yaml.loadAll(out).filter((doc): doc is RenderedObject => typeof doc === 'object' && doc !== null);
 }
@@ -91,10 +109,29 @@ export async function gardenerModuleFile(relative: string): Promise<string> {
   return path.join(info.Dir, relative);
 }
 
+/**
+ * A fresh namespace (`<prefix>-<random>`) for dry runs, in an API server that has the
+ * VerticalPodAutoscaler CRD of the pinned Gardener release, as a seed or runtime cluster has.
+ */
+export async function prepareDryRunNamespace(kubeConfig: KubeConfig, prefix: string): Promise<string> {
+  const namespace = `${prefix}-${randomBytes(4).toString('hex')}`;
+  await kubeConfig.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: namespace } } });
+  const vpaCrd = await gardenerModuleFile(
+    'example/seed-crds/10-crd-autoscaling.k8s.io_verticalpodautoscalers.yaml',
+  );
+  await installCrds(kubeConfig, [vpaCrd], 60_000);
+  return namespace;
+}
+
 /** REST path segments of the kinds the chart and the examples hold, by `group/kind`. */
 const resources: Record<string, { plural: string; namespaced: boolean }> = {
   '/ServiceAccount': { plural: 'serviceaccounts', namespaced: true },
   '/Service': { plural: 'services', namespaced: true },
+  '/Secret': { plural: 'secrets', namespaced: true },
+  'admissionregistration.k8s.io/ValidatingWebhookConfiguration': {
+    plural: 'validatingwebhookconfigurations',
+    namespaced: false,
+  },
   'apps/Deployment': { plural: 'deployments', namespaced: true },
   'policy/PodDisruptionBudget': { plural: 'poddisruptionbudgets', namespaced: true },
   'rbac.authorization.k8s.io/Role': { plural: 'roles', namespaced: true },
@@ -115,47 +152,31 @@ export function objectPath(object: RenderedObject): string {
   return `${prefix}${namespace}/${resource.plural}/${object.metadata.name}`;
 }
 
-/** The answer of an API request. */
-export interface ApiResponse {
-  status: number;
-  body: unknown;
+/**
+ * Sends an object as a server-side apply with strict field validation (a dry run unless told
+ * otherwise), as raw JSON: client-node's typed models would drop fields, and the point is to let
+ * the API server see exactly what Helm rendered.
+ */
+export async function applyObject(
+  kubeConfig: KubeConfig,
+  object: RenderedObject,
+  options: { dryRun?: boolean } = {},
+): Promise<ApiResponse> {
+  return sendApiRequest(kubeConfig, {
+    method: 'PATCH',
+    path: objectPath(object),
+    query: {
+      ...(options.dryRun === false ? {} : { dryRun: 'All' }),
+      fieldManager: 'chart-test',
+      fieldValidation: 'Strict',
+      force: 'true',
+    },
+    body: object,
+    contentType: 'application/apply-patch+yaml',
+  });
 }
 
-/**
- * Sends an object as a server-side apply with `dryRun=All` and strict field validation, as raw
- * JSON over HTTPS: client-node's typed models would drop fields, and the point is to let the API
- * server see exactly what Helm rendered.
- */
-export async function applyDryRun(kubeConfig: KubeConfig, object: RenderedObject): Promise<ApiResponse> {
-  const cluster = kubeConfig.getCurrentCluster();
-  if (!cluster) throw new Error('kubeconfig has no current cluster');
-  const url = new URL(`${cluster.server}${objectPath(object)}`);
-  url.searchParams.set('dryRun', 'All');
-  url.searchParams.set('fieldManager', 'chart-test');
-  url.searchParams.set('fieldValidation', 'Strict');
-  url.searchParams.set('force', 'true');
-  const options: https.RequestOptions = {
-    method: 'PATCH',
-    headers: { 'Content-Type': 'application/apply-patch+yaml', Accept: 'application/json' },
-  };
-  await kubeConfig.applyToHTTPSOptions(options);
-  const body = JSON.stringify(object);
-  return new Promise((resolve, reject) => {
-    const request = https.request(url, options, (response) => {
-      let text = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => (text += chunk));
-      response.on('end', () => {
-        let parsed: unknown = text;
-        try {
-          parsed = JSON.parse(text);
-        } catch {
-          // not JSON: keep the text for the failure message
-        }
-        resolve({ status: response.statusCode ?? 0, body: parsed });
-      });
-    });
-    request.on('error', reject);
-    request.end(body);
-  });
+/** {@link applyObject} as a dry run: what the API server would store. */
+export function applyDryRun(kubeConfig: KubeConfig, object: RenderedObject): Promise<ApiResponse> {
+  return applyObject(kubeConfig, object);
 }

@@ -1,5 +1,5 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigurationError } from '../../../src/controller/errors.js';
+import { ConfigurationError, RequeueAfterError } from '../../../src/controller/errors.js';
 import type { Manager } from '../../../src/controller/manager.js';
 import { evaluateExtensionReadiness } from '../../../src/gardener/status.js';
 import { clusterKubeConfig, createTestNamespace } from '../support/clusters.js';
@@ -140,7 +140,29 @@ describe('generic Extension reconciler', () => {
     expect(logs.text()).not.toContain('s3cr3t');
   });
 
-  it('writes the Error status after the reconcile deadline expired (D-5)', async () => {
+  it('a requeued operation starts with what it waited for, a new one with "Reconciling the Extension"', async () => {
+    fresh();
+    const startDescriptions: (string | undefined)[] = [];
+    actuator.behaviour = (_method, context) => {
+      startDescriptions.push(context.status.current.status?.lastOperation?.description);
+      return startDescriptions.length === 1
+        ? Promise.reject(new RequeueAfterError(50, 'waiting for the source: connection refused'))
+        : Promise.resolve();
+    };
+    const { namespace } = await setup();
+    await gardenlet.createCluster(namespace);
+    await gardenlet.createExtension(namespace, type);
+    await expect.poll(() => readiness(namespace)).toBeUndefined();
+    await gardenlet.annotate(namespace, 'reconcile');
+    await expect.poll(() => startDescriptions.length).toBe(3);
+    expect(startDescriptions).toEqual([
+      'Reconciling the Extension',
+      'Waiting for the source: connection refused',
+      'Reconciling the Extension',
+    ]);
+  });
+
+  it('writes the Error status after the reconcile deadline expired', async () => {
     fresh();
     actuator.behaviour = (_method, context) =>
       new Promise((_resolve, reject) => {
@@ -276,8 +298,17 @@ describe('generic Extension reconciler', () => {
 
   it('--ignore-operation-annotation reconciles on generation changes of the Extension and the Cluster', async () => {
     fresh();
-    const { namespace } = await setup({ ignoreOperationAnnotation: true });
+    // The Cluster exists and the manager has seen it before the Extension appears: otherwise a
+    // Cluster event that arrives late (a loaded machine) legitimately causes a second reconcile.
+    const namespace = await createTestNamespace(seed);
+    namespaces.push(namespace);
     await gardenlet.createCluster(namespace);
+    const manager = await startManager(seed, actuator, {
+      extensionType: type,
+      ignoreOperationAnnotation: true,
+    });
+    managers.push(manager);
+    await expect.poll(() => manager.readiness()).toBeUndefined();
     await gardenlet.createExtension(namespace, type, { annotations: {} });
     await expect.poll(() => actuator.calls.length).toBe(1);
     await gardenlet.patchExtension(namespace, { spec: { providerConfig: { changed: true } } });

@@ -4,6 +4,7 @@ import {
   CoreV1Api,
   CustomObjectsApi,
   PatchStrategy,
+  Watch,
   setHeaderOptions,
   type KubeConfig,
 } from '@kubernetes/client-node';
@@ -78,25 +79,53 @@ interface ShootOverrides {
   kubernetesVersion?: string;
 }
 
+/** The clusters a Gardenlet works on. */
+export interface TestClusters {
+  seed: KubeConfig;
+  shoot: KubeConfig;
+  /** The shoot's kubeconfig as its `gardener` access secret holds it (CA inlined). */
+  shootAccessKubeconfig: string;
+}
+
 /** Plays gardenlet for one shoot: namespace, Cluster, access secret, referenced secrets, Extension. */
 export class Gardenlet {
-  /** `extensionType`: the type of the Extensions it creates (see startShootFluxManager). */
-  constructor(readonly extensionType = 'shoot-flux') {}
-
-  readonly seed = clusterKubeConfig('seed');
-  readonly shoot: KubeConfig = clusterKubeConfig('shoot');
-  readonly seedCore = this.seed.makeApiClient(CoreV1Api);
-  readonly seedCustom = this.seed.makeApiClient(CustomObjectsApi);
-  readonly shootCore = this.shoot.makeApiClient(CoreV1Api);
-  readonly shootCustom = this.shoot.makeApiClient(CustomObjectsApi);
+  readonly seed: KubeConfig;
+  readonly shoot: KubeConfig;
+  readonly seedCore: CoreV1Api;
+  readonly seedCustom: CustomObjectsApi;
+  readonly shootCore: CoreV1Api;
+  readonly shootCustom: CustomObjectsApi;
+  private readonly shootAccessKubeconfig: string;
   namespace = '';
   /** A Flux namespace unique to this test: all tests share one shoot API server. */
   readonly fluxNamespace = `flux-${randomBytes(3).toString('hex')}`;
 
+  /**
+   * `extensionType`: the type of the Extensions it creates. `clusters`: the run's seed and shoot,
+   * or a file's own: a file whose controllers act beyond their own Extensions (the built CLI
+   * serves every `shoot-flux` Extension of its seed) must not share the run's clusters.
+   */
+  constructor(
+    readonly extensionType = 'shoot-flux',
+    clusters: TestClusters = {
+      seed: clusterKubeConfig('seed'),
+      shoot: clusterKubeConfig('shoot'),
+      shootAccessKubeconfig: shootAccessKubeconfig(),
+    },
+  ) {
+    this.seed = clusters.seed;
+    this.shoot = clusters.shoot;
+    this.seedCore = clusters.seed.makeApiClient(CoreV1Api);
+    this.seedCustom = clusters.seed.makeApiClient(CustomObjectsApi);
+    this.shootCore = clusters.shoot.makeApiClient(CoreV1Api);
+    this.shootCustom = clusters.shoot.makeApiClient(CustomObjectsApi);
+    this.shootAccessKubeconfig = clusters.shootAccessKubeconfig;
+  }
+
   async createShoot(shootOverrides: ShootOverrides = {}): Promise<void> {
     this.namespace = await createTestNamespace(this.seed);
     await this.writeCluster(shootOverrides);
-    await this.writeSecret('gardener', { kubeconfig: shootAccessKubeconfig() });
+    await this.writeSecret('gardener', { kubeconfig: this.shootAccessKubeconfig });
   }
 
   async writeCluster(shootOverrides: ShootOverrides = {}): Promise<void> {
@@ -187,6 +216,32 @@ export class Gardenlet {
       plural: 'extensions',
       name: 'shoot-flux',
     })) as Extension;
+  }
+
+  /**
+   * Records every `lastOperation` the Extension shows from now on (a watch, so no write is
+   * missed between two reads); `stop` ends the watch.
+   */
+  async recordLastOperations(): Promise<{
+    seen: { state?: string; description?: string }[];
+    stop: () => void;
+  }> {
+    const seen: { state?: string; description?: string }[] = [];
+    const controller = await new Watch(this.seed).watch(
+      `/apis/extensions.gardener.cloud/v1alpha1/namespaces/${this.namespace}/extensions`,
+      { fieldSelector: 'metadata.name=shoot-flux' },
+      (_phase: string, object: Extension) => {
+        const last = object.status?.lastOperation;
+        if (last) seen.push({ state: last.state, description: last.description });
+      },
+      () => undefined,
+    );
+    return {
+      seen,
+      stop: () => {
+        controller.abort();
+      },
+    };
   }
 
   async events(): Promise<{ reason?: string; type?: string; message?: string }[]> {

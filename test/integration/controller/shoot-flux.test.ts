@@ -193,6 +193,54 @@ describe('shoot-flux actuator', () => {
     await expect.poll(async () => evaluateExtensionReadiness(await gardenlet.extension())).toBeUndefined();
   });
 
+  it("keeps Flux's message in lastOperation.description across requeues while the source is unreachable", async () => {
+    const gardenlet = await shootWaitingForSource();
+    const ns = gardenlet.fluxNamespace;
+    const unreachable =
+      "failed to checkout and determine revision: unable to clone 'https://git.example.com/r.git': " +
+      'dial tcp 127.0.0.1:1: connect: connection refused';
+    await gardenlet.setFluxStatus(
+      'gitrepositories',
+      'flux-system',
+      ns,
+      [{ type: 'Ready', status: 'False', reason: 'GitOperationFailed', message: unreachable }],
+      false,
+    );
+    await expect
+      .poll(async () => (await gardenlet.extension()).status?.lastOperation?.description ?? '')
+      .toContain(unreachable);
+    const record = await gardenlet.recordLastOperations();
+    try {
+      // Each annotation is one more reconcile (after the running one ends, as gardenlet's would):
+      // the reconciler removes it when it starts, and the wait begins again.
+      for (let requeue = 0; requeue < 2; requeue++) {
+        await gardenlet.annotate();
+        await expect
+          .poll(async () => (await gardenlet.extension()).metadata.annotations?.['gardener.cloud/operation'])
+          .toBeUndefined();
+      }
+      await expect
+        .poll(async () => (await gardenlet.extension()).status?.lastOperation?.description ?? '')
+        .toContain(unreachable);
+    } finally {
+      record.stop();
+    }
+    // Two reconciles started (each writes Processing) and none showed anything but Flux's message.
+    expect(record.seen.length).toBeGreaterThan(0);
+    for (const operation of record.seen) {
+      expect(operation).toEqual({
+        state: 'Processing',
+        description: expect.stringContaining(unreachable) as unknown,
+      });
+    }
+    expect((await gardenlet.extension()).status?.lastError ?? undefined).toBeUndefined();
+
+    // Finish, so this shoot's requeues do not run on into the next tests (they share the shoot).
+    await gardenlet.setFluxStatus('gitrepositories', 'flux-system', ns, readyCondition);
+    await gardenlet.setFluxStatus('kustomizations', 'flux-system', ns, readyCondition);
+    await expect.poll(async () => evaluateExtensionReadiness(await gardenlet.extension())).toBeUndefined();
+  });
+
   it('resumes at once when a wrong seed credential is fixed, and asks Flux to retry now', async () => {
     const gardenlet = new Gardenlet();
     const ns = gardenlet.fluxNamespace;
@@ -283,7 +331,7 @@ describe('shoot-flux actuator', () => {
       .poll(async () => (await gardenlet.extension()).status?.lastOperation?.state)
       .toBe('Succeeded');
     await expect(gardenlet.shootCore.readNamespace({ name: gardenlet.fluxNamespace })).rejects.toThrow();
-    // Invalid config is still reported while hibernated (the reference reports Succeeded: D-19).
+    // Invalid config is still reported while hibernated (the Go reference reports Succeeded).
     await gardenlet.patchExtension({ spec: { providerConfig: { flux: { namespace: 'Not_Valid' } } } });
     await gardenlet.annotate();
     await expect

@@ -551,7 +551,7 @@ describe('evaluateFluxConfig validation', () => {
     expect(invalid.config).toBeUndefined();
   });
 
-  it('reports the Kustomization kind with its own value, not the apiVersion (D-11)', () => {
+  it('reports the Kustomization kind with its own value, not the apiVersion', () => {
     const { errors } = evaluateFluxConfig(configWith((_, __, k) => (k.kind = 'HelmRelease')));
     expect(errors[0]?.badValue).toBe('HelmRelease');
     expect(errors[0]?.detail).toBe('supported values: "Kustomization"');

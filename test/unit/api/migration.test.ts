@@ -41,6 +41,27 @@ describe('buildSourceTemplateMigration', () => {
       undefined,
     ],
     ['a template with kind only', { source: { template: { kind: 'GitRepository' } } }, undefined],
+    // Kubernetes reads "" and null as unset: these are legacy templates, as validate says.
+    [
+      'an empty apiVersion',
+      { source: { template: { apiVersion: '', spec: {} } } },
+      { apiVersion: v1, kind: 'GitRepository' },
+    ],
+    [
+      'an empty kind',
+      { source: { template: { kind: '', spec: {} } } },
+      { apiVersion: v1, kind: 'GitRepository' },
+    ],
+    [
+      'a null kind',
+      { source: { template: { kind: null, spec: {} } } },
+      { apiVersion: v1, kind: 'GitRepository' },
+    ],
+    [
+      'an empty apiVersion with a kind',
+      { source: { template: { apiVersion: '', kind: 'GitRepository' } } },
+      undefined,
+    ],
   ])('%s', (_, raw, expected) => {
     expect(buildSourceTemplateMigration(raw)).toEqual(expected);
   });

@@ -1,21 +1,13 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { runCliInProcess as cli } from './support/cli.js';
 
-// These tests run the BUILT CLI as a black box: `npm run build` first (`npm test` does).
-const main = join(import.meta.dirname, '../../../dist/cli/main.js');
-
-function cli(args: string[], input?: string) {
-  const result = spawnSync(process.execPath, [main, ...args], { input: input ?? '', encoding: 'utf8' });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
+// The commands' behaviour, run in process; binary.test.ts covers what is about the process.
 let dir = '';
 beforeAll(() => {
-  if (!existsSync(main)) throw new Error(`${main} is missing: run "npm run build" first`);
   dir = mkdtempSync(join(tmpdir(), 'shoot-flux-cli-'));
 });
 afterAll(() => {
@@ -100,16 +92,16 @@ spec:
 `;
 
 describe('validate', () => {
-  it('accepts a valid FluxConfig and prints the JSON report', () => {
-    const { code, stdout } = cli(['validate', '-f', '-', '-o', 'json'], fluxConfig);
+  it('accepts a valid FluxConfig and prints the JSON report', async () => {
+    const { code, stdout } = await cli(['validate', '-f', '-', '-o', 'json'], fluxConfig);
     expect(code).toBe(0);
     expect(JSON.parse(stdout)).toEqual([
       { source: 'stdin#0', kind: 'FluxConfig', valid: true, errors: [], warnings: [] },
     ]);
   });
 
-  it('reports errors with paths inside the Extension and exits 1', () => {
-    const { code, stdout } = cli(
+  it('reports errors with paths inside the Extension and exits 1', async () => {
+    const { code, stdout } = await cli(
       ['validate', '-f', '-', '-o', 'json'],
       `${otherExtension}---\n${invalidExtension}`,
     );
@@ -131,8 +123,8 @@ describe('validate', () => {
     ]);
   });
 
-  it("checks a Shoot's shoot-flux extensions against its resources", () => {
-    const { code, stdout } = cli(['validate', '-f', '-', '-o', 'json'], shoot);
+  it("checks a Shoot's shoot-flux extensions against its resources", async () => {
+    const { code, stdout } = await cli(['validate', '-f', '-', '-o', 'json'], shoot);
     expect(code).toBe(1);
     const [report] = JSON.parse(stdout) as { errors: { field: string }[]; warnings: { field: string }[] }[];
     expect(report?.errors.map((e) => e.field)).toEqual([
@@ -143,10 +135,10 @@ describe('validate', () => {
     ]);
   });
 
-  it('prints one line per error and warning in text mode, naming the file and document', () => {
+  it('prints one line per error and warning in text mode, naming the file and document', async () => {
     const file = join(dir, 'mixed.yaml');
     writeFileSync(file, `${fluxConfig}---\n${invalidExtension}`);
-    const { code, stdout } = cli(['validate', '-f', file]);
+    const { code, stdout } = await cli(['validate', '-f', file]);
     expect(code).toBe(1);
     expect(stdout.trim().split('\n')).toEqual([
       `${file}#0 (FluxConfig): valid`,
@@ -162,20 +154,20 @@ describe('validate', () => {
     ['a missing file', ['validate', '-f', '/nonexistent/file.yaml'], ''],
     ['no -f', ['validate'], fluxConfig],
     ['an unknown output format', ['validate', '-f', '-', '-o', 'xml'], fluxConfig],
-  ])('exits 2 on %s', (_, args, input) => {
-    const { code, stderr } = cli(args, input);
+  ])('exits 2 on %s', async (_, args, input) => {
+    const { code, stderr } = await cli(args, input);
     expect(code).toBe(2);
     expect(stderr).not.toBe('');
   });
 });
 
 describe('render', () => {
-  it('prints the bootstrap objects in apply order as a YAML stream', () => {
+  it('prints the bootstrap objects in apply order as a YAML stream', async () => {
     const valid = shoot.replace(
       '          - name: settings\n',
       '          - name: git-credentials\n            targetName: git-extra\n',
     );
-    const { code, stdout } = cli(['render', '-f', '-'], valid);
+    const { code, stdout } = await cli(['render', '-f', '-'], valid);
     expect(code).toBe(0);
     const objects = parseAllDocuments(stdout).map(
       (d) => d.toJS() as { kind: string; metadata: { name: string; namespace?: string } },
@@ -189,7 +181,7 @@ describe('render', () => {
     ]);
   });
 
-  it('prints a List with -o json, the source in the apiVersion it is written in', () => {
+  it('prints a List with -o json, the source in the apiVersion it is written in', async () => {
     const oci = fluxConfig
       .replace(
         'source.toolkit.fluxcd.io/v1\n    kind: GitRepository',
@@ -197,7 +189,7 @@ describe('render', () => {
       )
       .replace('https://github.com/org/repo', 'oci://ghcr.io/org/manifests')
       .replace('{branch: main}', '{tag: latest}');
-    const { code, stdout, stderr } = cli(['render', '-f', '-', '-o', 'json'], oci);
+    const { code, stdout, stderr } = await cli(['render', '-f', '-', '-o', 'json'], oci);
     expect(code).toBe(0);
     const list = JSON.parse(stdout) as {
       apiVersion: string;
@@ -213,15 +205,15 @@ describe('render', () => {
     expect(stderr).toContain('warning: source.template.apiVersion');
   });
 
-  it('prints the errors and nothing else for invalid input', () => {
-    const { code, stdout, stderr } = cli(['render', '-f', '-'], invalidExtension);
+  it('prints the errors and nothing else for invalid input', async () => {
+    const { code, stdout, stderr } = await cli(['render', '-f', '-'], invalidExtension);
     expect(code).toBe(1);
     expect(stdout).toBe('');
     expect(stderr).toContain('spec.providerConfig.source.template.spec.url: Required value');
   });
 
-  it('exits 2 on unreadable input', () => {
-    expect(cli(['render', '-f', '-'], '{').code).toBe(2);
+  it('exits 2 on unreadable input', async () => {
+    expect((await cli(['render', '-f', '-'], '{')).code).toBe(2);
   });
 });
 
@@ -231,8 +223,8 @@ describe('migrate', () => {
     '          template:\n            apiVersion: source.toolkit.fluxcd.io/v1\n            kind: GitRepository\n            metadata:\n              namespace: apps\n',
   );
 
-  it('adds apiVersion and kind to a legacy template and changes nothing else', () => {
-    const { code, stdout, stderr } = cli(['migrate', '-f', '-'], shoot);
+  it('adds apiVersion and kind to a legacy template and changes nothing else', async () => {
+    const { code, stdout, stderr } = await cli(['migrate', '-f', '-'], shoot);
     expect(stdout).toBe(migratedShoot);
     expect(stderr).toContain('added apiVersion source.toolkit.fluxcd.io/v1 and kind GitRepository');
     // Still invalid after migration (settings is a ConfigMap): says why, exits 1.
@@ -240,12 +232,12 @@ describe('migrate', () => {
     expect(stderr).toContain('additionalSecretResources[0].name: Invalid value: "settings"');
   });
 
-  it('is idempotent', () => {
-    const once = cli(['migrate', '-f', '-'], shoot).stdout;
-    expect(cli(['migrate', '-f', '-'], once).stdout).toBe(once);
+  it('is idempotent', async () => {
+    const once = (await cli(['migrate', '-f', '-'], shoot)).stdout;
+    expect((await cli(['migrate', '-f', '-'], once)).stdout).toBe(once);
   });
 
-  it('converts OCIRepository templates to the apiVersion the Flux version serves, in any YAML style', () => {
+  it('converts OCIRepository templates to the apiVersion the Flux version serves, in any YAML style', async () => {
     const input = `# first document is not ours and stays as it is
 apiVersion: v1
 kind:   ConfigMap   # odd spacing
@@ -278,16 +270,16 @@ kustomization: {template: {spec: {path: .}}}
         '{spec: {url: https://github.com',
         '{apiVersion: source.toolkit.fluxcd.io/v1, kind: GitRepository, spec: {url: https://github.com',
       );
-    const { code, stdout } = cli(['migrate', '-f', '-'], input);
+    const { code, stdout } = await cli(['migrate', '-f', '-'], input);
     expect(stdout).toBe(expected);
     expect(code).toBe(0);
-    expect(cli(['migrate', '-f', '-'], stdout).stdout).toBe(stdout);
+    expect((await cli(['migrate', '-f', '-'], stdout)).stdout).toBe(stdout);
   });
 
-  it('rewrites the file in place with --write', () => {
+  it('rewrites the file in place with --write', async () => {
     const file = join(dir, 'shoot.yaml');
     writeFileSync(file, shoot);
-    const { stdout } = cli(['migrate', '-f', file, '--write']);
+    const { stdout } = await cli(['migrate', '-f', file, '--write']);
     expect(stdout).toBe('');
     expect(readFileSync(file, 'utf8')).toBe(migratedShoot);
   });
@@ -296,8 +288,8 @@ kustomization: {template: {spec: {path: .}}}
     ['--write on standard input', ['migrate', '-f', '-', '--write'], shoot],
     ['unparsable YAML', ['migrate', '-f', '-'], 'a: "b'],
     ['a missing file', ['migrate', '-f', '/nonexistent/file.yaml'], ''],
-  ])('exits 2 on %s', (_, args, input) => {
-    expect(cli(args, input).code).toBe(2);
+  ])('exits 2 on %s', async (_, args, input) => {
+    expect((await cli(args, input)).code).toBe(2);
   });
 });
 
@@ -310,21 +302,86 @@ describe('example/', () => {
     '40-shoot-oci.yaml',
   ];
 
-  it.each(current)('%s is valid, in the current format, and renders', (name) => {
-    const { code, stdout } = cli(['validate', '-f', example(name), '-o', 'json']);
+  it.each(current)('%s is valid, in the current format, and renders', async (name) => {
+    const { code, stdout } = await cli(['validate', '-f', example(name), '-o', 'json']);
     expect(code).toBe(0);
     expect(JSON.parse(stdout)).toEqual([expect.objectContaining({ valid: true, warnings: [] })]);
-    expect(cli(['render', '-f', example(name)]).code).toBe(0);
-    expect(cli(['migrate', '-f', example(name)]).stdout).toBe(readFileSync(example(name), 'utf8'));
+    expect((await cli(['render', '-f', example(name)])).code).toBe(0);
+    expect((await cli(['migrate', '-f', example(name)])).stdout).toBe(readFileSync(example(name), 'utf8'));
   });
 
-  it('30-extension-legacy.yaml is valid with a deprecation, and migrates to the current format', () => {
-    const { code, stdout } = cli(['validate', '-f', example('30-extension-legacy.yaml'), '-o', 'json']);
+  it('30-extension-legacy.yaml is valid with a deprecation, and migrates to the current format', async () => {
+    const { code, stdout } = await cli(['validate', '-f', example('30-extension-legacy.yaml'), '-o', 'json']);
     expect(code).toBe(0);
     const [report] = JSON.parse(stdout) as { warnings: { field: string }[] }[];
     expect(report?.warnings.map((w) => w.field)).toEqual(['spec.providerConfig.source.template']);
-    const migrated = cli(['migrate', '-f', example('30-extension-legacy.yaml')]).stdout;
-    const recheck = cli(['validate', '-f', '-', '-o', 'json'], migrated);
+    const migrated = (await cli(['migrate', '-f', example('30-extension-legacy.yaml')])).stdout;
+    const recheck = await cli(['validate', '-f', '-', '-o', 'json'], migrated);
     expect(JSON.parse(recheck.stdout)).toEqual([expect.objectContaining({ valid: true, warnings: [] })]);
+  });
+});
+
+describe('untrusted input', () => {
+  // 10 KB aliased 990 times: 10 MB of data from a 14 KB file, printed by render before the limit.
+  const aliasBomb = fluxConfig.replace(
+    '      path: clusters/production\n',
+    `      path: clusters/production\n      postBuild: {substitute: {a: &s "${'z'.repeat(10_000)}"}}\n      components: [${Array<string>(990).fill('*s').join(', ')}]\n`,
+  );
+
+  it.each(['validate', 'render', 'install-manifests'])(
+    '%s refuses an alias bomb with exit 2 and prints no data',
+    async (command) => {
+      const { code, stdout, stderr } = await cli([command, '-f', '-'], aliasBomb);
+      expect(code).toBe(2);
+      expect(stdout).toBe('');
+      expect(stderr).toBe(
+        'error: stdin: cannot read YAML: line 15, column 438: aliases expand to more than 1 MiB of data\n',
+      );
+    },
+  );
+
+  it('refuses standard input beyond 16 MiB without reading all of it', async () => {
+    const { code, stderr } = await cli(
+      ['validate', '-f', '-'],
+      `${fluxConfig}#${'x'.repeat(17 * 1024 * 1024)}\n`,
+    );
+    expect(code).toBe(2);
+    expect(stderr).toBe('error: stdin: cannot read YAML: input is larger than the limit of 16 MiB\n');
+  });
+
+  it('reads JSON', async () => {
+    const file = join(dir, 'config.json');
+    writeFileSync(file, JSON.stringify(parseAllDocuments(fluxConfig)[0]?.toJS()));
+    expect(await cli(['validate', '-f', file])).toMatchObject({
+      code: 0,
+      stdout: `${file}#0 (FluxConfig): valid\n`,
+    });
+  });
+
+  it('escapes control characters of keys and values in text output', async () => {
+    const hostile = fluxConfig.replace(
+      'kind: FluxConfig\n',
+      'kind: FluxConfig\n"x\\nstdin#0 (FluxConfig): valid\\u001b[2J": 1\n',
+    );
+    const { stdout } = await cli(['validate', '-f', '-'], hostile);
+    expect(stdout).toBe(
+      'stdin#0 (FluxConfig): warning: x\\nstdin#0 (FluxConfig): valid\\u001b[2J: unknown field, ignored\nstdin#0 (FluxConfig): valid\n',
+    );
+  });
+
+  it('bounds a huge bad value in text and JSON output', async () => {
+    const huge = fluxConfig.replace(
+      'kind: FluxConfig\n',
+      `kind: FluxConfig\nflux: {version: "v${'9'.repeat(1_000_000)}"}\n`,
+    );
+    const text = await cli(['validate', '-f', '-'], huge);
+    expect(text.code).toBe(1);
+    expect(text.stdout.length).toBeLessThan(10_000);
+    // Bounded where the field error is built (src/log/truncate.ts); the CLI's own per-line bound
+    // behind it is covered in text-output.test.ts.
+    expect(text.stdout).toMatch(/… \(truncated, 1000001 bytes\)/);
+    const json = await cli(['validate', '-f', '-', '-o', 'json'], huge);
+    expect(json.stdout.length).toBeLessThan(10_000);
+    expect(JSON.parse(json.stdout)).toMatchObject([{ valid: false }]);
   });
 });

@@ -1,17 +1,13 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findFluxBundleDir } from '../../harness/testdata.js';
-
-// Runs the BUILT CLI as a black box: `npm run build` first (`npm test` does).
-const main = join(import.meta.dirname, '../../../dist/cli/main.js');
+import { runCliInProcess } from './support/cli.js';
 
 let bases = '';
 beforeAll(() => {
-  if (!existsSync(main)) throw new Error(`${main} is missing: run "npm run build" first`);
   bases = mkdtempSync(join(tmpdir(), 'install-manifests-'));
   symlinkSync(findFluxBundleDir(), join(bases, 'v2.9.2'));
 });
@@ -20,15 +16,7 @@ afterAll(() => {
 });
 
 function cli(args: string[], input = '') {
-  const result = spawnSync(
-    process.execPath,
-    [main, 'install-manifests', `--flux-manifests-base=${bases}`, ...args],
-    {
-      input,
-      encoding: 'utf8',
-    },
-  );
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+  return runCliInProcess(['install-manifests', `--flux-manifests-base=${bases}`, ...args], input);
 }
 
 interface Doc {
@@ -42,8 +30,8 @@ function documents(text: string): Doc[] {
 }
 
 describe('install-manifests', () => {
-  it('prints the default installation like flux install --export', () => {
-    const { code, stdout, stderr } = cli([]);
+  it('prints the default installation like flux install --export', async () => {
+    const { code, stdout, stderr } = await cli([]);
     expect(stderr).toBe('');
     expect(code).toBe(0);
     expect(stdout.split('\n').slice(0, 4)).toEqual([
@@ -55,8 +43,8 @@ describe('install-manifests', () => {
     expect(documents(stdout)).toHaveLength(32);
   });
 
-  it('takes version, namespace, registry and components from flags', () => {
-    const { code, stdout } = cli([
+  it('takes version, namespace, registry and components from flags', async () => {
+    const { code, stdout } = await cli([
       '--version',
       'v2.9.2',
       '--namespace',
@@ -80,7 +68,7 @@ describe('install-manifests', () => {
     );
   });
 
-  it('renders the flux section of an Extension from standard input, flags overriding it', () => {
+  it('renders the flux section of an Extension from standard input, flags overriding it', async () => {
     const extension = `apiVersion: extensions.gardener.cloud/v1alpha1
 kind: Extension
 metadata: {name: shoot-flux, namespace: shoot--project--shoot}
@@ -91,7 +79,10 @@ spec:
     kind: FluxConfig
     flux: {namespace: gitops, registry: ""}
 `;
-    const { code, stdout } = cli(['-f', '-', '--components-extra', 'image-reflector-controller'], extension);
+    const { code, stdout } = await cli(
+      ['-f', '-', '--components-extra', 'image-reflector-controller'],
+      extension,
+    );
     expect(code).toBe(0);
     const docs = documents(stdout);
     expect(docs.find((d) => d.kind === 'Namespace')?.metadata.name).toBe('gitops');
@@ -103,38 +94,38 @@ spec:
     );
   });
 
-  it('prints a List with -o json', () => {
-    const { code, stdout } = cli(['-o', 'json']);
+  it('prints a List with -o json', async () => {
+    const { code, stdout } = await cli(['-o', 'json']);
     expect(code).toBe(0);
     expect((JSON.parse(stdout) as { items: unknown[] }).items).toHaveLength(32);
   });
 
-  it('exits 1 naming the field for an invalid version or component', () => {
-    expect(cli(['--version', 'latest'])).toMatchObject({
+  it('exits 1 naming the field for an invalid version or component', async () => {
+    expect(await cli(['--version', 'latest'])).toMatchObject({
       code: 1,
       stderr:
         'flags: error: flux.version: Invalid value: "latest": must be a Flux release of the form vMAJOR.MINOR.PATCH, e.g. v2.9.2\n',
     });
-    expect(cli(['--components-extra', 'foo-controller']).stderr).toContain(
+    expect((await cli(['--components-extra', 'foo-controller'])).stderr).toContain(
       'flux.components[4]: Unsupported value: "foo-controller"',
     );
   });
 
-  it('exits 2 when no location has the release bundle, naming each location', () => {
-    const { code, stderr } = cli(['--version', 'v2.8.0']);
+  it('exits 2 when no location has the release bundle, naming each location', async () => {
+    const { code, stderr } = await cli(['--version', 'v2.8.0']);
     expect(code).toBe(2);
     expect(stderr).toContain('cannot load the Flux v2.8.0 release bundle from any location');
     expect(stderr).toContain(`${bases}: no directory ${join(bases, 'v2.8.0')}`);
   });
 
-  it('exits 2 for a malformed checksum flag', () => {
-    expect(cli(['--flux-manifests-checksum', 'v2.9.2=abc']).code).toBe(2);
+  it('exits 2 for a malformed checksum flag', async () => {
+    expect((await cli(['--flux-manifests-checksum', 'v2.9.2=abc'])).code).toBe(2);
   });
 });
 
 describe('install-manifests with the flux install options', () => {
-  it('takes them as flags named as the Flux CLI names them', () => {
-    const { code, stdout, stderr } = cli([
+  it('takes them as flags named as the Flux CLI names them', async () => {
+    const { code, stdout, stderr } = await cli([
       '--network-policy=false',
       '--cluster-domain=example.local',
       '--log-level=debug',
@@ -162,25 +153,28 @@ describe('install-manifests with the flux install options', () => {
     expect(pod?.imagePullSecrets).toEqual([{ name: 'regcred' }]);
   });
 
-  it('applies a providerConfig patch and fails at flux.patches[i] for one that targets nothing', () => {
+  it('applies a providerConfig patch and fails at flux.patches[i] for one that targets nothing', async () => {
     const config = (patch: string, kind: string) =>
       JSON.stringify({
         apiVersion: 'flux.extensions.gardener.cloud/v1alpha1',
         kind: 'FluxConfig',
         flux: { patches: [{ target: { kind }, patch }] },
       });
-    const ok = cli(['-f', '-', '-o', 'json'], config('- op: remove\n  path: /spec/replicas\n', 'Deployment'));
+    const ok = await cli(
+      ['-f', '-', '-o', 'json'],
+      config('- op: remove\n  path: /spec/replicas\n', 'Deployment'),
+    );
     expect(ok.code).toBe(0);
     const items = (JSON.parse(ok.stdout) as { items: (Doc & { spec?: { replicas?: number } })[] }).items;
     expect(items.filter((d) => d.kind === 'Deployment').every((d) => d.spec?.replicas === undefined)).toBe(
       true,
     );
-    const bad = cli(['-f', '-'], config('- op: remove\n  path: /spec/replicas\n', 'StatefulSet'));
+    const bad = await cli(['-f', '-'], config('- op: remove\n  path: /spec/replicas\n', 'StatefulSet'));
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('flux.patches[0]');
   });
 
-  it('refuses an unknown log level', () => {
-    expect(cli(['--log-level=trace']).code).not.toBe(0);
+  it('refuses an unknown log level', async () => {
+    expect((await cli(['--log-level=trace'])).code).not.toBe(0);
   });
 });

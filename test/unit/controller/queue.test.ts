@@ -181,4 +181,83 @@ describe('WorkQueue', () => {
     clock.advance(100);
     expect(r.calls).toEqual(['a']);
   });
+
+  describe('fairness towards keys whose servers time out', () => {
+    const timedOut = new Error('request to shoot API server timed out');
+    const isSlowFailure = (err: unknown) => err === timedOut;
+    /** A started queue whose reconciles the test settles by hand, on a fake clock. */
+    const fairQueue = (concurrency: number, maxSlowWorkers?: number) => {
+      const clock = new FakeClock();
+      const r = controllable();
+      const queue = new WorkQueue({
+        concurrency,
+        handle: r.handle,
+        logger: discardLogger,
+        clock,
+        isSlowFailure,
+        maxSlowWorkers,
+      });
+      queue.start();
+      return { clock, r, queue };
+    };
+
+    it('runs at most maxSlowWorkers slow keys at once, so a healthy key still gets a worker', async () => {
+      const { clock, r, queue } = fairQueue(4, 2);
+      const slow = ['s1', 's2', 's3', 's4', 's5', 's6'];
+      for (const key of slow) queue.add(key);
+      // First turns: nothing is known about these keys yet, so they take every worker.
+      expect(r.calls).toEqual(['s1', 's2', 's3', 's4']);
+      for (const key of ['s1', 's2', 's3', 's4']) await r.settle(key, { error: timedOut });
+      expect(r.calls).toEqual(['s1', 's2', 's3', 's4', 's5', 's6']);
+      for (const key of ['s5', 's6']) await r.settle(key, { error: timedOut });
+      expect(slow.every((key) => queue.isSlow(key))).toBe(true);
+
+      // Their retries come back; only two of them may run at once.
+      clock.advance(1_000);
+      expect(queue.active).toBe(2);
+      expect(queue.length).toBe(4);
+      queue.add('healthy');
+      expect(r.calls.at(-1)).toBe('healthy');
+      expect(queue.active).toBe(3);
+    });
+
+    it('runs a healthy key before slow keys queued ahead of it', async () => {
+      const { clock, r, queue } = fairQueue(1);
+      queue.add('a');
+      await r.settle('a', { error: timedOut });
+      queue.add('b');
+      await r.settle('b', { error: timedOut });
+      clock.advance(5); // both retries are due: a runs, b waits
+      expect(r.calls).toEqual(['a', 'b', 'a']);
+      queue.add('healthy');
+      await r.settle('a', { error: timedOut });
+      // The worker is free: the healthy key goes first although b queued earlier.
+      expect(r.calls).toEqual(['a', 'b', 'a', 'healthy']);
+      await r.settle('healthy', {});
+      expect(r.calls).toEqual(['a', 'b', 'a', 'healthy', 'b']);
+    });
+
+    it('forgets slowness after a reconcile that did not time out', async () => {
+      const { clock, r, queue } = fairQueue(2);
+      queue.add('a');
+      await r.settle('a', { error: timedOut });
+      expect(queue.isSlow('a')).toBe(true);
+      clock.advance(5);
+      await r.settle('a', { error: new Error('HTTP 500') });
+      expect(queue.isSlow('a')).toBe(false);
+      clock.advance(10);
+      await r.settle('a', { error: timedOut });
+      clock.advance(20);
+      await r.settle('a', {});
+      expect(queue.isSlow('a')).toBe(false);
+    });
+
+    it('defaults to half the workers, at least one', () => {
+      const handle = () => Promise.resolve(undefined);
+      expect(() => new WorkQueue({ concurrency: 1, handle, logger: discardLogger })).not.toThrow();
+      expect(
+        () => new WorkQueue({ concurrency: 2, handle, logger: discardLogger, maxSlowWorkers: 0 }),
+      ).toThrow(RangeError);
+    });
+  });
 });

@@ -315,3 +315,13 @@ describe('parseManifestsChecksums', () => {
     expect(() => parseManifestsChecksums([value])).toThrow(`invalid checksum "${value}"`);
   });
 });
+
+describe('FluxBundleLoader limits', () => {
+  it('refuses an unpacked directory larger than the bundle limit before reading it', async () => {
+    const dir = scratch();
+    symlinkSync(bundleDir, path.join(dir, version));
+    await expect(loader([dir], { maxBundleBytes: 10_000 }).load(version)).rejects.toThrow(
+      `${path.join(dir, version)} holds more than 10000 bytes`,
+    );
+  });
+});

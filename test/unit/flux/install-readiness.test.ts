@@ -134,7 +134,7 @@ describe('evaluateInstallReadiness', () => {
     ).toEqual({ ready: true, pending: [] });
   });
 
-  it('lists everything still missing, not only source-controller (D-9)', () => {
+  it('lists everything still missing, not only source-controller', () => {
     expect(
       evaluateInstallReadiness(targets, {
         crds: [established('a.example.com'), { metadata: { name: 'b.example.com' } }],

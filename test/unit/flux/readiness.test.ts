@@ -53,6 +53,25 @@ describe('evaluateFluxReadiness', () => {
       'reconciliation in progress',
     ],
     [
+      'a retry (Ready=Unknown) keeps the failure source-controller still reports in FetchFailed',
+      object(1, undefined, [
+        { type: 'Reconciling', status: 'True', reason: 'Progressing', message: 'building artifact' },
+        { type: 'Ready', status: 'Unknown', reason: 'Progressing', message: 'building artifact' },
+        { type: 'FetchFailed', status: 'True', reason: 'GitOperationFailed', message: 'connection refused' },
+      ]),
+      'progressing',
+      'connection refused',
+    ],
+    [
+      'a failure condition that is no longer True is not reported',
+      object(1, undefined, [
+        { type: 'Ready', status: 'Unknown', reason: 'Progressing', message: 'building artifact' },
+        { type: 'FetchFailed', status: 'False', reason: 'Succeeded', message: 'old failure' },
+      ]),
+      'progressing',
+      'building artifact',
+    ],
+    [
       'Stalled=True fails at once with its message',
       object(1, 1, [
         { type: 'Ready', status: 'False', reason: 'InvalidURL', message: 'bad url' },

@@ -37,7 +37,7 @@ describe('buildSecretPlan', () => {
     expect(buildSecretPlan(config({}), resources)).toEqual([]);
   });
 
-  it("puts the source's secret into the source's namespace under secretRef.name (D-16)", () => {
+  it("puts the source's secret into the source's namespace under secretRef.name, where Flux looks for it", () => {
     expect(
       buildSecretPlan(config({ flux: { namespace: 'gotk' }, ...source('apps', 'git-auth') }), resources),
     ).toEqual([

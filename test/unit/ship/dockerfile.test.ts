@@ -1,6 +1,6 @@
-// The Dockerfile cannot be built here (no container engine), so it is held honest by what can run:
-// a Dockerfile validator (dockerfile-utils, the checker behind VS Code's Docker support), the
-// image rules of the issue, and every path it copies existing after `npm run build`.
+// Fast static checks of the Dockerfile: a Dockerfile validator (dockerfile-utils, the checker
+// behind VS Code's Docker support), the image rules, and every path it copies existing after
+// `npm run build`. test/image/ builds the image with buildah and runs it with podman.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DockerfileParser, type Dockerfile, type ImageTemplate, type Instruction } from 'dockerfile-ast';
@@ -114,6 +114,7 @@ describe('Dockerfile', () => {
     expect(stages.map((s) => s.name)).toEqual([
       'build',
       'production-dependencies',
+      'flux-manifests-local',
       'flux-manifests',
       'runtime',
     ]);
@@ -125,7 +126,7 @@ describe('Dockerfile', () => {
   });
 
   it('pins every base image to a tag, never latest', () => {
-    for (const stage of stages) {
+    for (const stage of stages.filter((s) => s.image !== 'scratch')) {
       expect(stage.image, stage.name).toMatch(/:[^:/]+$/);
       expect(stage.image, stage.name).not.toMatch(/:latest$/);
     }
@@ -139,6 +140,23 @@ describe('Dockerfile', () => {
     const user = keywordArgs(runtime, 'USER').at(-1) ?? '';
     expect(user).toMatch(/^\d+(:\d+)?$/);
     expect(Number(user.split(':')[0])).toBeGreaterThan(0);
+  });
+
+  it('bakes Flux bundles from a local directory when FLUX_MANIFESTS_SOURCE=local, else downloads them', () => {
+    // An empty stage that `--build-context flux-manifests-local=DIR` replaces.
+    const local = stageNamed('flux-manifests-local');
+    expect(local.image).toBe('scratch');
+    expect(local.instructions.map((i) => i.getKeyword())).toEqual(['FROM']);
+    const manifests = stageNamed('flux-manifests');
+    expect(keywordArgs(manifests, 'ARG')).toEqual(
+      expect.arrayContaining(['FLUX_VERSIONS=v2.9.2', 'FLUX_MANIFESTS_SOURCE=download']),
+    );
+    expect(copies(manifests).map((c) => c.from)).toEqual(['flux-manifests-local']);
+    const script = keywordArgs(manifests, 'RUN').join('\n');
+    expect(script).toContain('"/flux-manifests-local/${version}/."');
+    expect(script).toContain('${FLUX_RELEASES_URL}/${version}/manifests.tar.gz');
+    // Whichever source, a version without its source-controller manifest fails the build.
+    expect(script).toContain('test -f "${version}/source-controller.yaml" || exit 1');
   });
 
   it('has the CLI as entrypoint and `run` as the default command', () => {

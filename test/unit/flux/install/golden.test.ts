@@ -9,7 +9,7 @@ import { readReleaseBundle } from './release-bundle.js';
 /**
  * CRD schemas are upstream data the renderer passes through untouched: the goldens pin their
  * metadata and a digest of their spec, and every other object in full. Update with `vitest -u`
- * after reviewing the diff against reference-behaviour §4.2.
+ * after reviewing the diff against `flux install --export` of the same release.
  */
 function withCrdSpecDigests(manifests: Manifest[]): Manifest[] {
   return manifests.map((m) =>
