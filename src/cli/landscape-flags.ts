@@ -1,8 +1,11 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { knownFluxComponents } from '../api/constants.js';
 import { validateFluxVersion } from '../api/flux-version.js';
 import { isValidVersionRange, type LandscapeFluxPolicy } from '../api/landscape-policy.js';
 import { validateDns1123Subdomain } from '../api/names.js';
+import { decodeImageVector, fluxRegistryOfImageVector, mergeImageVectors } from '../flux/image-vector.js';
 import { isImageRegistry } from '../flux/install/options.js';
 
 /** The landscape flags of `run`, as commander parses them. */
@@ -101,10 +104,13 @@ export function addLandscapeFlags(command: Command): Command {
 }
 
 /** The policy the landscape flags describe, for evaluateFluxConfig; undefined flags are left out. */
-export function buildLandscapePolicy(flags: LandscapeFlags): LandscapeFluxPolicy {
+export function buildLandscapePolicy(
+  flags: LandscapeFlags,
+  imageVectorRegistry?: string,
+): LandscapeFluxPolicy {
   const entries: [keyof LandscapeFluxPolicy, unknown][] = [
     ['defaultVersion', flags.defaultFluxVersion],
-    ['defaultRegistry', flags.defaultFluxRegistry],
+    ['defaultRegistry', flags.defaultFluxRegistry ?? imageVectorRegistry],
     ['defaultComponents', flags.defaultFluxComponents],
     ['defaultComponentsExtra', flags.defaultFluxComponentsExtra],
     ['defaultImagePullSecret', flags.defaultFluxImagePullSecret],
@@ -112,4 +118,21 @@ export function buildLandscapePolicy(flags: LandscapeFlags): LandscapeFluxPolicy
     ['allowedVersions', flags.allowedFluxVersions],
   ];
   return Object.fromEntries(entries.filter(([, value]) => value !== undefined));
+}
+
+/** Gardener's variable naming an image vector that overrides the packaged one. */
+export const imageVectorOverwriteEnv = 'IMAGEVECTOR_OVERWRITE';
+
+/**
+ * The default `flux.registry` an image vector override implies: the packaged `charts/images.yaml`
+ * (when shipped beside the code) with `$IMAGEVECTOR_OVERWRITE` applied, when its Flux images share
+ * one registry. Undefined without an override, so the built-in default stays.
+ */
+export function readImageVectorRegistry(env: NodeJS.ProcessEnv): string | undefined {
+  const overwrite = env[imageVectorOverwriteEnv];
+  if (overwrite === undefined || overwrite === '') return undefined;
+  const packaged = fileURLToPath(new URL('../../charts/images.yaml', import.meta.url));
+  const base = existsSync(packaged) ? decodeImageVector(readFileSync(packaged, 'utf8'), packaged) : [];
+  const override = decodeImageVector(readFileSync(overwrite, 'utf8'), overwrite);
+  return fluxRegistryOfImageVector(mergeImageVectors(base, override));
 }

@@ -14,7 +14,12 @@ import type { ShootClientMode } from '../../gardener/shoot-access.js';
 import type { RequestTimeouts } from '../../kube/http-transport.js';
 import { loadKubeConfig } from '../../kube/kubeconfig.js';
 import type { LandscapeFluxPolicy } from '../../api/landscape-policy.js';
-import { addLandscapeFlags, buildLandscapePolicy, type LandscapeFlags } from '../landscape-flags.js';
+import {
+  addLandscapeFlags,
+  buildLandscapePolicy,
+  readImageVectorRegistry,
+  type LandscapeFlags,
+} from '../landscape-flags.js';
 import type { Logger } from '../../log/logger.js';
 import {
   createLogger,
@@ -469,7 +474,7 @@ export async function runController(
     shootClientMode: env.GARDENER_SHOOT_CLIENT === 'external' ? 'external' : 'internal',
     reconcileTimeoutMs: options.reconcileTimeout,
     shootTimeouts: { connectMs: options.shootConnectTimeout, requestMs: options.shootRequestTimeout },
-    landscape: buildLandscapePolicy(options),
+    landscape: buildLandscapePolicy(options, readImageVectorRegistry(env)),
   };
   const heartbeatNamespace = controllers.includes('heartbeat') ? options.heartbeatNamespace : undefined;
   if (!controllers.includes('heartbeat')) logger.info('Heartbeat controller disabled');
