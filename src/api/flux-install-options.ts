@@ -1,6 +1,7 @@
 import { invalid, notSupported, required, type FieldError, type FieldPath } from './field-errors.js';
 import { validateInstallPatches } from './install-patch.js';
 import { validateDns1123Subdomain } from './names.js';
+import { validateShootResource } from './validation.js';
 import { fluxLogLevels, type FluxInstallation, type NamedResourceReference } from './types.js';
 
 /** The Secret type an image pull secret must have (kubelet reads `.dockerconfigjson`). */
@@ -51,21 +52,7 @@ function validateImagePullSecret(
   path: FieldPath,
 ): FieldError[] {
   if (name === '') return [required(path, 'must name an entry of Shoot.spec.resources[]')];
-  if (shootResources === undefined) return [];
-  const resource = shootResources.find((r) => r.name === name);
-  if (resource === undefined) {
-    return [invalid(path, name, 'does not match any of the resource names in Shoot.spec.resources[].name')];
-  }
-  if (resource.resourceRef.kind !== 'Secret') {
-    return [invalid(path, name, 'references a Shoot.spec.resources[] entry which is not a Secret')];
-  }
-  return validateDns1123Subdomain(resource.resourceRef.name).map((problem) =>
-    invalid(
-      path,
-      name,
-      `the referenced secret's name (resourceRef.name) is not a valid object name: ${problem}`,
-    ),
-  );
+  return shootResources === undefined ? [] : validateShootResource(name, shootResources, path);
 }
 
 /**

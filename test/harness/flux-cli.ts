@@ -2,9 +2,9 @@
 // from its Go module with the release bundle embedded (hack/build-flux-cli.sh) and cached beside
 // the other test binaries. The bundle comes from the harness's offline lookup, never the repo.
 import { spawn } from 'node:child_process';
-import { access, constants, mkdir } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { cacheDir, repoRoot } from './assets.js';
+import { cacheDir, isExecutable, repoRoot } from './assets.js';
 import { fluxReleasePin, resolveFluxBundle } from './flux-bundles.js';
 
 /** Environment variable pointing at an existing Flux CLI binary of the default release. */
@@ -13,15 +13,6 @@ export const fluxCliEnvVar = 'TEST_ASSET_FLUX_CLI';
 /** The cache path of the Flux CLI of `version`. */
 export function cachedFluxCliPath(version: string): string {
   return path.join(cacheDir(), 'bin', `flux-${version}`);
-}
-
-async function isExecutable(file: string): Promise<boolean> {
-  try {
-    await access(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /**
