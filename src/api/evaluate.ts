@@ -25,6 +25,12 @@ import {
   validateTypeMeta,
 } from './validation.js';
 import { fluxConfigApiVersion, fluxConfigKind } from './constants.js';
+import { validateFluxInstallFlags } from './flux-install-options.js';
+import {
+  applyLandscapeDefaults,
+  validateAllowedVersion,
+  type LandscapeFluxPolicy,
+} from './landscape-policy.js';
 
 /** What the caller knows besides the providerConfig. */
 export interface EvaluationContext {
@@ -35,6 +41,8 @@ export interface EvaluationContext {
    * against the CRD version it will be written as. Without them, only the structure we read is.
    */
   templateSchemas?: TemplateSchemas;
+  /** The landscape's defaults and enforcement (flags of `run`); none when absent. */
+  landscape?: LandscapeFluxPolicy;
 }
 
 /** The outcome of evaluating a providerConfig: `config` is set exactly when `errors` is empty. */
@@ -137,10 +145,21 @@ export function evaluateFluxConfig(raw: unknown, context: EvaluationContext = {}
   const errors: FieldError[] = [...validateTypeMeta(cfg.apiVersion, cfg.kind, root)];
   const warnings: FieldWarning[] = [...structure.warnings];
 
-  const flux = defaultFluxInstallation(cfg.flux);
+  const landscape = applyLandscapeDefaults(
+    cfg.flux,
+    context.landscape ?? {},
+    context.shootResources,
+    root.child('flux'),
+  );
+  warnings.push(...landscape.warnings);
+  const flux = defaultFluxInstallation(landscape.flux);
   const installation = validateFluxInstallation(flux, root.child('flux'));
   errors.push(...installation.errors);
   warnings.push(...installation.warnings);
+  errors.push(...validateFluxInstallFlags(flux, context.shootResources, root.child('flux')));
+  errors.push(
+    ...validateAllowedVersion(flux.version, context.landscape ?? {}, root.child('flux', 'version')),
+  );
 
   if (cfg.source !== undefined && cfg.kustomization === undefined) {
     errors.push(

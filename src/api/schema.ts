@@ -80,6 +80,36 @@ export const fluxConfigSchema = {
         namespace: string,
         components: stringList,
         componentsExtra: stringList,
+        networkPolicy: { type: 'boolean' },
+        clusterDomain: string,
+        logLevel: string,
+        watchAllNamespaces: { type: 'boolean' },
+        tolerationKeys: stringList,
+        imagePullSecret: string,
+        patches: {
+          type: 'array',
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['patch'],
+            properties: {
+              patch: string,
+              target: {
+                type: 'object',
+                additionalProperties: false,
+                properties: {
+                  group: string,
+                  version: string,
+                  kind: string,
+                  name: string,
+                  namespace: string,
+                  labelSelector: string,
+                  annotationSelector: string,
+                },
+              },
+            },
+          },
+        },
       },
     },
     source: {

@@ -112,13 +112,52 @@ export interface KustomizationObject {
   [field: string]: unknown;
 }
 
-/** `flux`: which Flux to install, fully defaulted. */
+/** Which objects a `flux.patches[]` entry applies to; name, namespace, kind, group and version are anchored regular expressions, as kustomize's. */
+export interface FluxPatchTarget {
+  group?: string;
+  version?: string;
+  kind?: string;
+  name?: string;
+  namespace?: string;
+  labelSelector?: string;
+  annotationSelector?: string;
+}
+
+/** A `flux.patches[]` entry: a strategic merge or JSON 6902 patch (YAML or JSON text) and its target. */
+export interface FluxInstallPatch {
+  patch: string;
+  target?: FluxPatchTarget;
+}
+
+/** `flux.logLevel` values, as `flux install --log-level` takes them. */
+export const fluxLogLevels = ['debug', 'info', 'error'] as const;
+export type FluxLogLevel = (typeof fluxLogLevels)[number];
+
+/**
+ * `flux`: which Flux to install. Version, registry and namespace are defaulted; the `flux install`
+ * options below stay absent when unset (absent means Flux's default), so a config that does not
+ * use them hashes as before they existed.
+ */
 export interface FluxInstallation {
   version: string;
   registry: string;
   namespace: string;
   components?: string[];
   componentsExtra?: string[];
+  /** `--network-policy` (default true). */
+  networkPolicy?: boolean;
+  /** `--cluster-domain` (default `cluster.local`). */
+  clusterDomain?: string;
+  /** `--log-level` (default `info`). */
+  logLevel?: FluxLogLevel;
+  /** `--watch-all-namespaces` (default true). */
+  watchAllNamespaces?: boolean;
+  /** `--toleration-keys`. */
+  tolerationKeys?: string[];
+  /** A `Shoot.spec.resources[]` entry naming a dockerconfigjson Secret: `--image-pull-secret`. */
+  imagePullSecret?: string;
+  /** Patches applied to the rendered install set, as a bootstrap repository's kustomization takes them. */
+  patches?: FluxInstallPatch[];
 }
 
 /** `source`: the bootstrapped source. */

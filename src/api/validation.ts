@@ -225,7 +225,8 @@ export function validateKustomization(
   return errors;
 }
 
-function validateShootResource(
+/** A `Shoot.spec.resources[]` entry name that must reference a Secret with a valid name. */
+export function validateShootResource(
   name: string,
   shootResources: readonly NamedResourceReference[],
   path: FieldPath,

@@ -1,7 +1,11 @@
+import { dockerConfigJsonSecretType } from '../api/flux-install-options.js';
 import type { FluxConfig, NamedResourceReference } from '../api/types.js';
 
-/** Why a secret is synced: the source's credentials, or an `additionalSecretResources[]` entry. */
-export type SecretPurpose = 'source' | 'additional';
+/**
+ * Why a secret is synced: the source's credentials, an `additionalSecretResources[]` entry, or
+ * the controllers' image pull secret (`flux.imagePullSecret`).
+ */
+export type SecretPurpose = 'source' | 'additional' | 'image-pull';
 
 /** Where one shoot secret comes from and where it goes, as far as the config and Shoot tell. */
 export interface SecretTarget {
@@ -13,6 +17,8 @@ export interface SecretTarget {
   targetNamespace: string;
   /** The seed copy gardenlet makes: `ref-<resourceRef.name>`; undefined without the Shoot's resources. */
   seedSecretName?: string;
+  /** The Secret type the copy must have, when the purpose needs one. */
+  requiredType?: string;
 }
 
 /** One secret to copy from the seed into the shoot. */
@@ -22,6 +28,8 @@ export interface SecretSync {
   targetNamespace: string;
   purpose: SecretPurpose;
   resourceName: string;
+  /** The Secret type the seed copy must have; a different one is a configuration error. */
+  requiredType?: string;
 }
 
 /** Gardenlet's prefix for referenced resources copied into the seed (`v1beta1constants.ReferencedResourcesPrefix`). */
@@ -61,6 +69,18 @@ export function buildSecretTargets(
       ...(targetName !== undefined ? { targetName } : {}),
       targetNamespace: config.flux.namespace,
       ...(referenced !== undefined ? { seedSecretName: `${referencedResourcePrefix}${referenced}` } : {}),
+    });
+  }
+  const pullSecret = config.flux.imagePullSecret;
+  if (pullSecret !== undefined && pullSecret !== '') {
+    const referenced = resolve(pullSecret);
+    targets.push({
+      purpose: 'image-pull',
+      resourceName: pullSecret,
+      ...(referenced !== undefined ? { targetName: referenced } : {}),
+      targetNamespace: config.flux.namespace,
+      ...(referenced !== undefined ? { seedSecretName: `${referencedResourcePrefix}${referenced}` } : {}),
+      requiredType: dockerConfigJsonSecretType,
     });
   }
   return targets;

@@ -95,3 +95,11 @@ export function isShootForceDeletion(shoot: Shoot): boolean {
   const value = shoot.metadata.annotations?.[forceDeletionAnnotation];
   return value !== undefined && ['1', 't', 'T', 'true', 'TRUE', 'True'].includes(value);
 }
+
+/** The shoot's Kubernetes version (`spec.kubernetes.version`), or undefined when it does not say. */
+export function shootKubernetesVersion(shoot: Shoot): string | undefined {
+  const kubernetes = shoot.spec?.kubernetes;
+  if (typeof kubernetes !== 'object' || kubernetes === null) return undefined;
+  const version = (kubernetes as { version?: unknown }).version;
+  return typeof version === 'string' && version !== '' ? version : undefined;
+}

@@ -137,7 +137,8 @@ export interface ResolveOptions {
   progress?: (line: string) => void;
 }
 
-async function isExecutable(file: string): Promise<boolean> {
+/** Whether `file` exists and may be executed. */
+export async function isExecutable(file: string): Promise<boolean> {
   try {
     await access(file, constants.X_OK);
     return true;

@@ -15,6 +15,8 @@ export interface ShootFacts {
   hibernated?: boolean;
   clusterIdentity?: string;
   technicalID?: string;
+  /** `spec.kubernetes.version`; absent leaves `spec.kubernetes` out. */
+  kubernetesVersion?: string;
 }
 
 /** The Shoot inside a Cluster, as gardenlet copies it from the garden. */
@@ -26,6 +28,7 @@ export function buildShootObject(namespace: string, shoot: ShootFacts): Record<s
     spec: {
       resources: shoot.resources ?? [],
       ...(shoot.hibernated ? { hibernation: { enabled: true } } : {}),
+      ...(shoot.kubernetesVersion ? { kubernetes: { version: shoot.kubernetesVersion } } : {}),
     },
     status: {
       clusterIdentity: shoot.clusterIdentity ?? `${namespace}-identity`,

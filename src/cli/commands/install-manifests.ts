@@ -13,8 +13,11 @@ import {
   type FluxInstallOptions,
 } from '../../flux/install/options.js';
 import type { Manifest } from '../../flux/install/manifest.js';
+import { resolveImagePullSecretName } from '../../api/flux-install-options.js';
+import { fluxLogLevels } from '../../api/types.js';
 import { renderInstallManifests } from '../../flux/install/render.js';
 import { renderManifestsYaml } from '../../flux/install/yaml.js';
+import { parseBoolFlag } from './run.js';
 import type { CliContext } from '../cli-io.js';
 import { buildFilenameOption } from '../config-input.js';
 import { addHelpSections } from '../help-text.js';
@@ -30,6 +33,12 @@ interface InstallManifestsFlags {
   registry?: string;
   components?: string[];
   componentsExtra?: string[];
+  networkPolicy?: boolean;
+  clusterDomain?: string;
+  logLevel?: string;
+  watchAllNamespaces?: boolean;
+  tolerationKeys?: string[];
+  imagePullSecret?: string;
   fluxManifestsBase: string[];
   fluxManifestsChecksum: string[];
   cacheDir?: string;
@@ -67,10 +76,15 @@ async function readInstallationSpecs(
     context.exitCode = 1;
     return undefined;
   }
-  return checks.map((check) => ({
-    label: `${check.source} (${check.kind})`,
-    spec: check.config?.flux ?? {},
-  }));
+  return checks.map((check, i) => {
+    const flux = check.config?.flux;
+    // The shoot secret is named after the referenced secret; without the Shoot, after the entry.
+    const imagePullSecret = flux ? resolveImagePullSecretName(flux, inputs[i]?.shootResources) : undefined;
+    return {
+      label: `${check.source} (${check.kind})`,
+      spec: { ...flux, ...(imagePullSecret !== undefined ? { imagePullSecret } : {}) },
+    };
+  });
 }
 
 /** Flags override the providerConfig's `flux` fields they name. */
@@ -82,6 +96,12 @@ function buildOptions(spec: FluxInstallationSpec, flags: InstallManifestsFlags):
     ...(flags.registry !== undefined ? { registry: flags.registry } : {}),
     ...(flags.components !== undefined ? { components: flags.components } : {}),
     ...(flags.componentsExtra !== undefined ? { componentsExtra: flags.componentsExtra } : {}),
+    ...(flags.networkPolicy !== undefined ? { networkPolicy: flags.networkPolicy } : {}),
+    ...(flags.clusterDomain !== undefined ? { clusterDomain: flags.clusterDomain } : {}),
+    ...(flags.logLevel !== undefined ? { logLevel: flags.logLevel } : {}),
+    ...(flags.watchAllNamespaces !== undefined ? { watchAllNamespaces: flags.watchAllNamespaces } : {}),
+    ...(flags.tolerationKeys !== undefined ? { tolerationKeys: flags.tolerationKeys } : {}),
+    ...(flags.imagePullSecret !== undefined ? { imagePullSecret: flags.imagePullSecret } : {}),
   });
 }
 
@@ -105,6 +125,34 @@ export function buildInstallManifestsCommand(context: CliContext): Command {
       collectList,
     )
     .option('--components-extra <list>', 'components appended (comma-separated, repeatable)', collectList)
+    .addOption(
+      new Option('--network-policy [enabled]', 'include the NetworkPolicies (overrides flux.networkPolicy)')
+        .argParser(parseBoolFlag)
+        .preset(true),
+    )
+    .option('--cluster-domain <domain>', 'internal cluster domain (overrides flux.clusterDomain)')
+    .addOption(
+      new Option('--log-level <level>', 'controller log level (overrides flux.logLevel)').choices(
+        fluxLogLevels,
+      ),
+    )
+    .addOption(
+      new Option(
+        '--watch-all-namespaces [enabled]',
+        'watch all namespaces, false: only the Flux namespace (overrides flux.watchAllNamespaces)',
+      )
+        .argParser(parseBoolFlag)
+        .preset(true),
+    )
+    .option(
+      '--toleration-keys <list>',
+      'toleration keys of the controllers (comma-separated, repeatable; overrides flux.tolerationKeys)',
+      collectList,
+    )
+    .option(
+      '--image-pull-secret <name>',
+      'secret in the Flux namespace the controllers pull images with (overrides flux.imagePullSecret)',
+    )
     .addOption(
       new Option(
         '--flux-manifests-base <location>',

@@ -19,6 +19,13 @@ import {
 import type { ShootClientMode } from '../../gardener/shoot-access.js';
 import type { RequestTimeouts } from '../../kube/http-transport.js';
 import { loadKubeConfig } from '../../kube/kubeconfig.js';
+import type { LandscapeFluxPolicy } from '../../api/landscape-policy.js';
+import {
+  addLandscapeFlags,
+  buildLandscapePolicy,
+  readImageVectorRegistry,
+  type LandscapeFlags,
+} from '../landscape-flags.js';
 import type { Logger } from '../../log/logger.js';
 import {
   createLogger,
@@ -44,6 +51,8 @@ export interface ActuatorSettings {
   shootTimeouts?: RequestTimeouts;
   /** `--health-check-*`: the day-2 health checks of bootstrapped shoots. */
   healthCheck?: HealthCheckSettings;
+  /** `--default-flux-*`, `--enforce-flux-registry`, `--allowed-flux-versions`. */
+  landscape?: LandscapeFluxPolicy;
 }
 
 /** How the day-2 health checks run. */
@@ -69,7 +78,7 @@ export const defaultShootTimeouts: RequestTimeouts = { connectMs: 10_000, reques
 export type RunActuatorFactory = (settings: ActuatorSettings, dependencies: ActuatorDependencies) => Actuator;
 
 /** Every flag of `run`, parsed and validated. */
-export interface RunOptions {
+export interface RunOptions extends LandscapeFlags {
   kubeconfig?: string;
   leaderElection: boolean;
   leaderElectionId: string;
@@ -146,6 +155,7 @@ export function createShootFluxActuator(
       : {}),
     shootTimeouts: settings.shootTimeouts ?? defaultShootTimeouts,
     stopping: dependencies.stopping,
+    ...(settings.landscape ? { landscape: settings.landscape } : {}),
   });
 }
 
@@ -281,7 +291,7 @@ export function enabledControllers(
 /** Builds the `run` command; tests pass their own actuator factory. */
 export function buildRunCommand(createActuator: RunActuatorFactory = defaultActuatorFactory): Command {
   const env = process.env;
-  return (
+  return addLandscapeFlags(
     new Command('run')
       .description('Run the extension controller against a seed cluster')
       .exitOverride()
@@ -486,7 +496,7 @@ export function buildRunCommand(createActuator: RunActuatorFactory = defaultActu
           );
         }
         process.exitCode = await runController(options, createActuator, env);
-      })
+      }),
   );
 }
 
@@ -535,6 +545,7 @@ export async function runController(
         }
       : {}),
     shootTimeouts: { connectMs: options.shootConnectTimeout, requestMs: options.shootRequestTimeout },
+    landscape: buildLandscapePolicy(options, readImageVectorRegistry(env)),
   };
   const heartbeatNamespace = controllers.includes('heartbeat') ? options.heartbeatNamespace : undefined;
   if (!controllers.includes('heartbeat')) logger.info('Heartbeat controller disabled');

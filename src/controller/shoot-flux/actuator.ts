@@ -1,7 +1,9 @@
 import { setMaxListeners } from 'node:events';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { evaluateFluxConfig } from '../../api/evaluate.js';
-import { formatFieldErrors, formatFieldWarnings } from '../../api/field-errors.js';
+import { resolveImagePullSecretName } from '../../api/flux-install-options.js';
+import type { LandscapeFluxPolicy } from '../../api/landscape-policy.js';
+import { formatFieldErrors, formatFieldWarnings, type FieldWarning } from '../../api/field-errors.js';
 import { decodeNamedResourceReferences } from '../../api/shoot-resources.js';
 import type {
   FluxConfig,
@@ -35,12 +37,15 @@ import { startDeadline } from '../deadline.js';
 import { ConfigurationError, RequeueAfterError } from '../errors.js';
 import { syncSecrets, type ClusterAccess, type SecretSyncResult } from './secret-sync.js';
 import { ShootFluxHealthMonitor, type ShootFluxHealthMonitorOptions } from './health-monitor.js';
+import { asInstallConfigurationError } from './install-config-error.js';
+import { checkShootRunsFlux } from './kubernetes-preflight.js';
 import { ShootWaker } from './shoot-waker.js';
 import { applyTemplateObject } from './template-apply.js';
 import { WaitProgress, describeFluxWaiting } from './wait-progress.js';
 import {
   buildSecretOwnershipPatch,
   buildStatePatch,
+  configWarningsCondition,
   fluxBootstrappedCondition,
   hashBootstrapConfig,
   isBootstrapped,
@@ -85,6 +90,8 @@ export interface ShootFluxActuatorOptions {
   now?: () => Date;
   /** The day-2 health checks of bootstrapped shoots; none when undefined. */
   health?: ShootFluxHealthSettings;
+  /** The landscape's Flux defaults and enforcement (flags of `run`). */
+  landscape?: LandscapeFluxPolicy;
 }
 
 /** Health monitor options the actuator does not fill in itself. */
@@ -225,7 +232,8 @@ export class ShootFluxActuator implements Actuator {
     const templateSchemas = bootstrapping
       ? await this.loadTemplateSchemas(context, shootResources)
       : undefined;
-    const config = this.evaluateConfig(context, shootResources, templateSchemas);
+    const { config, warnings } = this.evaluateConfig(context, shootResources, templateSchemas);
+    await recordConfigWarnings(context, config, warnings, this.now());
     if (hibernated) {
       logger.info('Shoot is hibernated or changing hibernation state, skipping the shoot');
       return;
@@ -283,8 +291,10 @@ export class ShootFluxActuator implements Actuator {
     context: ActuatorContext,
     shootResources: NamedResourceReference[],
   ): Promise<TemplateSchemas | undefined> {
-    const version = evaluateFluxConfig(context.extension.spec.providerConfig, { shootResources }).config?.flux
-      .version;
+    const version = evaluateFluxConfig(context.extension.spec.providerConfig, {
+      shootResources,
+      ...(this.options.landscape ? { landscape: this.options.landscape } : {}),
+    }).config?.flux.version;
     if (version === undefined) return undefined;
     return buildTemplateSchemas(await this.options.bundles.load(version, context.signal));
   }
@@ -293,10 +303,11 @@ export class ShootFluxActuator implements Actuator {
     context: ActuatorContext,
     shootResources: NamedResourceReference[],
     templateSchemas: TemplateSchemas | undefined,
-  ): FluxConfig {
+  ): { config: FluxConfig; warnings: FieldWarning[] } {
     const evaluation = evaluateFluxConfig(context.extension.spec.providerConfig, {
       shootResources,
       ...(templateSchemas ? { templateSchemas } : {}),
+      ...(this.options.landscape ? { landscape: this.options.landscape } : {}),
     });
     if (evaluation.warnings.length > 0) {
       // One log line and one Event per reconcile, however many fields: 3000 unknown fields must
@@ -315,7 +326,7 @@ export class ShootFluxActuator implements Actuator {
         evaluation.errors,
       );
     }
-    return evaluation.config;
+    return { config: evaluation.config, warnings: evaluation.warnings };
   }
 
   private async accessShoot(namespace: string): Promise<ClusterAccess> {
@@ -410,6 +421,24 @@ export class ShootFluxActuator implements Actuator {
     await this.writeBootstrapped(context, reason, message, state);
   }
 
+  /**
+   * The controllers cannot pull their images before their pull secret exists, and the install
+   * waits for them: with `flux.imagePullSecret`, the Flux namespace and the secrets come first.
+   * Returns the pull secret's name in the shoot.
+   */
+  private async syncImagePullSecretFirst(run: ShootReconcile): Promise<string | undefined> {
+    const { config, shoot, shootResources, context } = run;
+    const name = resolveImagePullSecretName(config.flux, shootResources);
+    if (name === undefined) return undefined;
+    await applyObject(
+      shoot.client,
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: config.flux.namespace } },
+      { signal: context.signal, mapper: shoot.mapper },
+    );
+    await this.syncShootSecrets(run);
+    return name;
+  }
+
   /** The full bootstrap. Every step is idempotent and skips work a previous attempt finished. */
   private async bootstrap(run: ShootReconcile): Promise<void> {
     const deadline = startDeadline(this.options.waitBudgetMs, [run.context.signal]);
@@ -429,20 +458,27 @@ export class ShootFluxActuator implements Actuator {
       events.event('Normal', 'BootstrapStarted', `Bootstrapping Flux ${config.flux.version} into the shoot`);
     }
 
+    checkShootRunsFlux(config.flux.version, cluster.shoot);
     // A requeued bootstrap with Flux installed keeps the description it has (Flux's message of the
     // last wait) instead of flashing "Installing" on every retry.
     if (state.installHash === undefined || wantsRebootstrap(extension)) {
       await status.progress(`Installing Flux ${config.flux.version}`);
     }
+    const imagePullSecret = await this.syncImagePullSecretFirst(run);
     const install = await inStep('installing Flux', () =>
       installFlux({
         shoot: shoot.client,
         bundles: this.options.bundles,
-        options: buildFluxInstallOptions(config.flux),
+        options: buildFluxInstallOptions({
+          ...config.flux,
+          ...(imagePullSecret !== undefined ? { imagePullSecret } : {}),
+        }),
         previousHash: state.installHash,
         signal,
         waitSignal,
         logger,
+      }).catch((err: unknown) => {
+        throw asInstallConfigurationError(err);
       }),
     );
     if (install.hash !== state.installHash) {
@@ -645,6 +681,40 @@ export class ShootFluxActuator implements Actuator {
       state: buildStatePatch({ ...state, bootstrapped: true }),
     });
   }
+}
+
+/**
+ * The providerConfig's warnings (an enforced registry replaced, deprecated or unknown fields) as
+ * the `ConfigWarnings` condition, so status says what changed, not only an Event. Written only
+ * when there are warnings or the condition exists (then turned False): no noise otherwise.
+ */
+async function recordConfigWarnings(
+  context: ActuatorContext,
+  config: FluxConfig,
+  warnings: readonly FieldWarning[],
+  now: Date,
+): Promise<void> {
+  const current = context.status.current.status?.conditions;
+  const previous = findCondition(current, configWarningsCondition);
+  if (warnings.length === 0 && previous === undefined) return;
+  const { condition, changed } = buildCondition(
+    previous,
+    warnings.length > 0
+      ? {
+          type: configWarningsCondition,
+          status: 'True',
+          reason: 'ProviderConfigWarnings',
+          message: formatFieldWarnings(warnings, textLimits.eventMessage),
+        }
+      : {
+          type: configWarningsCondition,
+          status: 'False',
+          reason: 'NoWarnings',
+          message: `FluxConfig for Flux ${config.flux.version} has no warnings`,
+        },
+    now,
+  );
+  if (changed) await context.status.patch({ conditions: mergeConditions(current, condition) });
 }
 
 /** One Flux object the bootstrap waits for, and what Flux says of it. */

@@ -62,6 +62,19 @@ function snapshotOf(secret: SecretShape): SecretSnapshot {
   };
 }
 
+/**
+ * A referenced secret of the wrong type (an image pull secret that is no dockerconfigjson): the
+ * user fixes the secret, not the Extension, so it is retried like a missing copy.
+ */
+function secretTypeError(item: SecretSync, type: string | undefined): CodedError {
+  const field = item.purpose === 'image-pull' ? 'flux.imagePullSecret' : item.resourceName;
+  return new CodedError(
+    `${field}: the referenced secret (Shoot.spec.resources[name=${item.resourceName}]) has type ` +
+      `${type ?? 'Opaque'}, must be ${item.requiredType ?? ''}`,
+    [errorCodes.retryableConfigurationProblem],
+  );
+}
+
 /** Reads the seed copies (`ref-*`) and turns them into the shoot secrets the plan asks for. */
 async function buildDesiredSecrets(
   seed: ClusterAccess,
@@ -86,6 +99,9 @@ async function buildDesiredSecrets(
           `Shoot.spec.resources[name=${item.resourceName}])`,
         [errorCodes.retryableConfigurationProblem],
       );
+    }
+    if (item.requiredType !== undefined && seedSecret.type !== item.requiredType) {
+      throw secretTypeError(item, seedSecret.type);
     }
     desired.push(
       buildShootSecret(

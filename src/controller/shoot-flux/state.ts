@@ -7,6 +7,8 @@ import type { Extension } from '../../gardener/types.js';
 
 /** The condition that records a finished bootstrap. */
 export const fluxBootstrappedCondition = 'FluxBootstrapped';
+/** Condition type saying what the providerConfig's evaluation warned about (e.g. an enforced registry). */
+export const configWarningsCondition = 'ConfigWarnings';
 
 // Defined in api/constants.ts: the admission webhook names it in its warnings too.
 export { rebootstrapAnnotation };

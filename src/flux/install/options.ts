@@ -2,7 +2,8 @@ import { resolveFluxComponents } from '../../api/components.js';
 import { defaultFluxRegistry, knownFluxComponents } from '../../api/constants.js';
 import { defaultFluxInstallation } from '../../api/defaults.js';
 import { validateFluxVersion } from '../../api/flux-version.js';
-import { validateDns1123Label } from '../../api/names.js';
+import { validateDns1123Label, validateDns1123Subdomain } from '../../api/names.js';
+import { fluxLogLevels, type FluxInstallPatch } from '../../api/types.js';
 
 /** What to install: the inputs of `flux install --export` that a FluxConfig controls. */
 export interface FluxInstallOptions {
@@ -14,22 +15,44 @@ export interface FluxInstallOptions {
   readonly registry: string;
   /** The effective component list, in install order, without duplicates. */
   readonly components: readonly string[];
+  /** `--network-policy`: whether the release's NetworkPolicies are part of the set. */
+  readonly networkPolicy: boolean;
+  /** `--cluster-domain`, in the events and storage addresses. */
+  readonly clusterDomain: string;
+  /** `--log-level` of every controller. */
+  readonly logLevel: string;
+  /** `--watch-all-namespaces` of every controller. */
+  readonly watchAllNamespaces: boolean;
+  /** `--toleration-keys`: an `Exists` toleration per key on every Deployment. */
+  readonly tolerationKeys: readonly string[];
+  /** `--image-pull-secret`: the name of a secret in the Flux namespace; empty for none. */
+  readonly imagePullSecret: string;
+  /** Patches applied to the rendered set, in order. */
+  readonly patches: readonly FluxInstallPatch[];
 }
 
-/** The `flux` section of a FluxConfig, as far as installation is concerned. */
+/**
+ * The `flux` section of a FluxConfig, as far as installation is concerned. `imagePullSecret` is
+ * the secret's name in the shoot here (the caller resolves the `Shoot.spec.resources` entry).
+ */
 export interface FluxInstallationSpec {
   version?: string;
   registry?: string;
   namespace?: string;
   components?: readonly string[];
   componentsExtra?: readonly string[];
+  networkPolicy?: boolean;
+  clusterDomain?: string;
+  logLevel?: string;
+  watchAllNamespaces?: boolean;
+  tolerationKeys?: readonly string[];
+  imagePullSecret?: string;
+  patches?: readonly FluxInstallPatch[];
 }
 
-/**
- * Settings `flux install` takes as flags that a FluxConfig does not expose; fixed to Flux's
- * defaults (`MakeDefaultOptions`) so the output equals `flux install --export`.
- */
-export const fluxInstallFixedSettings = {
+/** Flux's defaults of the `flux install` flags (`MakeDefaultOptions`): absent options get these. */
+export const fluxInstallDefaults = {
+  networkPolicy: true,
   watchAllNamespaces: true,
   logLevel: 'info',
   clusterDomain: 'cluster.local',
@@ -62,11 +85,23 @@ export function buildFluxInstallOptions(spec: FluxInstallationSpec = {}): FluxIn
     namespace,
     registry,
     components: resolveFluxComponents(spec.components, spec.componentsExtra),
+    networkPolicy: spec.networkPolicy ?? fluxInstallDefaults.networkPolicy,
+    clusterDomain: spec.clusterDomain ?? fluxInstallDefaults.clusterDomain,
+    logLevel: spec.logLevel ?? fluxInstallDefaults.logLevel,
+    watchAllNamespaces: spec.watchAllNamespaces ?? fluxInstallDefaults.watchAllNamespaces,
+    tolerationKeys: [...(spec.tolerationKeys ?? [])],
+    imagePullSecret: spec.imagePullSecret ?? '',
+    patches: [...(spec.patches ?? [])],
   };
 }
 
 // host[:port][/path] without scheme, tag or whitespace, as kustomize's images newName takes it.
 const registryPattern = /^[a-z0-9]([a-z0-9._-]*[a-z0-9])?(:[0-9]+)?(\/[a-z0-9]([a-z0-9._/-]*[a-z0-9])?)?$/;
+
+/** Whether a string is an image repository prefix (`host[:port][/path]`) that can replace `fluxcd`. */
+export function isImageRegistry(value: string): boolean {
+  return registryPattern.test(value);
+}
 
 /** Whether a string is a Flux release we install (`vMAJOR.MINOR.PATCH`, at least v2.0.0; the API's rule). */
 export function isFluxReleaseVersion(version: string): boolean {
@@ -90,10 +125,31 @@ export function validateFluxInstallOptions(options: FluxInstallOptions): FluxIns
       'flux.namespace',
     );
   }
-  if (options.registry !== '' && !registryPattern.test(options.registry)) {
+  if (options.registry !== '' && !isImageRegistry(options.registry)) {
     return new FluxInstallError(
       `Invalid value: "${options.registry}": must be an image repository prefix like ${defaultFluxRegistry}`,
       'flux.registry',
+    );
+  }
+  if (!(fluxLogLevels as readonly string[]).includes(options.logLevel)) {
+    return new FluxInstallError(
+      `Unsupported value: "${options.logLevel}": supported values: ${fluxLogLevels.map((l) => `"${l}"`).join(', ')}`,
+      'flux.logLevel',
+    );
+  }
+  const [domainProblem] = validateDns1123Subdomain(options.clusterDomain);
+  if (domainProblem) {
+    return new FluxInstallError(
+      `Invalid value: "${options.clusterDomain}": ${domainProblem}`,
+      'flux.clusterDomain',
+    );
+  }
+  const [pullSecretProblem] =
+    options.imagePullSecret === '' ? [] : validateDns1123Subdomain(options.imagePullSecret);
+  if (pullSecretProblem) {
+    return new FluxInstallError(
+      `Invalid value: "${options.imagePullSecret}": ${pullSecretProblem}`,
+      'flux.imagePullSecret',
     );
   }
   if (options.components.length === 0) {

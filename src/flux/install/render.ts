@@ -1,12 +1,8 @@
 import { componentFileName, policiesFileName, rbacFileName, type FluxReleaseBundle } from './bundle.js';
 import { describeManifest, isManifest, type Manifest } from './manifest.js';
-import {
-  FluxInstallError,
-  fluxInstallFixedSettings,
-  validateFluxInstallOptions,
-  type FluxInstallOptions,
-} from './options.js';
+import { FluxInstallError, validateFluxInstallOptions, type FluxInstallOptions } from './options.js';
 import { buildClusterScopedKinds, sortManifests } from './order.js';
+import { applyInstallPatches } from './patches.js';
 import { decodeManifestsYaml } from './yaml.js';
 
 /** The namespace literal the release's `rbac.yaml` uses for ServiceAccount subjects. */
@@ -45,7 +41,7 @@ export function renderInstallManifests(bundle: FluxReleaseBundle, options: FluxI
       `release bundle from ${bundle.source} is for Flux ${bundle.version}, not ${options.version}`,
     );
   }
-  const { clusterDomain } = fluxInstallFixedSettings;
+  const { clusterDomain } = options;
   const context: RenderContext = {
     bundle,
     options,
@@ -56,8 +52,7 @@ export function renderInstallManifests(bundle: FluxReleaseBundle, options: FluxI
   };
 
   const manifests: Manifest[] = [buildNamespace(options.namespace)];
-  // Flux's default `--network-policy=true`: the release's NetworkPolicies are always part of it.
-  manifests.push(...parseBundleFile(bundle, policiesFileName));
+  if (options.networkPolicy) manifests.push(...parseBundleFile(bundle, policiesFileName));
   manifests.push(...renderRbac(bundle, options.namespace));
   for (const component of options.components) {
     if (!(componentFileName(component) in bundle.files)) {
@@ -72,7 +67,9 @@ export function renderInstallManifests(bundle: FluxReleaseBundle, options: FluxI
   const isClusterScoped = buildClusterScopedKinds(manifests);
   const rendered = manifests.map((manifest) => renderManifest(manifest, isClusterScoped(manifest), context));
   rejectDuplicates(rendered, bundle);
-  return sortManifests(rendered);
+  // The user's patches apply to the finished set, as a bootstrap repository's kustomization
+  // patches `gotk-components.yaml`.
+  return sortManifests(applyInstallPatches(rendered, options.patches));
 }
 
 /** Existing labels with ours set on top, keys sorted (as kustomize writes them). */
@@ -198,6 +195,8 @@ interface PodSpec {
   containers?: Container[];
   initContainers?: Container[];
   nodeSelector?: Record<string, string>;
+  imagePullSecrets?: { name?: string }[];
+  tolerations?: Record<string, unknown>[];
 }
 
 function podTemplateSpec(manifest: Manifest): PodSpec | undefined {
@@ -228,14 +227,14 @@ function renderDeployment(deployment: Manifest, context: RenderContext): void {
     ...template.metadata,
     labels: buildSortedLabels(template.metadata?.labels, context.labels),
   };
-  template.spec.nodeSelector = { ...template.spec.nodeSelector, 'kubernetes.io/os': 'linux' };
+  renderNodeSelectorPatch(template.spec, context.options);
 
   const component = deployment.metadata.name;
   if (!context.options.components.includes(component)) return;
   const container = template.spec.containers?.[0];
   if (!container) throw bundleError(context, deployment, 'has no containers');
   const args = container.args ?? [];
-  for (const [index, flag, value] of buildArgPatches(component, context.eventsAddress)) {
+  for (const [index, flag, value] of buildArgPatches(component, context.eventsAddress, context.options)) {
     const current = args[index];
     // Flux patches by position; a bundle whose args moved would get silently broken flags.
     if (typeof current !== 'string' || (current !== flag && !current.startsWith(`${flag}=`))) {
@@ -255,9 +254,31 @@ function renderDeployment(deployment: Manifest, context: RenderContext): void {
   container.args = args;
 }
 
+/**
+ * Flux's `node-selector.yaml` strategic merge patch on every Deployment: the Linux node selector,
+ * the image pull secret (a list merged by `name`) and one `Exists` toleration per key
+ * (tolerations have no merge key: the list is replaced).
+ */
+function renderNodeSelectorPatch(spec: PodSpec, options: FluxInstallOptions): void {
+  spec.nodeSelector = { ...spec.nodeSelector, 'kubernetes.io/os': 'linux' };
+  if (options.imagePullSecret !== '') {
+    const secrets = spec.imagePullSecrets ?? [];
+    if (!secrets.some((s) => s.name === options.imagePullSecret))
+      secrets.push({ name: options.imagePullSecret });
+    spec.imagePullSecrets = secrets;
+  }
+  if (options.tolerationKeys.length > 0) {
+    spec.tolerations = options.tolerationKeys.map((key) => ({ key, operator: 'Exists' }));
+  }
+}
+
 /** `[index, flag, value]` of the positional arg patches Flux applies to a component's Deployment. */
-function buildArgPatches(component: string, eventsAddress: string): [number, string, string][] {
-  const { watchAllNamespaces, logLevel, clusterDomain } = fluxInstallFixedSettings;
+function buildArgPatches(
+  component: string,
+  eventsAddress: string,
+  options: FluxInstallOptions,
+): [number, string, string][] {
+  const { watchAllNamespaces, logLevel, clusterDomain } = options;
   const watch: [string, string] = ['--watch-all-namespaces', String(watchAllNamespaces)];
   const log: [string, string] = ['--log-level', logLevel];
   if (component === 'notification-controller') {

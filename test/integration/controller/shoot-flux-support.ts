@@ -1,3 +1,4 @@
+import type { LandscapeFluxPolicy } from '../../../src/api/landscape-policy.js';
 import { randomBytes } from 'node:crypto';
 import {
   CoreV1Api,
@@ -37,6 +38,7 @@ export async function startShootFluxManager(
     logger?: Logger;
     /** Day-2 health checks; off unless given, so other files see only the bootstrap's conditions. */
     healthCheck?: HealthCheckSettings;
+    landscape?: LandscapeFluxPolicy;
   } = {},
 ): Promise<Manager> {
   const base = await makeFluxManifestsBase();
@@ -50,6 +52,7 @@ export async function startShootFluxManager(
           shootClientMode: 'internal',
           reconcileTimeoutMs: options.reconcileTimeoutMs ?? 40_000,
           ...(options.healthCheck ? { healthCheck: options.healthCheck } : {}),
+          ...(options.landscape ? { landscape: options.landscape } : {}),
         },
         dependencies,
       ),
@@ -70,6 +73,13 @@ export async function startShootFluxManager(
   });
   await manager.start();
   return manager;
+}
+
+/** What a test may vary of the Shoot in the Cluster. */
+interface ShootOverrides {
+  resources?: unknown[];
+  hibernated?: boolean;
+  kubernetesVersion?: string;
 }
 
 /** The clusters a Gardenlet works on. */
@@ -115,13 +125,13 @@ export class Gardenlet {
     this.shootAccessKubeconfig = clusters.shootAccessKubeconfig;
   }
 
-  async createShoot(shootOverrides: { resources?: unknown[]; hibernated?: boolean } = {}): Promise<void> {
+  async createShoot(shootOverrides: ShootOverrides = {}): Promise<void> {
     this.namespace = await createTestNamespace(this.seed);
     await this.writeCluster(shootOverrides);
     await this.writeSecret('gardener', { kubeconfig: this.shootAccessKubeconfig });
   }
 
-  async writeCluster(shootOverrides: { resources?: unknown[]; hibernated?: boolean } = {}): Promise<void> {
+  async writeCluster(shootOverrides: ShootOverrides = {}): Promise<void> {
     const body = buildClusterObject(
       this.namespace,
       buildShootObject(this.namespace, {
@@ -129,6 +139,7 @@ export class Gardenlet {
         projectNamespace: 'garden-it',
         resources: shootOverrides.resources,
         hibernated: shootOverrides.hibernated,
+        kubernetesVersion: shootOverrides.kubernetesVersion,
         clusterIdentity: 'shoot-identity',
       }),
     );

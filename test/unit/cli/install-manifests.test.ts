@@ -122,3 +122,59 @@ spec:
     expect((await cli(['--flux-manifests-checksum', 'v2.9.2=abc'])).code).toBe(2);
   });
 });
+
+describe('install-manifests with the flux install options', () => {
+  it('takes them as flags named as the Flux CLI names them', async () => {
+    const { code, stdout, stderr } = await cli([
+      '--network-policy=false',
+      '--cluster-domain=example.local',
+      '--log-level=debug',
+      '--watch-all-namespaces=false',
+      '--toleration-keys=a,b',
+      '--image-pull-secret=regcred',
+      '--output=json',
+    ]);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const items = (JSON.parse(stdout) as { items: Doc[] }).items;
+    expect(items.some((d) => d.kind === 'NetworkPolicy')).toBe(false);
+    const source = items.find((d) => d.kind === 'Deployment' && d.metadata.name === 'source-controller');
+    const pod = source?.spec?.template?.spec as
+      { containers: { args: string[] }[]; tolerations: unknown[]; imagePullSecrets: unknown[] } | undefined;
+    expect(pod?.containers[0]?.args).toContain('--log-level=debug');
+    expect(pod?.containers[0]?.args).toContain('--watch-all-namespaces=false');
+    expect(pod?.containers[0]?.args).toContain(
+      '--storage-adv-addr=source-controller.$(RUNTIME_NAMESPACE).svc.example.local.',
+    );
+    expect(pod?.tolerations).toEqual([
+      { key: 'a', operator: 'Exists' },
+      { key: 'b', operator: 'Exists' },
+    ]);
+    expect(pod?.imagePullSecrets).toEqual([{ name: 'regcred' }]);
+  });
+
+  it('applies a providerConfig patch and fails at flux.patches[i] for one that targets nothing', async () => {
+    const config = (patch: string, kind: string) =>
+      JSON.stringify({
+        apiVersion: 'flux.extensions.gardener.cloud/v1alpha1',
+        kind: 'FluxConfig',
+        flux: { patches: [{ target: { kind }, patch }] },
+      });
+    const ok = await cli(
+      ['-f', '-', '-o', 'json'],
+      config('- op: remove\n  path: /spec/replicas\n', 'Deployment'),
+    );
+    expect(ok.code).toBe(0);
+    const items = (JSON.parse(ok.stdout) as { items: (Doc & { spec?: { replicas?: number } })[] }).items;
+    expect(items.filter((d) => d.kind === 'Deployment').every((d) => d.spec?.replicas === undefined)).toBe(
+      true,
+    );
+    const bad = await cli(['-f', '-'], config('- op: remove\n  path: /spec/replicas\n', 'StatefulSet'));
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('flux.patches[0]');
+  });
+
+  it('refuses an unknown log level', async () => {
+    expect((await cli(['--log-level=trace'])).code).not.toBe(0);
+  });
+});
