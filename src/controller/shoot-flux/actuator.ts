@@ -449,15 +449,15 @@ export class ShootFluxActuator implements Actuator {
     }
   }
 
-  private async bootstrapWithin(run: ShootReconcile, waitSignal: AbortSignal): Promise<void> {
-    const { context, config, cluster, shoot, shootResources } = run;
+  /**
+   * Installs Flux (skipped when the rendered set is unchanged) after the Kubernetes-version
+   * preflight, and requeues until its controllers are available. Returns the install's hash.
+   */
+  private async installFluxInto(run: ShootReconcile, waitSignal: AbortSignal): Promise<string> {
+    const { context, config, cluster, shoot } = run;
     const { extension, logger, events, signal, status } = context;
     const key = keyOf(extension);
     const state = readBootstrapState(extension);
-    if (state.installHash === undefined) {
-      events.event('Normal', 'BootstrapStarted', `Bootstrapping Flux ${config.flux.version} into the shoot`);
-    }
-
     checkShootRunsFlux(config.flux.version, cluster.shoot);
     // A requeued bootstrap with Flux installed keeps the description it has (Flux's message of the
     // last wait) instead of flashing "Installing" on every retry.
@@ -496,6 +496,19 @@ export class ShootFluxActuator implements Actuator {
         `waiting for the Flux installation: ${install.readiness.pending.join(', ')}`,
       );
     }
+    return install.hash;
+  }
+
+  private async bootstrapWithin(run: ShootReconcile, waitSignal: AbortSignal): Promise<void> {
+    const { context, config, cluster, shoot, shootResources } = run;
+    const { extension, logger, events, signal } = context;
+    const key = keyOf(extension);
+    const state = readBootstrapState(extension);
+    if (state.installHash === undefined) {
+      events.event('Normal', 'BootstrapStarted', `Bootstrapping Flux ${config.flux.version} into the shoot`);
+    }
+
+    const installHash = await this.installFluxInto(run, waitSignal);
 
     const objects = buildBootstrapObjects(config, shootResources);
     for (const object of objects) {
@@ -571,7 +584,7 @@ export class ShootFluxActuator implements Actuator {
       bootstrapped: true,
       bootstrappedAt: this.now().toISOString(),
       configHash: hashBootstrapConfig(config),
-      installHash: install.hash,
+      installHash,
       fluxVersion: config.flux.version,
     };
     await this.writeBootstrapped(context, bootstrappedReason, bootstrappedMessage, bootstrappedState);
