@@ -3,10 +3,12 @@
 // `npm run test-assets [-- --only kube-apiserver,etcd] [-- --check]` (`--check`: the checks only).
 // It first checks every input the missing pieces need and fails within seconds, naming what is
 // missing and how to provide it, before any long build; at the end it prints what each build took.
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { assets, cacheDir, resolveAsset, type AssetSpec } from '../test/harness/assets.js';
 import { fluxReleases, type FluxReleasePin } from '../test/harness/asset-versions.js';
 import { resolveFluxBundle } from '../test/harness/flux-bundles.js';
+import { cachedFluxCliPath, resolveFluxCli } from '../test/harness/flux-cli.js';
 import { findCrdFiles } from '../test/harness/testdata.js';
 import { checkTestAssetInputs } from './test-assets-preflight.js';
 
@@ -60,6 +62,14 @@ try {
     }
   }
   if (!only) {
+    // The Flux CLI of the current release: the golden tests compare our rendering with its
+    // `flux install --export`. Built here, so no test waits minutes for a Go build.
+    const version = fluxReleases.current.version;
+    const began = Date.now();
+    const wasCached = existsSync(cachedFluxCliPath(version));
+    const fluxCli = await resolveFluxCli(version, log);
+    log(`flux ${version}: ${fluxCli} (${wasCached ? 'cache' : 'go-build'}, ${seconds(began)})`);
+    if (!wasCached) timings.push(`flux ${version} go-build ${seconds(began)}`);
     for (const set of ['gardener', 'flux'] as const) {
       log(`${set} CRDs: ${(await findCrdFiles(set)).length} files`);
     }
