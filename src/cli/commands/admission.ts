@@ -1,5 +1,4 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { parseBindAddressFlag } from './run.js';
 import { AdmissionServer, shootWebhookPath } from '../../admission/webhook-server.js';
 import { createAdmissionMetrics } from '../../admission/metrics.js';
 import type { SecretReader } from '../../admission/secret-references.js';
@@ -10,12 +9,12 @@ import { SecretExistenceReader } from '../../kube/secret-existence.js';
 import type { Logger } from '../../log/logger.js';
 import { addHelpSections } from '../help-text.js';
 import {
-  createLogger,
-  logFormats,
-  logLevels,
-  type LogFormat,
-  type LogLevel,
-} from '../../log/winston-logger.js';
+  healthBindAddressOption,
+  logFormatOption,
+  logLevelOption,
+  metricsBindAddressOption,
+} from '../serving-options.js';
+import { createLogger, type LogFormat, type LogLevel } from '../../log/winston-logger.js';
 
 /** Every flag of `admission`, parsed and validated. */
 export interface AdmissionOptions {
@@ -57,18 +56,10 @@ export function buildAdmissionCommand(): Command {
       '--kubeconfig <path>',
       'garden kubeconfig for checking referenced secrets (default: $GARDEN_KUBECONFIG; none: not checked)',
     )
-    .addOption(
-      new Option('--metrics-bind-address <address>', 'metrics listener ("0" disables)')
-        .argParser(parseBindAddressFlag)
-        .default(':8080'),
-    )
-    .addOption(
-      new Option('--health-bind-address <address>', 'health probe listener ("0" disables)')
-        .argParser(parseBindAddressFlag)
-        .default(':8081'),
-    )
-    .addOption(new Option('--log-level <level>', 'log level').choices(logLevels).default('info'))
-    .addOption(new Option('--log-format <format>', 'log format').choices(logFormats).default('json'))
+    .addOption(metricsBindAddressOption())
+    .addOption(healthBindAddressOption())
+    .addOption(logLevelOption())
+    .addOption(logFormatOption())
     .action(async (options: AdmissionOptions) => {
       process.exitCode = await runAdmission(options, process.env);
     });

@@ -5,7 +5,6 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { extensionType } from '../../api/constants.js';
 import type { Actuator } from '../../controller/actuator.js';
 import { Manager, type ActuatorDependencies } from '../../controller/manager.js';
-import { parseBindAddress } from '../../controller/http-server.js';
 import { FluxBundleLoader, parseManifestsBases, parseManifestsChecksums } from '../../flux/bundle-loader.js';
 import { ShootFluxActuator } from '../../controller/shoot-flux/actuator.js';
 import { StatusWriter } from '../../controller/status-writer.js';
@@ -19,6 +18,12 @@ import {
 import type { ShootClientMode } from '../../gardener/shoot-access.js';
 import type { RequestTimeouts } from '../../kube/http-transport.js';
 import { loadKubeConfig } from '../../kube/kubeconfig.js';
+import {
+  healthBindAddressOption,
+  logFormatOption,
+  logLevelOption,
+  metricsBindAddressOption,
+} from '../serving-options.js';
 import type { LandscapeFluxPolicy } from '../../api/landscape-policy.js';
 import {
   addLandscapeFlags,
@@ -27,13 +32,7 @@ import {
   type LandscapeFlags,
 } from '../landscape-flags.js';
 import type { Logger } from '../../log/logger.js';
-import {
-  createLogger,
-  logFormats,
-  logLevels,
-  type LogFormat,
-  type LogLevel,
-} from '../../log/winston-logger.js';
+import { createLogger, type LogFormat, type LogLevel } from '../../log/winston-logger.js';
 
 /** Settings of `run` that only the shoot-flux actuator uses. */
 export interface ActuatorSettings {
@@ -226,16 +225,6 @@ function parseClasses(value: string, previous: ExtensionClass[]): ExtensionClass
   return [...new Set([...previous, ...(classes as ExtensionClass[])])];
 }
 
-/** A Go-style bind address flag (`:8080`, `127.0.0.1:8080`, `0` = disabled), checked when parsed. */
-export function parseBindAddressFlag(value: string): string {
-  try {
-    parseBindAddress(value);
-  } catch (err) {
-    throw new InvalidArgumentError((err as Error).message);
-  }
-  return value;
-}
-
 function boolOption(flags: string, description: string, defaultValue: boolean): Option {
   return new Option(`${flags} [enabled]`, description)
     .argParser(parseBoolFlag)
@@ -348,18 +337,10 @@ export function buildRunCommand(createActuator: RunActuatorFactory = defaultActu
           .argParser(parsePositiveInteger)
           .default(30),
       )
-      .addOption(
-        new Option('--metrics-bind-address <address>', 'metrics listener ("0" disables)')
-          .argParser(parseBindAddressFlag)
-          .default(':8080'),
-      )
-      .addOption(
-        new Option('--health-bind-address <address>', 'health probe listener ("0" disables)')
-          .argParser(parseBindAddressFlag)
-          .default(':8081'),
-      )
-      .addOption(new Option('--log-level <level>', 'log level').choices(logLevels).default('info'))
-      .addOption(new Option('--log-format <format>', 'log format').choices(logFormats).default('json'))
+      .addOption(metricsBindAddressOption())
+      .addOption(healthBindAddressOption())
+      .addOption(logLevelOption())
+      .addOption(logFormatOption())
       .addOption(
         new Option(
           '--flux-manifests-base <location>',
