@@ -51,7 +51,10 @@ describe('installFlux against a real kube-apiserver', () => {
       logger: discardLogger,
     });
 
-  const writes = () => requests.filter((verb) => verb !== 'list' && verb !== 'discover' && verb !== 'get');
+  // Reads are lists, gets, discovery and watches (the readiness wait watches when the first list
+  // is not ready yet, which depends on timing); everything else is a write.
+  const reads = new Set(['list', 'discover', 'get', 'watch']);
+  const writes = () => requests.filter((verb) => !reads.has(verb));
 
   /** Plays kube-controller-manager: reports a Deployment's current generation as rolled out. */
   const rollOut = async (name: string, inNamespace = namespace) => {
