@@ -4,7 +4,7 @@
 // bench plays gardenlet, the kubelet and Flux. Prints: requests per second to the shoots and to
 // the seed in steady state, the controller's peak RSS, and the time from a played Flux failure to
 // FluxSynced=False, by period and with the health watch.
-//   npm run bench:health [-- --shoots 1000 --shoot-servers 2 --period 30s --samples 5]
+//   npm run bench:health [-- --shoots 1000 --shoot-servers 2 --period 30s --heartbeat 5m --samples 5]
 import { parseArgs } from 'node:util';
 import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { parseDurationFlag } from '../src/cli/commands/run.js';
@@ -34,6 +34,7 @@ const { values } = parseArgs({
     shoots: { type: 'string', default: '1000' },
     'shoot-servers': { type: 'string', default: '2' },
     period: { type: 'string', default: '30s' },
+    heartbeat: { type: 'string', default: '5m' },
     samples: { type: 'string', default: '5' },
     'build-concurrency': { type: 'string', default: '16' },
   },
@@ -192,7 +193,7 @@ try {
   const access = await buildAccessKubeconfigs(planes.shoots);
   const deployments = await readFluxDeployments();
   print(
-    `## health: ${String(shootCount)} bootstrapped shoots on ${String(shootServers)} shoot API server(s), one controller, period ${values.period}`,
+    `## health: ${String(shootCount)} bootstrapped shoots on ${String(shootServers)} shoot API server(s), one controller, period ${values.period}, heartbeat ${values.heartbeat}`,
   );
   const buildStart = Date.now();
   await runBounded(shoots, Number(values['build-concurrency']), async (shoot) => {
@@ -207,7 +208,11 @@ try {
     `idle API servers: seed ${idle.seed.toFixed(1)} req/s (${idle.seedGrowth}), shoots ${idle.shoots.toFixed(1)} req/s`,
   );
 
-  let controller = await startFleetController(planes, [`--health-check-sync-period=${values.period}`]);
+  const healthFlags = [
+    `--health-check-sync-period=${values.period}`,
+    `--health-check-heartbeat-period=${values.heartbeat}`,
+  ];
+  let controller = await startFleetController(planes, healthFlags);
   const firstRound = await waitForFleet(seed, 'True');
   print(
     `first health round: every shoot FluxSynced=True ${seconds(firstRound)} after the controller was ready`,

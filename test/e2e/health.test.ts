@@ -4,10 +4,11 @@ import { describe, expect, it } from 'vitest';
 import type { BasicAuth } from '../harness/git-server.js';
 import type { ShootGardenlet } from '../../hack/landscape/gardenlet.js';
 import {
+  buildGitConfig,
+  buildGitCredentialsResources,
   buildSeedNamespace,
   buildSourceFiles,
   expectBootstrapped,
-  kustomizationTemplate,
   readShootConfigMap,
   useLandscape,
 } from './support/cases.js';
@@ -19,30 +20,9 @@ import {
 // states only. The test plays gardenlet and the kubelet.
 const gitAuth = { username: 'health', password: randomBytes(8).toString('hex') } satisfies BasicAuth;
 
-/** A GitRepository config polling its repository every 5 s, so a pushed commit is fetched soon. */
-function gitConfig(fluxNamespace: string, url: string) {
-  return {
-    apiVersion: 'flux.extensions.gardener.cloud/v1alpha1',
-    kind: 'FluxConfig',
-    flux: { namespace: fluxNamespace },
-    source: {
-      template: {
-        apiVersion: 'source.toolkit.fluxcd.io/v1',
-        kind: 'GitRepository',
-        spec: { url, ref: { branch: 'main' }, interval: '5s', timeout: '20s' },
-      },
-      secretResourceName: 'git-credentials',
-    },
-    kustomization: { template: kustomizationTemplate },
-  };
-}
-
-const gitCredentialsResource = [
-  {
-    name: 'git-credentials',
-    resourceRef: { apiVersion: 'v1', kind: 'Secret', name: 'health-git-credentials' },
-  },
-];
+// The repository is polled every 5 s, so a pushed commit is fetched soon.
+const gitConfig = (fluxNamespace: string, url: string) => buildGitConfig(fluxNamespace, url, '5s');
+const gitCredentialsResource = buildGitCredentialsResources('health-git-credentials');
 
 /** A manifest kustomize cannot parse: the `data` flow sequence is never closed. */
 const brokenManifest = [
