@@ -12,8 +12,10 @@ import type { ControlPlane } from '../test/harness/control-plane.js';
 import {
   buildAccessKubeconfigs,
   buildFleetShoots,
+  countHealthWrites,
   createFleetShoot,
   readApiServerRequests,
+  recordStatusChanges,
   runBounded,
   startFleetController,
   startFleetPlanes,
@@ -123,6 +125,7 @@ async function measureRates(planes: FleetPlanes, windowMs: number, controller?: 
     ? await controller.metricSum('rest_client_requests_total', (l) => l.includes('verb="patch"'))
     : 0;
   const checks = controller ? await controller.metricSum('shoot_flux_health_checks_total') : 0;
+  const changes = await recordStatusChanges(planes.seed.kubeConfig);
   let rss = 0;
   const started = Date.now();
   while (Date.now() - started < windowMs) {
@@ -130,6 +133,8 @@ async function measureRates(planes: FleetPlanes, windowMs: number, controller?: 
     await sleep(1_000);
   }
   const after = await readRequests(planes);
+  const statusChanges = changes.stop();
+  const writesDue = controller ? await countHealthWrites(controller.logFile, started, Date.now()) : [];
   const elapsed = (Date.now() - started) / 1000;
   return {
     seed: (after.seed - before.seed) / elapsed,
@@ -146,6 +151,14 @@ async function measureRates(planes: FleetPlanes, windowMs: number, controller?: 
     rss,
     elapsed,
     seedGrowth: describeGrowth(before.seedByKind, after.seedByKind, elapsed),
+    writesDue: writesDue.map(([due, n]) => `${due} ×${String(n)}`).join(', ') || 'none',
+    statusChanges:
+      statusChanges.length === 0
+        ? 'none'
+        : statusChanges
+            .slice(0, 5)
+            .map(([change, n]) => `${change} ×${String(n)}`)
+            .join(', '),
   };
 }
 
@@ -183,6 +196,7 @@ function describeRates(
     `the controller counted ${rates.own.toFixed(1)} req/s, of them ${rates.writes.toFixed(2)} writes/s;`,
     `${rates.checks.toFixed(1)} health checks/s; RSS ${mib(rates.rss)}`,
     `\n  seed requests by kind: ${rates.seedGrowth}`,
+    `\n  Extension status changes: ${rates.statusChanges}; health writes due to: ${rates.writesDue}`,
   ].join(' ');
 }
 
@@ -211,6 +225,8 @@ try {
   const healthFlags = [
     `--health-check-sync-period=${values.period}`,
     `--health-check-heartbeat-period=${values.heartbeat}`,
+    // Its "Writing health status" lines say why each status write was due.
+    '--log-level=debug',
   ];
   let controller = await startFleetController(planes, healthFlags);
   const firstRound = await waitForFleet(seed, 'True');

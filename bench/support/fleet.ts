@@ -2,7 +2,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi, Watch, type KubeConfig } from '@kubernetes/client-node';
+import fastJsonPatch from 'fast-json-patch';
 import { builtCli, withoutClusterSelection } from '../../hack/landscape/landscape.js';
 import { startControlPlane, type ControlPlane } from '../../test/harness/control-plane.js';
 import {
@@ -269,4 +270,86 @@ export async function readApiServerRequests(plane: ControlPlane): Promise<Map<st
 /** The total of a {@link readApiServerRequests} result. */
 export function sumRequests(counts: ReadonlyMap<string, number>): number {
   return [...counts.values()].reduce((a, b) => a + b, 0);
+}
+
+interface StatusView {
+  conditions?: { type?: string; status?: string; reason?: string }[];
+}
+
+/** Why an Extension status changed: each changed condition as `Type: Old→New (reason)`, else the changed paths. */
+function describeStatusChange(before: StatusView | undefined, after: StatusView | undefined): string[] {
+  const conditionsOf = (status: StatusView | undefined) =>
+    new Map((status?.conditions ?? []).map((c) => [c.type ?? '', c] as const));
+  const old = conditionsOf(before);
+  const changes: string[] = [];
+  for (const [type, condition] of conditionsOf(after)) {
+    const previous = old.get(type);
+    if (previous?.status !== condition.status || previous?.reason !== condition.reason) {
+      changes.push(
+        `${type}: ${previous?.status ?? '-'}→${condition.status ?? '-'} (${condition.reason ?? ''})`,
+      );
+    }
+  }
+  if (changes.length > 0) return changes;
+  return fastJsonPatch
+    .compare((before ?? {}) as object, (after ?? {}) as object)
+    .map((op) => `${op.op} ${op.path.replace(/\/\d+(?=\/|$)/g, '/*')}`);
+}
+
+/**
+ * Watches every Extension's status in the seed and counts what changed in it, so a bench can say
+ * what its writes were for; `stop()` ends the watch and returns the counts, most frequent first.
+ */
+export async function recordStatusChanges(seed: KubeConfig): Promise<{ stop(): [string, number][] }> {
+  const path = '/apis/extensions.gardener.cloud/v1alpha1/extensions';
+  const list = (await seed.makeApiClient(CustomObjectsApi).listClusterCustomObject({
+    group: 'extensions.gardener.cloud',
+    version: 'v1alpha1',
+    plural: 'extensions',
+  })) as {
+    metadata?: { resourceVersion?: string };
+    items: { metadata: { namespace: string }; status?: StatusView }[];
+  };
+  const last = new Map(list.items.map((e) => [e.metadata.namespace, e.status] as const));
+  const counts = new Map<string, number>();
+  const request = await new Watch(seed).watch(
+    path,
+    { resourceVersion: list.metadata?.resourceVersion },
+    (phase, object: { metadata: { namespace: string }; status?: StatusView }) => {
+      if (phase !== 'MODIFIED') return;
+      const namespace = object.metadata.namespace;
+      for (const change of describeStatusChange(last.get(namespace), object.status)) {
+        counts.set(change, (counts.get(change) ?? 0) + 1);
+      }
+      last.set(namespace, object.status);
+    },
+    () => undefined,
+  );
+  return {
+    stop: () => {
+      request.abort();
+      return [...counts].sort((a, b) => b[1] - a[1]);
+    },
+  };
+}
+
+/**
+ * Why the controller wrote health statuses between `from` and `to` (epoch ms): its debug lines
+ * "Writing health status" counted by their `due` reasons, most frequent first.
+ */
+export async function countHealthWrites(
+  logFile: string,
+  from: number,
+  to: number,
+): Promise<[string, number][]> {
+  const counts = new Map<string, number>();
+  for (const line of (await readFile(logFile, 'utf8')).split('\n')) {
+    if (!line.includes('Writing health status')) continue;
+    const entry = JSON.parse(line) as { ts?: string | number; due?: string[] };
+    const at = typeof entry.ts === 'number' ? entry.ts * 1000 : Date.parse(entry.ts ?? '');
+    if (!Number.isNaN(at) && (at < from || at > to)) continue;
+    const key = (entry.due ?? []).join('+');
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return [...counts].sort((a, b) => b[1] - a[1]);
 }

@@ -242,7 +242,12 @@ export class ShootFluxHealthMonitor {
     );
     if (!fresh || fresh.metadata.deletionTimestamp) return;
     const update = buildHealthStatusUpdate(fresh, config, observation, this.statusOptions());
-    if (update.patch) await this.options.statusWriter.write(fresh, update.patch);
+    if (!update.patch) return;
+    this.options.logger.debug('Writing health status', {
+      extension: { namespace: fresh.metadata.namespace, name: fresh.metadata.name },
+      due: update.due,
+    });
+    await this.options.statusWriter.write(fresh, update.patch);
   }
 
   private statusOptions() {
