@@ -3,6 +3,7 @@ import pRetry, { AbortError } from 'p-retry';
 import { boundStatusText, formatLastErrDescription, formatTime } from '../gardener/status.js';
 import type { Extension, ExtensionStatus, ObjectMeta } from '../gardener/types.js';
 import type { Logger } from '../log/logger.js';
+import { currentDate, systemClock, type Clock } from '../kube/clock.js';
 import { statusCodeOf } from '../kube/errors.js';
 import type { ExtensionStatusSession } from './actuator.js';
 
@@ -63,7 +64,8 @@ export interface StatusWriterOptions {
   writeTimeoutMs?: number;
   /** Attempts for transient failures of one write. */
   retries?: number;
-  now?: () => Date;
+  /** Time source (default the system clock). */
+  clock?: Clock;
 }
 
 /**
@@ -74,12 +76,17 @@ export interface StatusWriterOptions {
 export class StatusWriter {
   private readonly writeTimeoutMs: number;
   private readonly retries: number;
-  readonly now: () => Date;
+  private readonly clock: Clock;
 
   constructor(private readonly options: StatusWriterOptions) {
     this.writeTimeoutMs = options.writeTimeoutMs ?? 30_000;
     this.retries = options.retries ?? 3;
-    this.now = options.now ?? (() => new Date());
+    this.clock = options.clock ?? systemClock;
+  }
+
+  /** The time written into status timestamps. */
+  now(): Date {
+    return currentDate(this.clock);
   }
 
   /** A status session for one reconcile of `extension`; it tracks the latest object written. */

@@ -23,6 +23,7 @@ import { buildCondition, findCondition, mergeConditions } from '../../gardener/c
 import { errorMessage } from '../../gardener/status.js';
 import type { Cluster, Extension } from '../../gardener/types.js';
 import { applyObject } from '../../kube/apply.js';
+import { currentDate, systemClock, type Clock } from '../../kube/clock.js';
 import { installFlux, type FluxBundleSource } from '../../kube/flux-install.js';
 import { mergePatchObject, readObject } from '../../kube/objects.js';
 import type { RequestTimeouts } from '../../kube/http-transport.js';
@@ -87,7 +88,8 @@ export interface ShootFluxActuatorOptions {
    * new wake-up watches open, and a reconcile it interrupts is recorded as in progress.
    */
   stopping?: AbortSignal;
-  now?: () => Date;
+  /** Time source (default the system clock). */
+  clock?: Clock;
   /** The day-2 health checks of bootstrapped shoots; none when undefined. */
   health?: ShootFluxHealthSettings;
   /** The landscape's Flux defaults and enforcement (flags of `run`). */
@@ -97,7 +99,7 @@ export interface ShootFluxActuatorOptions {
 /** Health monitor options the actuator does not fill in itself. */
 export type ShootFluxHealthSettings = Omit<
   ShootFluxHealthMonitorOptions,
-  'seed' | 'accessShoot' | 'logger' | 'observer' | 'now'
+  'seed' | 'accessShoot' | 'logger' | 'observer' | 'clock'
 >;
 
 /** What one reconcile of one shoot works with, resolved once at its start. */
@@ -172,7 +174,8 @@ export class ShootFluxActuator implements Actuator {
     });
     this.seed = { client, mapper: new RestMapper(client) };
     this.waker = new ShootWaker(options.enqueue, options.logger.named('shoot-waker'));
-    this.now = options.now ?? (() => new Date());
+    const clock = options.clock ?? systemClock;
+    this.now = () => currentDate(clock);
     if (options.health) {
       this.health = new ShootFluxHealthMonitor({
         ...options.health,
@@ -180,7 +183,7 @@ export class ShootFluxActuator implements Actuator {
         accessShoot: (namespace) => this.accessShoot(namespace),
         logger: options.logger.named('health'),
         observer: options.requestObserver,
-        now: this.now,
+        clock,
       });
     }
     options.stopping?.addEventListener(
