@@ -1,5 +1,6 @@
 import fastJsonPatch from 'fast-json-patch';
 import pRetry, { AbortError } from 'p-retry';
+import { isRecord } from '../api/is-record.js';
 import { boundStatusText, formatLastErrDescription, formatTime } from '../gardener/status.js';
 import type { Extension, ExtensionStatus, ObjectMeta } from '../gardener/types.js';
 import type { Logger } from '../log/logger.js';
@@ -18,11 +19,9 @@ export interface StatusPatcher {
 
 /** RFC 7386 JSON merge patch applied to a JSON value (objects merge, `null` removes, the rest replaces). */
 export function applyMergePatch(target: unknown, patch: unknown): unknown {
-  if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) return patch;
-  const result = new Map<string, unknown>(
-    typeof target === 'object' && target !== null && !Array.isArray(target) ? Object.entries(target) : [],
-  );
-  for (const [key, value] of Object.entries(patch as Record<string, unknown>)) {
+  if (!isRecord(patch)) return patch;
+  const result = new Map<string, unknown>(isRecord(target) ? Object.entries(target) : []);
+  for (const [key, value] of Object.entries(patch)) {
     if (value === null) result.delete(key);
     else result.set(key, applyMergePatch(result.get(key), value));
   }

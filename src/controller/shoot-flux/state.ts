@@ -4,6 +4,7 @@ import { validateDns1123Label, validateDns1123Subdomain } from '../../api/names.
 import type { FluxConfig } from '../../api/types.js';
 import { findCondition } from '../../gardener/condition.js';
 import type { Extension } from '../../gardener/types.js';
+import { isRecord } from '../../api/is-record.js';
 
 /** The condition that records a finished bootstrap. */
 export const fluxBootstrappedCondition = 'FluxBootstrapped';
@@ -26,10 +27,6 @@ export interface FluxBootstrapState {
   /** Hash of the install set last applied and seen ready; an identical install is skipped. */
   installHash?: string;
   fluxVersion?: string;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** The state recorded in `status.state.flux`, tolerating anything else being there. */
