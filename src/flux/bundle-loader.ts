@@ -1,3 +1,4 @@
+import { isFluxReleaseVersion } from '../api/flux-version.js';
 // The one module of src/flux that does I/O: it finds a Flux release bundle in local directories or
 // downloads it from a release URL or mirror, and caches it on disk and in memory: the Go
 // reference downloads the bundle on every install, with no cache, mirror or checksum.
@@ -10,7 +11,6 @@ import { Parser, type ReadEntry } from 'tar';
 import { discardLogger, type Logger } from '../log/logger.js';
 import { computeBundleDigest } from './bundle-digest.js';
 import type { FluxReleaseBundle } from './install/bundle.js';
-import { isFluxReleaseVersion } from './install/options.js';
 import { redactUrl } from '../log/redact-url.js';
 
 /** Where Flux publishes release bundles: `<base>/<version>/manifests.tar.gz` (what the reference downloads). */
