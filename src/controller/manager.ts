@@ -19,7 +19,7 @@ import {
 import type { ClusterObject, Extension } from '../gardener/types.js';
 import { EventRecorderFactory } from '../kube/events.js';
 import { KubeRequestTimeoutError, type RequestTimeouts } from '../kube/http-transport.js';
-import { ExtensionClient } from '../kube/extension-client.js';
+import { ExtensionClient } from './extension-client.js';
 import { Heartbeat } from '../kube/heartbeat.js';
 import { ResilientInformer } from '../kube/informer.js';
 import type { KubeRequestObserver } from '../kube/kubeconfig.js';

@@ -1,5 +1,5 @@
 import { managedByLabelValue } from '../api/constants.js';
-import { evaluateCrdReadiness } from '../flux/install-readiness.js';
+import { evaluateCrdReadiness } from './workload-readiness.js';
 import { discardLogger, type Logger } from '../log/logger.js';
 import { KubernetesApiError } from './errors.js';
 import type { KubeRawClient } from './raw-client.js';

@@ -8,7 +8,7 @@ import { Manager, type ActuatorDependencies } from '../../controller/manager.js'
 import { FluxBundleLoader, parseManifestsBases, parseManifestsChecksums } from '../../flux/bundle-loader.js';
 import { ShootFluxActuator } from '../../controller/shoot-flux/actuator.js';
 import { StatusWriter } from '../../controller/status-writer.js';
-import { ShootClientProvider } from '../../kube/shoot-client.js';
+import { ShootClientProvider } from '../../controller/shoot-flux/shoot-client-provider.js';
 import {
   defaultHealthCheckSyncPeriodMs,
   defaultProgressingThresholdMs,

@@ -23,7 +23,7 @@ import { buildCondition, findCondition, mergeConditions } from '../../gardener/c
 import { errorMessage } from '../../gardener/status.js';
 import type { Cluster, Extension } from '../../gardener/types.js';
 import { applyObject } from '../../kube/apply.js';
-import { installFlux, type FluxBundleSource } from '../../kube/flux-install.js';
+import { installFlux, type FluxBundleSource } from './flux-install.js';
 import { mergePatchObject, readObject } from '../../kube/objects.js';
 import type { RequestTimeouts } from '../../kube/http-transport.js';
 import type { KubeRequestObserver } from '../../kube/kubeconfig.js';

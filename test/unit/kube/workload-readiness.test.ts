@@ -4,10 +4,10 @@ import {
   evaluateDeploymentReadiness,
   evaluateInstallReadiness,
   findMissingInstallObjects,
-} from '../../../src/flux/install-readiness.js';
+} from '../../../src/kube/workload-readiness.js';
 import { buildFluxInstallOptions } from '../../../src/flux/install/options.js';
 import { renderInstallManifests } from '../../../src/flux/install/render.js';
-import { readReleaseBundle } from './install/release-bundle.js';
+import { readReleaseBundle } from '../flux/install/release-bundle.js';
 
 const established = (name: string) => ({
   metadata: { name },

@@ -1,19 +1,19 @@
-import type { FluxReleaseBundle } from '../flux/install/bundle.js';
-import { hashManifests } from '../flux/install/hash.js';
-import type { FluxInstallOptions } from '../flux/install/options.js';
-import { renderInstallManifests } from '../flux/install/render.js';
+import type { FluxReleaseBundle } from '../../flux/install/bundle.js';
+import { hashManifests } from '../../flux/install/hash.js';
+import type { FluxInstallOptions } from '../../flux/install/options.js';
+import { renderInstallManifests } from '../../flux/install/render.js';
 import {
   buildInstallReadinessTargets,
   evaluateInstallReadiness,
   findMissingInstallObjects,
   type InstallReadiness,
   type InstallReadinessTargets,
-} from '../flux/install-readiness.js';
-import type { Logger } from '../log/logger.js';
-import { applyObjects, type AppliedObject } from './apply.js';
-import type { KubeRawClient } from './raw-client.js';
-import { encodePathSegment } from './rest-mapper.js';
-import { waitForCollections } from './watch.js';
+} from '../../kube/workload-readiness.js';
+import type { Logger } from '../../log/logger.js';
+import { applyObjects, type AppliedObject } from '../../kube/apply.js';
+import type { KubeRawClient } from '../../kube/raw-client.js';
+import { encodePathSegment } from '../../kube/rest-mapper.js';
+import { waitForCollections } from '../../kube/watch.js';
 
 /** Where release bundles come from (FluxBundleLoader in production). */
 export interface FluxBundleSource {

@@ -1,14 +1,14 @@
 import { createHash } from 'node:crypto';
 import { ApiException, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { errorCodes, type ErrorCode } from '../gardener/constants.js';
+import { errorCodes, type ErrorCode } from '../../gardener/constants.js';
 import {
   decodeShootKubeconfig,
   shootAccessKubeconfigKey,
   shootAccessSecretNames,
   type ShootClientMode,
   type ShootKubeconfig,
-} from '../gardener/shoot-access.js';
-import { describeApiError } from './errors.js';
+} from '../../gardener/shoot-access.js';
+import { describeApiError } from '../../kube/errors.js';
 
 /**
  * Why no shoot client could be built; never carries credentials. A broken access kubeconfig

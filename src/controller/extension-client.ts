@@ -6,8 +6,8 @@ import {
   extensionsVersion,
 } from '../gardener/constants.js';
 import type { ClusterObject, Extension, ExtensionStatus, ObjectMeta } from '../gardener/types.js';
-import { isNotFoundError, wrapKubernetesError } from './errors.js';
-import { callOptions, makeApiClient, type KubeRequestObserver } from './kubeconfig.js';
+import { isNotFoundError, wrapKubernetesError } from '../kube/errors.js';
+import { callOptions, makeApiClient, type KubeRequestObserver } from '../kube/kubeconfig.js';
 
 /** A merge patch of the metadata fields the controller changes (null removes a key). */
 export interface MetadataPatch {

@@ -1,4 +1,4 @@
-import type { Manifest } from './install/manifest.js';
+import type { Manifest } from '../flux/install/manifest.js';
 
 /** What a Flux installation must have before it counts as ready. */
 export interface InstallReadinessTargets {
