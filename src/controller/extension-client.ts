@@ -1,4 +1,4 @@
-import { CustomObjectsApi, PatchStrategy, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import {
   clustersPlural,
   extensionsGroup,
@@ -6,8 +6,12 @@ import {
   extensionsVersion,
 } from '../gardener/constants.js';
 import type { ClusterObject, Extension, ExtensionStatus, ObjectMeta } from '../gardener/types.js';
-import { isNotFoundError, wrapKubernetesError } from '../kube/errors.js';
-import { callOptions, makeApiClient, type KubeRequestObserver } from '../kube/kubeconfig.js';
+import {
+  CustomObjectClient,
+  type CustomObjectList,
+  type CustomResource,
+} from '../kube/custom-object-client.js';
+import type { KubeRequestObserver } from '../kube/kubeconfig.js';
 
 /** A merge patch of the metadata fields the controller changes (null removes a key). */
 export interface MetadataPatch {
@@ -15,69 +19,56 @@ export interface MetadataPatch {
   finalizers?: string[] | null;
 }
 
+const extensions: CustomResource = {
+  group: extensionsGroup,
+  version: extensionsVersion,
+  plural: extensionsPlural,
+};
+const clusters: CustomResource = {
+  group: extensionsGroup,
+  version: extensionsVersion,
+  plural: clustersPlural,
+};
+
 /**
- * Reads and patches Extensions and Clusters on the seed. Raw JSON through CustomObjectsApi (so no
- * field is dropped); every write is a merge patch, never a full update.
+ * Reads and patches Extensions and Clusters on the seed. Raw JSON (so no field is dropped); every
+ * write is a merge patch, never a full update.
  */
 export class ExtensionClient {
-  private readonly custom: CustomObjectsApi;
+  private readonly custom: CustomObjectClient;
 
   constructor(kubeConfig: KubeConfig, observer?: KubeRequestObserver) {
-    this.custom = makeApiClient(kubeConfig, CustomObjectsApi, observer);
+    this.custom = new CustomObjectClient(kubeConfig, observer);
   }
 
   /** The Extension, or `undefined` when it does not exist. */
   async readExtension(namespace: string, name: string, signal?: AbortSignal): Promise<Extension | undefined> {
-    return this.read(
-      'get',
+    return this.custom.read<Extension>(
+      extensions,
+      { namespace, name },
       `extension ${namespace}/${name}`,
-      async () =>
-        (await this.custom.getNamespacedCustomObject(
-          { group: extensionsGroup, version: extensionsVersion, namespace, plural: extensionsPlural, name },
-          callOptions({ signal }),
-        )) as Extension,
+      signal,
     );
   }
 
   /** Lists Extensions in all namespaces (for informers). */
-  async listExtensions(): Promise<{ items: Extension[]; metadata?: { resourceVersion?: string } }> {
-    return (await this.custom.listClusterCustomObject({
-      group: extensionsGroup,
-      version: extensionsVersion,
-      plural: extensionsPlural,
-    })) as { items: Extension[]; metadata?: { resourceVersion?: string } };
+  async listExtensions(): Promise<CustomObjectList<Extension>> {
+    return this.custom.list<Extension>(extensions);
   }
 
   /** Lists the Extensions of one namespace. */
   async listNamespacedExtensions(namespace: string): Promise<{ items: Extension[] }> {
-    return (await this.custom.listNamespacedCustomObject({
-      group: extensionsGroup,
-      version: extensionsVersion,
-      namespace,
-      plural: extensionsPlural,
-    })) as { items: Extension[] };
+    return this.custom.list<Extension>(extensions, namespace);
   }
 
   /** Lists Clusters (for informers). */
-  async listClusters(): Promise<{ items: ClusterObject[]; metadata?: { resourceVersion?: string } }> {
-    return (await this.custom.listClusterCustomObject({
-      group: extensionsGroup,
-      version: extensionsVersion,
-      plural: clustersPlural,
-    })) as { items: ClusterObject[]; metadata?: { resourceVersion?: string } };
+  async listClusters(): Promise<CustomObjectList<ClusterObject>> {
+    return this.custom.list<ClusterObject>(clusters);
   }
 
   /** The Cluster of a shoot namespace (same name), or `undefined` when it does not exist. */
   async readCluster(name: string, signal?: AbortSignal): Promise<ClusterObject | undefined> {
-    return this.read(
-      'get',
-      `cluster ${name}`,
-      async () =>
-        (await this.custom.getClusterCustomObject(
-          { group: extensionsGroup, version: extensionsVersion, plural: clustersPlural, name },
-          callOptions({ signal }),
-        )) as ClusterObject,
-    );
+    return this.custom.read<ClusterObject>(clusters, { name }, `cluster ${name}`, signal);
   }
 
   /**
@@ -92,21 +83,12 @@ export class ExtensionClient {
     const { namespace = '', name } = extension.metadata;
     const metadata: Record<string, unknown> = { ...patch };
     if (options.resourceVersion) metadata.resourceVersion = options.resourceVersion;
-    return this.call(
-      'patch',
+    return this.custom.mergePatch<Extension>(
+      extensions,
+      { namespace, name },
+      { metadata },
       `extension ${namespace}/${name}`,
-      async () =>
-        (await this.custom.patchNamespacedCustomObject(
-          {
-            group: extensionsGroup,
-            version: extensionsVersion,
-            namespace,
-            plural: extensionsPlural,
-            name,
-            body: { metadata },
-          },
-          callOptions({ signal: options.signal, contentType: PatchStrategy.MergePatch }),
-        )) as Extension,
+      options.signal,
     );
   }
 
@@ -117,38 +99,12 @@ export class ExtensionClient {
     signal?: AbortSignal,
   ): Promise<Extension> {
     const { namespace = '', name } = extension.metadata;
-    return this.call(
-      'patch',
+    return this.custom.mergePatch<Extension>(
+      extensions,
+      { namespace, name, status: true },
+      { status },
       `extension ${namespace}/${name} status`,
-      async () =>
-        (await this.custom.patchNamespacedCustomObjectStatus(
-          {
-            group: extensionsGroup,
-            version: extensionsVersion,
-            namespace,
-            plural: extensionsPlural,
-            name,
-            body: { status },
-          },
-          callOptions({ signal, contentType: PatchStrategy.MergePatch }),
-        )) as Extension,
+      signal,
     );
-  }
-
-  private async read<T>(verb: string, object: string, request: () => Promise<T>): Promise<T | undefined> {
-    try {
-      return await this.call(verb, object, request);
-    } catch (err) {
-      if (isNotFoundError(err)) return undefined;
-      throw err;
-    }
-  }
-
-  private async call<T>(verb: string, object: string, request: () => Promise<T>): Promise<T> {
-    try {
-      return await request();
-    } catch (err) {
-      throw wrapKubernetesError(err, verb, object);
-    }
   }
 }

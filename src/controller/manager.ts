@@ -8,6 +8,7 @@ import {
   extensionsGroup,
   extensionsPlural,
   extensionsVersion,
+  heartbeatLeaseName,
 } from '../gardener/constants.js';
 import {
   evaluateCreatePredicate,
@@ -269,6 +270,7 @@ export class Manager {
       this.heartbeat = new Heartbeat({
         leases,
         namespace: options.heartbeat.namespace,
+        leaseName: heartbeatLeaseName,
         holderIdentity: this.type,
         renewIntervalSeconds: options.heartbeat.renewIntervalSeconds,
         logger: logger.named('heartbeat'),

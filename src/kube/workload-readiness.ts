@@ -1,34 +1,21 @@
-import type { Manifest } from '../flux/install/manifest.js';
-
-/** What a Flux installation must have before it counts as ready. */
-export interface InstallReadinessTargets {
-  /** Namespace of the controllers' Deployments. */
+/**
+ * A set of workloads judged together: named CustomResourceDefinitions and named Deployments of one
+ * namespace (e.g. everything an installation brings).
+ */
+export interface WorkloadTargets {
+  /** Namespace of the Deployments. */
   readonly namespace: string;
-  /** Names of the CustomResourceDefinitions the installation brings. */
+  /** Names of the CustomResourceDefinitions. */
   readonly crds: readonly string[];
-  /** Names of the controllers' Deployments in `namespace`. */
+  /** Names of the Deployments in `namespace`. */
   readonly deployments: readonly string[];
 }
 
-/** Outcome of the install readiness rule: ready, or what is still missing, one line per object. */
-export interface InstallReadiness {
+/** Outcome of the workload readiness rule: ready, or what is still missing, one line per object. */
+export interface WorkloadReadiness {
   readonly ready: boolean;
   /** e.g. `Deployment flux-system/helm-controller: 0 of 1 replicas available`; empty when ready. */
   readonly pending: readonly string[];
-}
-
-/** The CRDs and Deployments of a rendered install set, which readiness is judged on. */
-export function buildInstallReadinessTargets(
-  manifests: readonly Manifest[],
-  namespace: string,
-): InstallReadinessTargets {
-  return {
-    namespace,
-    crds: manifests.filter((m) => m.kind === 'CustomResourceDefinition').map((m) => m.metadata.name),
-    deployments: manifests
-      .filter((m) => m.kind === 'Deployment' && m.metadata.namespace === namespace)
-      .map((m) => m.metadata.name),
-  };
 }
 
 interface Condition {
@@ -117,14 +104,13 @@ export function evaluateDeploymentReadiness(object: unknown): string | undefined
 }
 
 /**
- * The install readiness rule: every CRD of the installation Established and every installed
- * controller's Deployment available for its current generation (the reference checked only
- * source-controller). `crds` and `deployments` are the objects as read from the cluster.
+ * The workload readiness rule: every target CRD Established and every target Deployment available
+ * for its current generation. `crds` and `deployments` are the objects as read from the cluster.
  */
-export function evaluateInstallReadiness(
-  targets: InstallReadinessTargets,
+export function evaluateWorkloadReadiness(
+  targets: WorkloadTargets,
   observed: { crds: readonly unknown[]; deployments: readonly unknown[] },
-): InstallReadiness {
+): WorkloadReadiness {
   const crds = byName(observed.crds);
   const deployments = byName(observed.deployments);
   const pending: string[] = [];
@@ -139,9 +125,9 @@ export function evaluateInstallReadiness(
   return { ready: pending.length === 0, pending };
 }
 
-/** `Kind name` of every CRD and controller Deployment of the installation that does not exist. */
-export function findMissingInstallObjects(
-  targets: InstallReadinessTargets,
+/** `Kind name` of every target CRD and Deployment that does not exist. */
+export function findMissingWorkloadObjects(
+  targets: WorkloadTargets,
   observed: { crds: readonly unknown[]; deployments: readonly unknown[] },
 ): string[] {
   const crds = byName(observed.crds);

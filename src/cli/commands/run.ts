@@ -118,7 +118,7 @@ export function createShootFluxActuator(
   const { logger, metrics, requestObserver } = dependencies;
   return new ShootFluxActuator({
     seed: dependencies.seed,
-    shootClients: new ShootClientProvider(dependencies.seed, settings.shootClientMode),
+    shootClients: new ShootClientProvider(dependencies.seed, settings.shootClientMode, requestObserver),
     bundles: new FluxBundleLoader({
       bases: settings.fluxManifestsBases,
       checksums: settings.fluxManifestsChecksums,

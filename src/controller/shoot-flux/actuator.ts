@@ -58,7 +58,7 @@ import {
 
 /** Where shoot KubeConfigs come from (ShootClientProvider in production). */
 export interface ShootKubeConfigSource {
-  kubeConfigFor(namespace: string): Promise<KubeConfig>;
+  kubeConfigFor(namespace: string, signal?: AbortSignal): Promise<KubeConfig>;
 }
 
 /** Everything the shoot-flux actuator needs, injected by `run`. */
@@ -238,7 +238,7 @@ export class ShootFluxActuator implements Actuator {
       logger.info('Shoot is hibernated or changing hibernation state, skipping the shoot');
       return;
     }
-    const shoot = await this.accessShoot(extension.metadata.namespace ?? '');
+    const shoot = await this.accessShoot(extension.metadata.namespace ?? '', context.signal);
     if (isBootstrapped(extension) && !wantsRebootstrap(extension)) {
       await this.reconcileBootstrapped({ context, config, cluster, shoot, shootResources });
       return;
@@ -329,8 +329,9 @@ export class ShootFluxActuator implements Actuator {
     return { config: evaluation.config, warnings: evaluation.warnings };
   }
 
-  private async accessShoot(namespace: string): Promise<ClusterAccess> {
-    const kubeConfig = await this.options.shootClients.kubeConfigFor(namespace);
+  /** The shoot's clients; the access secret read ends with `signal` (the reconcile deadline). */
+  private async accessShoot(namespace: string, signal?: AbortSignal): Promise<ClusterAccess> {
+    const kubeConfig = await this.options.shootClients.kubeConfigFor(namespace, signal);
     let access = this.shootAccess.get(kubeConfig);
     if (!access) {
       const client = new KubeRawClient(kubeConfig, this.options.requestObserver, {

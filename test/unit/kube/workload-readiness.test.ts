@@ -1,13 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
-  buildInstallReadinessTargets,
   evaluateDeploymentReadiness,
-  evaluateInstallReadiness,
-  findMissingInstallObjects,
+  evaluateWorkloadReadiness,
+  findMissingWorkloadObjects,
 } from '../../../src/kube/workload-readiness.js';
-import { buildFluxInstallOptions } from '../../../src/flux/install/options.js';
-import { renderInstallManifests } from '../../../src/flux/install/render.js';
-import { readReleaseBundle } from '../flux/install/release-bundle.js';
 
 const established = (name: string) => ({
   metadata: { name },
@@ -33,25 +29,6 @@ const available = (name: string, generation = 1) => ({
       { type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable' },
     ],
   },
-});
-
-describe('buildInstallReadinessTargets', () => {
-  it('lists every CRD and every installed controller of a rendering', () => {
-    const manifests = renderInstallManifests(
-      readReleaseBundle(),
-      buildFluxInstallOptions({ namespace: 'gitops', componentsExtra: ['source-watcher'] }),
-    );
-    const targets = buildInstallReadinessTargets(manifests, 'gitops');
-    expect(targets.namespace).toBe('gitops');
-    expect(targets.crds).toHaveLength(12);
-    expect(targets.deployments).toEqual([
-      'helm-controller',
-      'kustomize-controller',
-      'notification-controller',
-      'source-controller',
-      'source-watcher',
-    ]);
-  });
 });
 
 describe('evaluateDeploymentReadiness', () => {
@@ -118,7 +95,7 @@ describe('evaluateDeploymentReadiness', () => {
   });
 });
 
-describe('evaluateInstallReadiness', () => {
+describe('evaluateWorkloadReadiness', () => {
   const targets = {
     namespace: 'flux-system',
     crds: ['a.example.com', 'b.example.com'],
@@ -127,7 +104,7 @@ describe('evaluateInstallReadiness', () => {
 
   it('is ready when every CRD is established and every Deployment available', () => {
     expect(
-      evaluateInstallReadiness(targets, {
+      evaluateWorkloadReadiness(targets, {
         crds: [established('a.example.com'), established('b.example.com')],
         deployments: [available('x'), available('y')],
       }),
@@ -136,7 +113,7 @@ describe('evaluateInstallReadiness', () => {
 
   it('lists everything still missing, not only source-controller', () => {
     expect(
-      evaluateInstallReadiness(targets, {
+      evaluateWorkloadReadiness(targets, {
         crds: [established('a.example.com'), { metadata: { name: 'b.example.com' } }],
         deployments: [available('x')],
       }),
@@ -150,7 +127,7 @@ describe('evaluateInstallReadiness', () => {
   });
 });
 
-describe('findMissingInstallObjects', () => {
+describe('findMissingWorkloadObjects', () => {
   it('names the CRDs and Deployments that do not exist, not those that are merely unready', () => {
     const targets = {
       namespace: 'flux-system',
@@ -158,7 +135,7 @@ describe('findMissingInstallObjects', () => {
       deployments: ['x', 'y'],
     };
     expect(
-      findMissingInstallObjects(targets, {
+      findMissingWorkloadObjects(targets, {
         crds: [{ metadata: { name: 'a.example.com' } }],
         deployments: [{ metadata: { name: 'x' } }],
       }),
