@@ -186,7 +186,7 @@ export class Manager {
     });
     this.queue = new WorkQueue({
       concurrency: options.maxConcurrentReconciles,
-      handle: (key) => reconciler.reconcile(key),
+      handle: (key, reconcileID) => reconciler.reconcile(key, reconcileID),
       logger: logger.named('extension'),
       isSlowFailure: isTimeoutFailure,
       maxSlowWorkers: options.maxTimedOutReconciles,
