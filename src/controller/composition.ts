@@ -61,7 +61,7 @@ export type RunActuatorFactory = (settings: ActuatorSettings, dependencies: Actu
 export function createShootFluxActuator(
   settings: ActuatorSettings,
   dependencies: ActuatorDependencies,
-): Actuator {
+): ShootFluxActuator {
   const { logger, metrics, requestObserver } = dependencies;
   return new ShootFluxActuator({
     seed: dependencies.seed,

@@ -130,6 +130,15 @@ export class ShootFluxActuator implements Actuator {
     // Cut open shoot requests first, so a health check in flight ends now instead of at its deadline.
     this.lifetime.abort(new Error('the controller stopped'));
     await this.health?.stop();
+    this.shoots.forgetAll();
+  }
+
+  /** What the actuator still holds for an Extension: open wake-up watches and shoot clients. */
+  heldFor(extension: Extension): { watches: string[]; shootClient: boolean } {
+    return {
+      watches: this.waker.watchesOf(keyOf(extension)),
+      shootClient: this.shoots.has(extension.metadata.namespace ?? ''),
+    };
   }
 
   /**
@@ -138,6 +147,8 @@ export class ShootFluxActuator implements Actuator {
    * the next leader resumes where this one stopped.
    */
   async reconcile(context: ActuatorContext): Promise<void> {
+    const key = keyOf(context.extension);
+    this.waker.begin(key);
     try {
       await this.reconcileShoot(context);
     } catch (err) {
@@ -147,6 +158,8 @@ export class ShootFluxActuator implements Actuator {
         this.options.requeueAfterMs ?? defaultRequeueAfterMs,
         `interrupted by a controller shutdown, the next leader resumes: ${errorMessage(err)}`,
       );
+    } finally {
+      this.waker.end(key);
     }
   }
 
@@ -181,10 +194,12 @@ export class ShootFluxActuator implements Actuator {
     await bootstrap(this.runtime, { context, config, cluster, shoot, shootResources });
   }
 
-  /** Nothing is removed from the shoot: users uninstall Flux themselves; shoot deletion cleans up. */
+  /**
+   * Nothing is removed from the shoot: users uninstall Flux themselves; shoot deletion cleans up.
+   * What the actuator holds for the Extension (watches, health checks, shoot clients) is released.
+   */
   delete(context: ActuatorContext): Promise<void> {
-    this.waker.cancel(keyOf(context.extension));
-    this.health?.forget(context.extension);
+    this.release(context.extension);
     context.logger.info('Leaving Flux and its objects in the shoot');
     return Promise.resolve();
   }
@@ -196,8 +211,7 @@ export class ShootFluxActuator implements Actuator {
 
   /** The bootstrapped state lives in status.state, which gardenlet carries over; nothing else to do. */
   migrate(context: ActuatorContext): Promise<void> {
-    this.waker.cancel(keyOf(context.extension));
-    this.health?.forget(context.extension);
+    this.release(context.extension);
     context.logger.info('Keeping the bootstrap state for the restore', {
       bootstrapped: readBootstrapState(context.extension).bootstrapped,
     });
@@ -207,5 +221,12 @@ export class ShootFluxActuator implements Actuator {
   /** status.state came back from the ShootState: reconcile from it without bootstrapping again. */
   restore(context: ActuatorContext): Promise<void> {
     return this.reconcile(context);
+  }
+
+  /** Ends the Extension's watches and health checks and drops its shoot clients. */
+  private release(extension: Extension): void {
+    this.waker.cancel(keyOf(extension));
+    this.health?.forget(extension);
+    this.shoots.forget(extension.metadata.namespace ?? '');
   }
 }
