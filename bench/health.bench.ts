@@ -7,7 +7,7 @@
 //   npm run bench:health [-- --shoots 1000 --shoot-servers 2 --period 30s --heartbeat 5m --samples 5]
 import { parseArgs } from 'node:util';
 import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
-import { parseDurationFlag } from '../src/cli/commands/run.js';
+import { parseDurationFlag } from '../src/cli/run-flags.js';
 import type { ControlPlane } from '../test/harness/control-plane.js';
 import {
   buildAccessKubeconfigs,

@@ -1,10 +1,7 @@
 import { Command, Option } from 'commander';
-import {
-  FluxBundleError,
-  FluxBundleLoader,
-  parseManifestsBases,
-  parseManifestsChecksums,
-} from '../../flux/bundle-loader.js';
+import { FluxBundleError, FluxBundleLoader } from '../../flux/bundle-loader.js';
+import { parseManifestsBases } from '../../flux/bundle-locations.js';
+import { parseManifestsChecksums } from '../../flux/bundle-verification.js';
 import {
   FluxInstallError,
   buildFluxInstallOptions,
@@ -17,7 +14,7 @@ import { resolveImagePullSecretName } from '../../api/flux-install-options.js';
 import { fluxLogLevels } from '../../api/types.js';
 import { renderInstallManifests } from '../../flux/install/render.js';
 import { renderManifestsYaml } from '../../flux/install/yaml.js';
-import { parseBoolFlag } from './run.js';
+import { parseBoolFlag } from '../run-flags.js';
 import type { CliContext } from '../cli-io.js';
 import { buildFilenameOption } from '../config-input.js';
 import { addHelpSections } from '../help-text.js';
