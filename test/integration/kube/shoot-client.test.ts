@@ -1,6 +1,6 @@
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import yaml from 'js-yaml';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { KubeRawClient } from '../../../src/kube/raw-client.js';
 import { ShootAccessError, ShootClientProvider } from '../../../src/kube/shoot-client.js';
 import { waitForCollections } from '../../../src/kube/watch.js';
@@ -24,7 +24,8 @@ describe('ShootClientProvider', () => {
     }
   };
 
-  beforeAll(async () => {
+  // One namespace per test, removed after it.
+  beforeEach(async () => {
     namespace = await createTestNamespace(seed);
   });
 
@@ -46,6 +47,7 @@ describe('ShootClientProvider', () => {
   });
 
   it('builds a new client when the secret rotates, and rejects exec plugins', async () => {
+    await writeAccessSecret('gardener', shootAccessKubeconfig());
     const provider = new ShootClientProvider(seed, 'external');
     const before = await provider.kubeConfigFor(namespace);
     await writeAccessSecret(
