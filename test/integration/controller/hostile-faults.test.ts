@@ -19,7 +19,6 @@ import { Gardenlet } from '../../harness/gardenlet.js';
 import { startControlPlane, type ControlPlane } from '../../harness/control-plane.js';
 import { buildShootAccessKubeconfig, makeFluxManifestsBase } from '../../harness/gardener-objects.js';
 import { fluxReadyConditions } from '../../harness/flux-player.js';
-import type { Kubelet } from '../../harness/kubelet.js';
 import { freePort, ManagedProcess } from '../../harness/processes.js';
 import { startSilentServer, type SilentServer } from '../../harness/silent-server.js';
 import { startTestManager } from '../../harness/test-manager.js';
@@ -112,10 +111,6 @@ describe('hostile faults: silent and refusing shoots, signals, failover', () => 
   /** A shoot of this file's clusters, removed after the test. */
   function testShoot(type: string): TestShoot {
     return later(new TestShoot(type, clusters), (s) => s.remove());
-  }
-
-  async function kubelet(gardenlet: TestShoot): Promise<Kubelet> {
-    return gardenlet.startKubelet();
   }
 
   /** A seed namespace for the controllers' leases, removed after the test. */
@@ -288,7 +283,7 @@ describe('hostile faults: silent and refusing shoots, signals, failover', () => 
     }
     const healthy = testShoot(type);
     await healthy.createShoot();
-    await kubelet(healthy);
+    await healthy.startKubelet();
     // Two workers for seven shoots: without per-request timeouts the silent ones hold both for a
     // whole reconcile (longer than the poll timeout), without fairness they keep taking them.
     await startManager(type, 2);
@@ -317,7 +312,7 @@ describe('hostile faults: silent and refusing shoots, signals, failover', () => 
     const leaseNamespace = await createLeaseNamespace();
     const gardenlet = testShoot('shoot-flux');
     await gardenlet.createShoot();
-    await kubelet(gardenlet);
+    await gardenlet.startKubelet();
     const first = startCli('controller-a', leaseNamespace);
     await expect.poll(() => holderOf(leaseNamespace)).not.toBe('');
     await gardenlet.createExtension(gitConfig(gardenlet.fluxNamespace));
@@ -352,7 +347,7 @@ describe('hostile faults: silent and refusing shoots, signals, failover', () => 
     const leaseNamespace = await createLeaseNamespace();
     const gardenlet = testShoot('shoot-flux');
     await gardenlet.createShoot();
-    await kubelet(gardenlet);
+    await gardenlet.startKubelet();
     const leader = startCli('controller-leader', leaseNamespace);
     await expect.poll(() => holderOf(leaseNamespace)).not.toBe('');
     const leaderIdentity = await holderOf(leaseNamespace);
