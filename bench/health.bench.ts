@@ -5,7 +5,7 @@
 //   npm run bench:health [-- --shoots 20 --period 5s]
 import { parseArgs } from 'node:util';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { parseDurationFlag } from '../src/cli/commands/run.js';
+import { parseDurationFlag } from '../src/cli/run-flags.js';
 import type { Manager } from '../src/controller/manager.js';
 import { startControlPlane, type ControlPlane } from '../test/harness/control-plane.js';
 import { FluxPlayer, type FluxCondition } from '../test/harness/flux-player.js';

@@ -6,7 +6,7 @@ import {
   RbacAuthorizationV1Api,
   type KubeConfig,
 } from '@kubernetes/client-node';
-import type { HealthCheckSettings } from '../../../src/cli/commands/run.js';
+import type { HealthCheckSettings } from '../../../src/controller/composition.js';
 import type { Manager } from '../../../src/controller/manager.js';
 import { evaluateExtensionReadiness } from '../../../src/gardener/status.js';
 import type { Logger } from '../../../src/log/logger.js';
