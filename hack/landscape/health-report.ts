@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import type { ExtensionView } from './gardenlet.js';
 import type { DeployedShoot } from './bootstrap-shoots.js';
 import { builtCli, withoutClusterSelection } from './landscape.js';
 
@@ -8,17 +7,22 @@ import { builtCli, withoutClusterSelection } from './landscape.js';
 // conditions on each Extension, once the controller's first health check wrote them, and the
 // fleet view of the `status` command.
 
+/** The part of an Extension the health report reads. */
+export interface HealthView {
+  status?: { conditions?: { type: string; status?: string; reason?: string; message?: string }[] };
+}
+
 /** The day-2 health conditions the controller writes on every bootstrapped shoot's Extension. */
 export const healthConditionTypes = ['SystemComponentsHealthy', 'FluxSynced'] as const;
 
 /** Whether the first health check has written every health condition onto this Extension. */
-export function hasHealthReport(extension: ExtensionView | undefined): boolean {
+export function hasHealthReport(extension: HealthView | undefined): boolean {
   const types = new Set((extension?.status?.conditions ?? []).map((c) => c.type));
   return healthConditionTypes.every((type) => types.has(type));
 }
 
 /** The health conditions of one shoot as one line: `SystemComponentsHealthy=True (…): message; …`. */
-export function buildHealthLine(name: string, extension: ExtensionView | undefined): string {
+export function buildHealthLine(name: string, extension: HealthView | undefined): string {
   const conditions = extension?.status?.conditions ?? [];
   const parts = healthConditionTypes.map((type) => {
     const condition = conditions.find((c) => c.type === type);

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { AppsV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import type { BasicAuth } from '../harness/git-server.js';
-import type { ShootGardenlet } from '../../hack/landscape/gardenlet.js';
+import type { Gardenlet } from '../harness/gardenlet.js';
 import {
   buildGitConfig,
   buildGitCredentialsResources,
@@ -73,12 +73,13 @@ async function bootstrapShoot(
   name: string,
   repository: string,
   fluxNamespace: string,
-): Promise<ShootGardenlet> {
+): Promise<Gardenlet> {
   const gardenlet = landscape.gardenlet(buildSeedNamespace('e2e'));
   await landscape.git.createRepository(repository, buildSourceFiles(`${repository}-shoot`));
   await gardenlet.createShoot({ name, projectNamespace: 'garden-e2e', resources: gitCredentialsResource });
   await gardenlet.writeSecret('ref-health-git-credentials', gitAuth);
-  const createdAt = await gardenlet.createExtension(gitConfig(fluxNamespace, landscape.git.url(repository)));
+  const createdAt = Date.now();
+  await gardenlet.createExtension(gitConfig(fluxNamespace, landscape.git.url(repository)));
   await landscape.ensureFluxControllers();
   await expectBootstrapped(gardenlet, createdAt, `health shoot ${name}`);
   return gardenlet;
@@ -108,7 +109,7 @@ describe('e2e: day-2 health with real Flux', () => {
         return {
           status: condition?.status,
           sameReason: condition?.reason === ready?.reason,
-          carriesFluxMessage: ready?.message !== undefined && condition?.message?.includes(ready.message),
+          carriesFluxMessage: ready?.message !== undefined && condition?.message.includes(ready.message),
         };
       })
       .toEqual({ status: 'False', sameReason: true, carriesFluxMessage: true });

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import type { ExtensionView } from '../../../hack/landscape/gardenlet.js';
 import {
+  type HealthView,
   buildHealthLine,
   buildStatusCommandLine,
   hasHealthReport,
 } from '../../../hack/landscape/health-report.js';
 
 const withConditions = (conditions: { type: string; status: string; reason?: string; message?: string }[]) =>
-  ({ metadata: {}, status: { conditions } }) satisfies ExtensionView;
+  ({ status: { conditions } }) satisfies HealthView;
 
 const bootstrapped = { type: 'FluxBootstrapped', status: 'True', reason: 'BootstrapSuccessful' };
 const system = {
