@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pRetry, { AbortError } from 'p-retry';
-import { Parser, type ReadEntry } from 'tar';
+import type { ReadEntry } from 'tar';
 import { discardLogger, type Logger } from '../log/logger.js';
 import { computeBundleDigest } from './bundle-digest.js';
 import type { FluxReleaseBundle } from './install/bundle.js';
@@ -113,6 +113,8 @@ function parseChecksumFile(text: string, source: string): string {
 
 /** The `.yaml` files at the top of a (gzipped) tarball; subdirectories and other entries are ignored. */
 export async function readTarballFiles(tarball: Buffer, maxBytes: number): Promise<Record<string, string>> {
+  // tar is loaded with the first tarball: a controller that has not bootstrapped yet does not hold it.
+  const { Parser } = await import('tar');
   const files: Record<string, string> = {};
   let total = 0;
   await new Promise<void>((resolve, reject) => {
