@@ -41,6 +41,7 @@ import { asInstallConfigurationError } from './install-config-error.js';
 import { checkShootRunsFlux } from './kubernetes-preflight.js';
 import { ShootWaker } from './shoot-waker.js';
 import { applyTemplateObject } from './template-apply.js';
+import { ensureShootInfo } from './shoot-info-sync.js';
 import { WaitProgress, describeFluxWaiting } from './wait-progress.js';
 import {
   buildSecretOwnershipPatch,
@@ -318,7 +319,11 @@ export class ShootFluxActuator implements Actuator {
         count: evaluation.warnings.length,
         warnings: summary,
       });
-      context.events.event('Warning', 'ProviderConfigWarning', summary);
+      // The ConfigWarnings condition already saying this summary means the Event was raised.
+      const previous = findCondition(context.status.current.status?.conditions, configWarningsCondition);
+      if (previous?.status !== 'True' || previous.message !== summary) {
+        context.events.event('Warning', 'ProviderConfigWarning', summary);
+      }
     }
     if (!evaluation.config || evaluation.errors.length > 0) {
       throw new ConfigurationError(
@@ -344,11 +349,13 @@ export class ShootFluxActuator implements Actuator {
     return access;
   }
 
+  /** `steady`: the shoot is bootstrapped; write only when the live ConfigMap differs. */
   private async applyShootInfo(
     config: FluxConfig,
     cluster: Cluster,
     shoot: ClusterAccess,
     signal: AbortSignal,
+    steady = false,
   ) {
     const configMap = buildShootInfoConfigMap(config.flux.namespace, {
       name: cluster.shoot.metadata.name,
@@ -356,6 +363,7 @@ export class ShootFluxActuator implements Actuator {
       technicalID: cluster.shoot.status?.technicalID,
       gardenClusterIdentity: this.options.gardenClusterIdentity,
     });
+    if (steady) return ensureShootInfo(shoot, configMap, signal);
     return applyObject(shoot.client, configMap, { signal, mapper: shoot.mapper });
   }
 
@@ -402,20 +410,20 @@ export class ShootFluxActuator implements Actuator {
         `Flux was bootstrapped, but its namespace ${config.flux.namespace} no longer exists in the shoot ` +
         '(uninstalled?); secrets and shoot-info are not synced.';
       logger.warn('Flux namespace missing in the shoot', { namespace: config.flux.namespace });
-      events.event('Warning', reason, message);
+      if (isNewBootstrappedReason(context, reason)) events.event('Warning', reason, message);
     } else {
       logger.debug(
         'Flux installation has been bootstrapped already, reconciling secrets and shoot-info only',
       );
       await inStep('syncing secrets', () => this.syncShootSecrets(run));
-      await inStep('applying shoot-info', () => this.applyShootInfo(config, cluster, shoot, signal));
+      await inStep('applying shoot-info', () => this.applyShootInfo(config, cluster, shoot, signal, true));
       const configHash = hashBootstrapConfig(config);
       if (state.configHash !== undefined && state.configHash !== configHash) {
         reason = 'ConfigChangedAfterBootstrap';
         message =
           `${bootstrappedMessage} The providerConfig changed since; the change is not applied because the ` +
           `bootstrap runs once. Annotate the Extension with ${rebootstrapAnnotation}=true to bootstrap again.`;
-        events.event('Normal', reason, message);
+        if (isNewBootstrappedReason(context, reason)) events.event('Normal', reason, message);
       }
     }
     await this.writeBootstrapped(context, reason, message, state);
@@ -694,6 +702,17 @@ export class ShootFluxActuator implements Actuator {
       state: buildStatePatch({ ...state, bootstrapped: true }),
     });
   }
+}
+
+/**
+ * Whether the FluxBootstrapped condition is about to take `reason` for the first time: a fleet's
+ * resync then raises no Event for a state the condition already says (an Event repeated by the
+ * recorder's deduplication is still a write to the seed on every resync of every shoot).
+ */
+function isNewBootstrappedReason(context: ActuatorContext, reason: string): boolean {
+  return (
+    findCondition(context.status.current.status?.conditions, fluxBootstrappedCondition)?.reason !== reason
+  );
 }
 
 /**

@@ -39,6 +39,8 @@ export async function startShootFluxManager(
     /** Day-2 health checks; off unless given, so other files see only the bootstrap's conditions. */
     healthCheck?: HealthCheckSettings;
     landscape?: LandscapeFluxPolicy;
+    /** Requeue after a successful reconcile (default Gardener's 60m). */
+    resyncMs?: number;
   } = {},
 ): Promise<Manager> {
   const base = await makeFluxManifestsBase();
@@ -70,6 +72,7 @@ export async function startShootFluxManager(
     healthBindAddress: '0',
     defaultMetrics: false,
     informerBackoffMs: [50, 1000],
+    ...(options.resyncMs !== undefined ? { resyncMs: options.resyncMs } : {}),
   });
   await manager.start();
   return manager;

@@ -1,0 +1,105 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Manager } from '../../../src/controller/manager.js';
+import { type Kubelet } from '../../harness/kubelet.js';
+import { bootstrapTestShoot, type Gardenlet, startShootFluxManager } from './shoot-flux-support.js';
+
+const extensionType = 'shoot-flux-steady';
+// Reads are gets, lists, watches and discovery; every other verb writes to the seed or a shoot.
+const readVerbs = new Set(['get', 'list', 'watch', 'discover']);
+
+/** Requests the manager sent (seed and shoots alike), by verb, from its requests metric. */
+async function requestsByVerb(manager: Manager): Promise<Map<string, number>> {
+  const metric = await manager.metrics.registry.getSingleMetric('rest_client_requests_total')?.get();
+  const counts = new Map<string, number>();
+  for (const { labels, value } of metric?.values ?? []) {
+    const verb = String(labels.verb);
+    counts.set(verb, (counts.get(verb) ?? 0) + value);
+  }
+  return counts;
+}
+
+async function reconcileCount(manager: Manager): Promise<number> {
+  const metric = await manager.metrics.registry.getSingleMetric('controller_runtime_reconcile_total')?.get();
+  return (metric?.values ?? []).reduce((sum, { value }) => sum + value, 0);
+}
+
+function delta(after: Map<string, number>, before: Map<string, number>): Record<string, number> {
+  const changed: Record<string, number> = {};
+  for (const [verb, count] of after) {
+    const grown = count - (before.get(verb) ?? 0);
+    if (grown > 0) changed[verb] = grown;
+  }
+  return changed;
+}
+
+describe('steady state: resyncs of bootstrapped, unchanged shoots', () => {
+  let manager: Manager;
+  const kubelets: Kubelet[] = [];
+  const shoots: Gardenlet[] = [];
+
+  beforeAll(async () => {
+    // A short resync so that several pass within the test; the production default is 60m.
+    manager = await startShootFluxManager({ extensionType, resyncMs: 1_000 });
+  });
+  afterAll(async () => {
+    for (const kubelet of kubelets) await kubelet.stop();
+    await manager.stop();
+  });
+
+  it('sends no write to the seed or the shoots, and only a few reads per reconcile', async () => {
+    for (let i = 0; i < 2; i++) shoots.push(await bootstrapTestShoot(kubelets, undefined, extensionType));
+    // Past the first resync after each bootstrap, then count from a quiet point.
+    const settled = (await reconcileCount(manager)) + shoots.length;
+    await expect.poll(() => reconcileCount(manager)).toBeGreaterThanOrEqual(settled);
+    const before = await requestsByVerb(manager);
+    const reconcilesBefore = await reconcileCount(manager);
+    const extensionsBefore = await Promise.all(shoots.map((s) => s.extension()));
+    const eventsBefore = await Promise.all(shoots.map((s) => s.events()));
+
+    const target = reconcilesBefore + 3 * shoots.length;
+    await expect.poll(() => reconcileCount(manager)).toBeGreaterThanOrEqual(target);
+    const requests = delta(await requestsByVerb(manager), before);
+    const reconciles = (await reconcileCount(manager)) - reconcilesBefore;
+
+    const writes = Object.entries(requests).filter(([verb]) => !readVerbs.has(verb));
+    expect(writes).toEqual([]);
+    // The Extension and its Cluster are read from the seed, the Flux namespace and shoot-info
+    // from the shoot (the secrets sync reads each synced secret); nothing per reconcile discovers.
+    expect(requests.discover ?? 0).toBe(0);
+    const reads = Object.values(requests).reduce((sum, n) => sum + n, 0);
+    expect(reads / reconciles).toBeLessThanOrEqual(10);
+
+    const extensionsAfter = await Promise.all(shoots.map((s) => s.extension()));
+    expect(extensionsAfter.map((e) => e.metadata.resourceVersion)).toEqual(
+      extensionsBefore.map((e) => e.metadata.resourceVersion),
+    );
+    expect(await Promise.all(shoots.map((s) => s.events()))).toEqual(eventsBefore);
+  });
+
+  it('still rewrites shoot-info that someone changed in the shoot', async () => {
+    const [shoot] = shoots;
+    if (!shoot) throw new Error('no shoot');
+    const namespace = shoot.fluxNamespace;
+    await shoot.shootCore.patchNamespacedConfigMap({
+      name: 'shoot-info',
+      namespace,
+      body: [{ op: 'replace', path: '/data/SHOOT_INFO_NAME', value: 'x' }],
+    });
+    await expect
+      .poll(
+        async () => (await shoot.shootCore.readNamespacedConfigMap({ name: 'shoot-info', namespace })).data,
+      )
+      .toMatchObject({ SHOOT_INFO_NAME: 'my-shoot' });
+    await shoot.shootCore.deleteNamespacedConfigMap({ name: 'shoot-info', namespace });
+    await expect
+      .poll(
+        async () =>
+          (
+            await shoot.shootCore
+              .readNamespacedConfigMap({ name: 'shoot-info', namespace })
+              .catch(() => undefined)
+          )?.data,
+      )
+      .toMatchObject({ SHOOT_INFO_NAME: 'my-shoot' });
+  });
+});
