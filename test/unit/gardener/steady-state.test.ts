@@ -28,7 +28,7 @@ function extension(overrides: {
         ? { lastError: { description: 'boom', lastUpdateTime: '2025-01-01T00:00:00Z' } }
         : {}),
     },
-  } as Extension;
+  };
 }
 
 describe('isSteadyReconcile', () => {
@@ -46,8 +46,6 @@ describe('isSteadyReconcile', () => {
   });
 
   it('is not steady for an Extension never reconciled', () => {
-    expect(
-      isSteadyReconcile({ ...extension({}), status: undefined } as unknown as Extension, 'Reconcile', false),
-    ).toBe(false);
+    expect(isSteadyReconcile({ ...extension({}), status: undefined }, 'Reconcile', false)).toBe(false);
   });
 });
