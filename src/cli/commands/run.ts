@@ -18,6 +18,7 @@ import {
 import type { ShootClientMode } from '../../gardener/shoot-access.js';
 import type { RequestTimeouts } from '../../kube/http-transport.js';
 import { loadKubeConfig } from '../../kube/kubeconfig.js';
+import { withRateLimit, type RateLimit } from '../../kube/rate-limit.js';
 import {
   healthBindAddressOption,
   logFormatOption,
@@ -73,6 +74,14 @@ export interface HealthCheckSettings {
  */
 export const defaultShootTimeouts: RequestTimeouts = { connectMs: 10_000, requestMs: 30_000 };
 
+/**
+ * Defaults of `--kube-api-qps` and `--kube-api-burst`, gardenlet's for its seed client: a steady
+ * resync costs the seed about four reads per shoot (Extension, Cluster, the access secret, a
+ * referenced secret), so 1000 shoots resync within a minute, while a restart of every replica at
+ * once cannot flood the seed's API server (client-go's default of 5/s would take over ten minutes).
+ */
+export const defaultSeedRateLimit: RateLimit = { qps: 100, burst: 130 };
+
 /** Builds the actuator `run` drives; the shoot-flux actuator in production, a recorder in tests. */
 export type RunActuatorFactory = (settings: ActuatorSettings, dependencies: ActuatorDependencies) => Actuator;
 
@@ -108,6 +117,8 @@ export interface RunOptions extends LandscapeFlags {
   selfHostedShootCluster: boolean;
   leaderElectionResourceLock: string;
   healthcheckMaxConcurrentReconciles?: number;
+  kubeApiQps: number;
+  kubeApiBurst: number;
 }
 
 /** The shoot-flux actuator with its production dependencies. */
@@ -166,6 +177,12 @@ export function parseBoolFlag(value: string | boolean): boolean {
   if (['1', 't', 'T', 'true', 'TRUE', 'True'].includes(value)) return true;
   if (['0', 'f', 'F', 'false', 'FALSE', 'False'].includes(value)) return false;
   throw new InvalidArgumentError(`"${value}" is not a boolean (use true or false)`);
+}
+
+function parsePositiveNumber(value: string): number {
+  if (!/^\d+(\.\d+)?$/.test(value) || Number(value) <= 0)
+    throw new InvalidArgumentError(`"${value}" must be a number greater than 0`);
+  return Number(value);
 }
 
 function parsePositiveInteger(value: string): number {
@@ -402,6 +419,19 @@ export function buildRunCommand(createActuator: RunActuatorFactory = defaultActu
           .default(defaultShootTimeouts.connectMs, '10s'),
       )
       .addOption(
+        new Option('--kube-api-qps <qps>', 'requests per second to the seed API server (token bucket)')
+          .argParser(parsePositiveNumber)
+          .default(defaultSeedRateLimit.qps),
+      )
+      .addOption(
+        new Option(
+          '--kube-api-burst <n>',
+          'requests to the seed API server allowed at once above --kube-api-qps',
+        )
+          .argParser(parsePositiveInteger)
+          .default(defaultSeedRateLimit.burst),
+      )
+      .addOption(
         new Option(
           '--graceful-shutdown-timeout <duration>',
           'on SIGTERM, how long cancelled reconciles may take to record their state before the process stops anyway',
@@ -509,6 +539,7 @@ export async function runController(
     masterUrl: options.master,
   });
   logger.info('Loaded seed kubeconfig', { source, controllers });
+  const seedConfig = withRateLimit(kubeConfig, { qps: options.kubeApiQps, burst: options.kubeApiBurst });
   const settings: ActuatorSettings = {
     gardenClusterIdentity: options.gardenClusterIdentity,
     fluxManifestsBases: parseManifestsBases(options.fluxManifestsBase),
@@ -532,7 +563,7 @@ export async function runController(
   if (!controllers.includes('heartbeat')) logger.info('Heartbeat controller disabled');
   else if (!heartbeatNamespace) logger.warn('No heartbeat namespace: heartbeat disabled');
   const manager = new Manager({
-    kubeConfig,
+    kubeConfig: seedConfig,
     createActuator: (dependencies) => createActuator(settings, dependencies),
     logger: logger.named('manager'),
     extensionClasses: options.extensionClasses,
