@@ -60,6 +60,8 @@ import {
 /** Where shoot KubeConfigs come from (ShootClientProvider in production). */
 export interface ShootKubeConfigSource {
   kubeConfigFor(namespace: string): Promise<KubeConfig>;
+  /** Drops what it holds for the shoot (its Extension is gone or moved away). */
+  forget?(namespace: string): void;
 }
 
 /** Everything the shoot-flux actuator needs, injected by `run`. */
@@ -258,6 +260,8 @@ export class ShootFluxActuator implements Actuator {
   delete(context: ActuatorContext): Promise<void> {
     this.waker.cancel(keyOf(context.extension));
     this.health?.forget(context.extension);
+    // The shoot's KubeConfig keys its client and discovery cache: dropping it releases them.
+    this.options.shootClients.forget?.(context.extension.metadata.namespace ?? '');
     context.logger.info('Leaving Flux and its objects in the shoot');
     return Promise.resolve();
   }
@@ -271,6 +275,7 @@ export class ShootFluxActuator implements Actuator {
   migrate(context: ActuatorContext): Promise<void> {
     this.waker.cancel(keyOf(context.extension));
     this.health?.forget(context.extension);
+    this.options.shootClients.forget?.(context.extension.metadata.namespace ?? '');
     context.logger.info('Keeping the bootstrap state for the restore', {
       bootstrapped: readBootstrapState(context.extension).bootstrapped,
     });
