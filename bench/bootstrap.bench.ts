@@ -4,7 +4,7 @@
 // API servers accept TLS and never answer. Prints figures; asserts nothing.
 //   npm run bench [-- --shoots 20 --silent 6]   (--silent 0 skips the silent-shoot figures)
 import { parseArgs } from 'node:util';
-import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { evaluateFluxConfig } from '../src/api/evaluate.js';
 import { createShootFluxActuator } from '../src/cli/commands/run.js';
 import { Manager } from '../src/controller/manager.js';
@@ -17,14 +17,9 @@ import { discardLogger } from '../src/log/logger.js';
 import { startControlPlane, type ControlPlane } from '../test/harness/control-plane.js';
 import { startKubelet } from '../test/harness/kubelet.js';
 import { startFluxStandIn } from './support/flux-stand-in.js';
+import { createBenchShoot, providerConfig, shootResources } from './support/bench-shoots.js';
 import { startSilentServer, type SilentServer } from '../test/harness/silent-server.js';
-import {
-  buildClusterObject,
-  buildExtensionObject,
-  buildShootAccessKubeconfig,
-  buildShootObject,
-  makeFluxManifestsBase,
-} from '../test/harness/gardener-objects.js';
+import { buildShootAccessKubeconfig, makeFluxManifestsBase } from '../test/harness/gardener-objects.js';
 
 const { values } = parseArgs({
   options: { shoots: { type: 'string', default: '20' }, silent: { type: 'string', default: '6' } },
@@ -40,22 +35,6 @@ function timeLoop(iterations: number, body: () => void): { perOpUs: number; opsP
   const ns = Number(process.hrtime.bigint() - start);
   return { perOpUs: ns / iterations / 1000, opsPerSecond: (iterations * 1e9) / ns };
 }
-
-const providerConfig = (fluxNamespace: string) => ({
-  apiVersion: 'flux.extensions.gardener.cloud/v1alpha1',
-  kind: 'FluxConfig',
-  flux: { namespace: fluxNamespace },
-  source: {
-    template: {
-      apiVersion: 'source.toolkit.fluxcd.io/v1',
-      kind: 'GitRepository',
-      spec: { url: 'https://git.example.com/org/fleet.git', ref: { branch: 'main' } },
-    },
-    secretResourceName: 'git',
-  },
-  kustomization: { template: { spec: { path: './clusters/shoot' } } },
-});
-const shootResources = [{ name: 'git', resourceRef: { apiVersion: 'v1', kind: 'Secret', name: 'git-auth' } }];
 
 async function pureFigures(bundleBase: string): Promise<void> {
   print('## pure code');
@@ -134,49 +113,6 @@ async function controllerFigures(bundleBase: string): Promise<void> {
   } finally {
     await Promise.all(planes.map((p) => p.stop()));
   }
-}
-
-/** One shoot as gardenlet creates it: seed namespace, Cluster, access secret(s), Extension. */
-async function createBenchShoot(
-  seed: KubeConfig,
-  namespace: string,
-  kubeconfig: string,
-  fluxNamespace: string,
-  /** With the Git credentials resource (`ref-git-auth` in the seed) the config refers to. */
-  withGitSecret: boolean,
-): Promise<void> {
-  const core = seed.makeApiClient(CoreV1Api);
-  const custom = seed.makeApiClient(CustomObjectsApi);
-  await core.createNamespace({
-    body: { metadata: { name: namespace, labels: { 'gardener.cloud/role': 'shoot' } } },
-  });
-  const name = namespace.split('--').pop() ?? '';
-  await custom.createClusterCustomObject({
-    group: 'extensions.gardener.cloud',
-    version: 'v1alpha1',
-    plural: 'clusters',
-    body: buildClusterObject(
-      namespace,
-      buildShootObject(namespace, { name, resources: withGitSecret ? shootResources : undefined }),
-    ),
-  });
-  const secrets: [string, Record<string, string>][] = [
-    ['gardener', { kubeconfig: Buffer.from(kubeconfig).toString('base64') }],
-  ];
-  if (withGitSecret) secrets.push(['ref-git-auth', { password: Buffer.from('pw').toString('base64') }]);
-  for (const [secretName, data] of secrets) {
-    await core.createNamespacedSecret({ namespace, body: { metadata: { name: secretName }, data } });
-  }
-  const config = providerConfig(fluxNamespace);
-  await custom.createNamespacedCustomObject({
-    group: 'extensions.gardener.cloud',
-    version: 'v1alpha1',
-    namespace,
-    plural: 'extensions',
-    body: buildExtensionObject({
-      providerConfig: withGitSecret ? config : { ...config, source: { template: config.source.template } },
-    }),
-  });
 }
 
 /** The controller as `run` wires it, with the production defaults. */

@@ -13,6 +13,7 @@ import {
   defaultHealthCheckSyncPeriodMs,
   defaultProgressingThresholdMs,
   extensionClasses,
+  extensionResyncMs,
   type ExtensionClass,
 } from '../../gardener/constants.js';
 import type { ShootClientMode } from '../../gardener/shoot-access.js';
@@ -119,6 +120,7 @@ export interface RunOptions extends LandscapeFlags {
   healthcheckMaxConcurrentReconciles?: number;
   kubeApiQps: number;
   kubeApiBurst: number;
+  resyncPeriod: number;
 }
 
 /** The shoot-flux actuator with its production dependencies. */
@@ -419,6 +421,14 @@ export function buildRunCommand(createActuator: RunActuatorFactory = defaultActu
           .default(defaultShootTimeouts.connectMs, '10s'),
       )
       .addOption(
+        new Option(
+          '--resync-period <duration>',
+          'reconcile every successfully reconciled Extension again after this long',
+        )
+          .argParser(parseDurationFlag)
+          .default(extensionResyncMs, '60m'),
+      )
+      .addOption(
         new Option('--kube-api-qps <qps>', 'requests per second to the seed API server (token bucket)')
           .argParser(parsePositiveNumber)
           .default(defaultSeedRateLimit.qps),
@@ -570,6 +580,7 @@ export async function runController(
     ignoreOperationAnnotation: options.ignoreOperationAnnotation,
     maxConcurrentReconciles: options.maxConcurrentReconciles,
     reconcileTimeoutMs: options.reconcileTimeout,
+    resyncMs: options.resyncPeriod,
     leaderElection:
       options.leaderElection && options.leaderElectionNamespace
         ? { namespace: options.leaderElectionNamespace, id: options.leaderElectionId }
