@@ -1,6 +1,12 @@
 import { operationStates, operationTypes, type OperationType } from './constants.js';
 import type { Extension } from './types.js';
 
+const settledOperationTypes = new Set<OperationType>([
+  operationTypes.create,
+  operationTypes.reconcile,
+  operationTypes.restore,
+]);
+
 /**
  * Whether a reconcile of `extension` is a steady resync: nobody asked for it (no operation
  * annotation was set, the generation is the one last reconciled) and the last reconcile
@@ -19,7 +25,9 @@ export function isSteadyReconcile(
   return (
     !annotationWasSet &&
     operationType === operationTypes.reconcile &&
-    last?.type === operationTypes.reconcile &&
+    // A bootstrap records Create; a restore, Restore. Either, succeeded, is the state a resync keeps.
+    last !== undefined &&
+    settledOperationTypes.has(last.type) &&
     last.state === operationStates.succeeded &&
     !status?.lastError &&
     extension.metadata.generation !== undefined &&

@@ -39,7 +39,9 @@ describe('isSteadyReconcile', () => {
     ['the last reconcile failed', extension({ state: 'Error' }), 'Reconcile', false, false],
     ['the last reconcile is still waiting', extension({ state: 'Processing' }), 'Reconcile', false, false],
     ['an error is recorded', extension({ lastError: true }), 'Reconcile', false, false],
-    ['the last operation was a restore', extension({ type: 'Restore' }), 'Reconcile', false, false],
+    ['a resync after the bootstrap (Create)', extension({ type: 'Create' }), 'Reconcile', false, true],
+    ['a resync after a restore', extension({ type: 'Restore' }), 'Reconcile', false, true],
+    ['a resync after a migration', extension({ type: 'Migrate' }), 'Reconcile', false, false],
     ['this is a restore', extension({}), 'Restore', false, false],
   ] as const)('%s → %s', (_name, object, type, annotated, expected) => {
     expect(isSteadyReconcile(object, type, annotated)).toBe(expected);
