@@ -4,20 +4,23 @@
 // API servers accept TLS and never answer. Prints figures; asserts nothing.
 //   npm run bench [-- --shoots 20 --silent 6]   (--silent 0 skips the silent-shoot figures)
 import { parseArgs } from 'node:util';
-import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { evaluateFluxConfig } from '../src/api/evaluate.js';
 import { createShootFluxActuator } from '../src/controller/composition.js';
 import { Manager } from '../src/controller/manager.js';
 import { FluxBundleLoader } from '../src/flux/bundle-loader.js';
 import { buildFluxInstallOptions } from '../src/flux/install/options.js';
 import { renderInstallManifests } from '../src/flux/install/render.js';
-import { evaluateExtensionReadiness } from '../src/gardener/status.js';
-import type { Extension } from '../src/gardener/types.js';
 import { discardLogger } from '../src/log/logger.js';
 import { startControlPlane, type ControlPlane } from '../test/harness/control-plane.js';
 import { startKubelet } from '../test/harness/kubelet.js';
 import { startFluxStandIn } from './support/flux-stand-in.js';
-import { createBenchShoot, providerConfig, shootResources } from './support/bench-shoots.js';
+import {
+  createBenchShoot,
+  isBenchShootReady,
+  providerConfig,
+  shootResources,
+} from './support/bench-shoots.js';
 import { startSilentServer, type SilentServer } from '../test/harness/silent-server.js';
 import { buildShootAccessKubeconfig, makeFluxManifestsBase } from '../test/harness/gardener-objects.js';
 
@@ -81,7 +84,7 @@ async function controllerFigures(bundleBase: string): Promise<void> {
       peakRss = Math.max(peakRss, process.memoryUsage().rss);
       for (const namespace of created.keys()) {
         if (durations.has(namespace)) continue;
-        if (await isReady(seed.kubeConfig, namespace)) {
+        if (await isBenchShootReady(seed.kubeConfig, namespace)) {
           durations.set(namespace, Date.now() - (created.get(namespace) ?? started));
         }
       }
@@ -142,17 +145,6 @@ async function startBenchManager(seed: KubeConfig, bundleBase: string): Promise<
   return manager;
 }
 
-async function isReady(seed: KubeConfig, namespace: string): Promise<boolean> {
-  const extension = (await seed.makeApiClient(CustomObjectsApi).getNamespacedCustomObject({
-    group: 'extensions.gardener.cloud',
-    version: 'v1alpha1',
-    namespace,
-    plural: 'extensions',
-    name: 'shoot-flux',
-  })) as Extension;
-  return evaluateExtensionReadiness(extension) === undefined;
-}
-
 /**
  * A healthy shoot next to `silentCount` shoots whose API servers accept TLS and never answer,
  * with the production defaults (5 workers, 30 s request and 10 s connect timeouts): once created
@@ -181,7 +173,7 @@ async function silentFleetFigures(bundleBase: string): Promise<void> {
         `flux-${namespace.slice(-6)}`,
         false,
       );
-      while (!(await isReady(seed.kubeConfig, namespace)) && Date.now() - started < 600_000) {
+      while (!(await isBenchShootReady(seed.kubeConfig, namespace)) && Date.now() - started < 600_000) {
         await new Promise((r) => setTimeout(r, 100));
       }
       print(`${label}: healthy shoot gardenlet-ready after ${((Date.now() - started) / 1000).toFixed(1)} s`);

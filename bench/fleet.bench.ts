@@ -27,7 +27,7 @@ import { startControlPlane, type ControlPlane } from '../test/harness/control-pl
 import { buildShootAccessKubeconfig, makeFluxManifestsBase } from '../test/harness/gardener-objects.js';
 import { startKubelet, type Kubelet } from '../test/harness/kubelet.js';
 import { freePort } from '../test/harness/processes.js';
-import { createBenchShoot } from './support/bench-shoots.js';
+import { createBenchShoot, isBenchShootReady } from './support/bench-shoots.js';
 import { startFluxStandIn } from './support/flux-stand-in.js';
 
 const { values } = parseArgs({
@@ -312,7 +312,6 @@ async function measureReadyToSucceeded(
   accessKubeconfig: string,
   count: number,
 ): Promise<number[]> {
-  const custom = seed.makeApiClient(CustomObjectsApi);
   const durations: number[] = [];
   for (let n = 0; n < count; n++) {
     const namespace = `shoot--p1--s${n}`;
@@ -321,17 +320,7 @@ async function measureReadyToSucceeded(
     await markFluxReady(shoot, 'source.toolkit.fluxcd.io', 'gitrepositories', fluxNamespace);
     await markFluxReady(shoot, 'kustomize.toolkit.fluxcd.io', 'kustomizations', fluxNamespace);
     const readyAt = performance.now();
-    for (;;) {
-      const extension = (await custom.getNamespacedCustomObject({
-        group: 'extensions.gardener.cloud',
-        version: 'v1alpha1',
-        namespace,
-        plural: 'extensions',
-        name: 'shoot-flux',
-      })) as Extension;
-      if (evaluateExtensionReadiness(extension) === undefined) break;
-      await sleep(5);
-    }
+    while (!(await isBenchShootReady(seed, namespace))) await sleep(5);
     durations.push(performance.now() - readyAt);
   }
   return durations;

@@ -1,4 +1,6 @@
 import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import { evaluateExtensionReadiness } from '../../src/gardener/status.js';
+import type { Extension } from '../../src/gardener/types.js';
 import {
   buildClusterObject,
   buildExtensionObject,
@@ -66,4 +68,16 @@ export async function createBenchShoot(
       providerConfig: withGitSecret ? config : { ...config, source: { template: config.source.template } },
     }),
   });
+}
+
+/** Whether the bench shoot's Extension is as gardenlet wants it (ready, no error, annotation gone). */
+export async function isBenchShootReady(seed: KubeConfig, namespace: string): Promise<boolean> {
+  const extension = (await seed.makeApiClient(CustomObjectsApi).getNamespacedCustomObject({
+    group: 'extensions.gardener.cloud',
+    version: 'v1alpha1',
+    namespace,
+    plural: 'extensions',
+    name: 'shoot-flux',
+  })) as Extension;
+  return evaluateExtensionReadiness(extension) === undefined;
 }
