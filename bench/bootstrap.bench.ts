@@ -6,23 +6,18 @@
 import { parseArgs } from 'node:util';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { evaluateFluxConfig } from '../src/api/evaluate.js';
-import { createShootFluxActuator } from '../src/controller/composition.js';
-import { Manager } from '../src/controller/manager.js';
+import type { Manager } from '../src/controller/manager.js';
 import { FluxBundleLoader } from '../src/flux/bundle-loader.js';
 import { buildFluxInstallOptions } from '../src/flux/install/options.js';
 import { renderInstallManifests } from '../src/flux/install/render.js';
-import { discardLogger } from '../src/log/logger.js';
+import { evaluateExtensionReadiness } from '../src/gardener/status.js';
 import { startControlPlane, type ControlPlane } from '../test/harness/control-plane.js';
-import { startKubelet } from '../test/harness/kubelet.js';
-import { startFluxStandIn } from './support/flux-stand-in.js';
-import {
-  createBenchShoot,
-  isBenchShootReady,
-  providerConfig,
-  shootResources,
-} from './support/bench-shoots.js';
-import { startSilentServer, type SilentServer } from '../test/harness/silent-server.js';
+import { FluxPlayer } from '../test/harness/flux-player.js';
+import { Gardenlet } from '../test/harness/gardenlet.js';
 import { buildShootAccessKubeconfig, makeFluxManifestsBase } from '../test/harness/gardener-objects.js';
+import { startKubelet } from '../test/harness/kubelet.js';
+import { startSilentServer, type SilentServer } from '../test/harness/silent-server.js';
+import { startTestManager } from '../test/harness/test-manager.js';
 
 const { values } = parseArgs({
   options: { shoots: { type: 'string', default: '20' }, silent: { type: 'string', default: '6' } },
@@ -38,6 +33,22 @@ function timeLoop(iterations: number, body: () => void): { perOpUs: number; opsP
   const ns = Number(process.hrtime.bigint() - start);
   return { perOpUs: ns / iterations / 1000, opsPerSecond: (iterations * 1e9) / ns };
 }
+
+const providerConfig = (fluxNamespace: string) => ({
+  apiVersion: 'flux.extensions.gardener.cloud/v1alpha1',
+  kind: 'FluxConfig',
+  flux: { namespace: fluxNamespace },
+  source: {
+    template: {
+      apiVersion: 'source.toolkit.fluxcd.io/v1',
+      kind: 'GitRepository',
+      spec: { url: 'https://git.example.com/org/fleet.git', ref: { branch: 'main' } },
+    },
+    secretResourceName: 'git',
+  },
+  kustomization: { template: { spec: { path: './clusters/shoot' } } },
+});
+const shootResources = [{ name: 'git', resourceRef: { apiVersion: 'v1', kind: 'Secret', name: 'git-auth' } }];
 
 async function pureFigures(bundleBase: string): Promise<void> {
   print('## pure code');
@@ -67,26 +78,30 @@ async function controllerFigures(bundleBase: string): Promise<void> {
     ]);
     planes.push(seed, shoot);
     const kubelet = await startKubelet(shoot.kubeConfig);
-    const stopFlux = startFluxStandIn(shoot.kubeConfig);
+    const flux = new FluxPlayer(shoot.kubeConfig).startReadyLoop();
     const heapBefore = process.memoryUsage();
     const manager = await startBenchManager(seed.kubeConfig, bundleBase);
     const accessKubeconfig = await buildShootAccessKubeconfig(shoot);
-    const created = new Map<string, number>();
+    const created = new Map<Gardenlet, number>();
     const started = Date.now();
     for (let i = 0; i < shootCount; i++) {
       const namespace = `shoot--bench--s${i}`;
-      await createBenchShoot(seed.kubeConfig, namespace, accessKubeconfig, `flux-bench-${i}`, true);
-      created.set(namespace, Date.now());
+      const gardenlet = await createBenchShoot(
+        seed.kubeConfig,
+        namespace,
+        accessKubeconfig,
+        `flux-bench-${i}`,
+        true,
+      );
+      created.set(gardenlet, Date.now());
     }
-    const durations = new Map<string, number>();
+    const durations = new Map<Gardenlet, number>();
     let peakRss = 0;
     while (durations.size < shootCount && Date.now() - started < 600_000) {
       peakRss = Math.max(peakRss, process.memoryUsage().rss);
-      for (const namespace of created.keys()) {
-        if (durations.has(namespace)) continue;
-        if (await isBenchShootReady(seed.kubeConfig, namespace)) {
-          durations.set(namespace, Date.now() - (created.get(namespace) ?? started));
-        }
+      for (const [gardenlet, createdAt] of created) {
+        if (durations.has(gardenlet)) continue;
+        if (await isReady(gardenlet)) durations.set(gardenlet, Date.now() - createdAt);
       }
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -111,38 +126,48 @@ async function controllerFigures(bundleBase: string): Promise<void> {
       `bench process (controller, kubelet and Flux stand-ins): RSS peak ${mib(peakRss)}, heap used ${mib(heapBefore.heapUsed)} → ${mib(process.memoryUsage().heapUsed)}`,
     );
     await manager.stop();
-    stopFlux();
+    flux.stop();
     await kubelet.stop();
   } finally {
     await Promise.all(planes.map((p) => p.stop()));
   }
 }
 
+/** One shoot as gardenlet creates it: seed namespace, Cluster, access secret(s), Extension. */
+async function createBenchShoot(
+  seed: KubeConfig,
+  namespace: string,
+  kubeconfig: string,
+  fluxNamespace: string,
+  /** With the Git credentials resource (`ref-git-auth` in the seed) the config refers to. */
+  withGitSecret: boolean,
+): Promise<Gardenlet> {
+  const gardenlet = new Gardenlet(seed, { namespace, shootAccessKubeconfig: kubeconfig });
+  const name = namespace.split('--').pop() ?? '';
+  await gardenlet.createShoot({ name, resources: withGitSecret ? shootResources : undefined });
+  if (withGitSecret) await gardenlet.writeSecret('ref-git-auth', { password: 'pw' });
+  const config = providerConfig(fluxNamespace);
+  await gardenlet.createExtension(
+    withGitSecret ? config : { ...config, source: { template: config.source.template } },
+  );
+  return gardenlet;
+}
+
 /** The controller as `run` wires it, with the production defaults. */
 async function startBenchManager(seed: KubeConfig, bundleBase: string): Promise<Manager> {
-  const manager = new Manager({
+  return startTestManager({
     kubeConfig: seed,
-    createActuator: (dependencies) =>
-      createShootFluxActuator(
-        {
-          gardenClusterIdentity: 'bench',
-          fluxManifestsBases: [bundleBase],
-          shootClientMode: 'internal',
-          reconcileTimeoutMs: 180_000,
-        },
-        dependencies,
-      ),
-    logger: discardLogger,
-    extensionClasses: [],
-    ignoreOperationAnnotation: false,
-    maxConcurrentReconciles: 5,
-    reconcileTimeoutMs: 180_000,
-    metricsBindAddress: '0',
-    healthBindAddress: '0',
-    defaultMetrics: false,
+    shootFlux: {
+      gardenClusterIdentity: 'bench',
+      fluxManifestsBases: [bundleBase],
+      reconcileTimeoutMs: 180_000,
+    },
+    manager: { informerBackoffMs: undefined },
   });
-  await manager.start();
-  return manager;
+}
+
+async function isReady(gardenlet: Gardenlet): Promise<boolean> {
+  return evaluateExtensionReadiness(await gardenlet.extension()) === undefined;
 }
 
 /**
@@ -162,18 +187,18 @@ async function silentFleetFigures(bundleBase: string): Promise<void> {
     planes.push(seed, shoot);
     const healthyKubeconfig = await buildShootAccessKubeconfig(shoot);
     const kubelet = await startKubelet(shoot.kubeConfig);
-    const stopFlux = startFluxStandIn(shoot.kubeConfig);
+    const flux = new FluxPlayer(shoot.kubeConfig).startReadyLoop();
     const manager = await startBenchManager(seed.kubeConfig, bundleBase);
     const timeHealthy = async (label: string, namespace: string) => {
       const started = Date.now();
-      await createBenchShoot(
+      const gardenlet = await createBenchShoot(
         seed.kubeConfig,
         namespace,
         healthyKubeconfig,
         `flux-${namespace.slice(-6)}`,
         false,
       );
-      while (!(await isBenchShootReady(seed.kubeConfig, namespace)) && Date.now() - started < 600_000) {
+      while (!(await isReady(gardenlet)) && Date.now() - started < 600_000) {
         await new Promise((r) => setTimeout(r, 100));
       }
       print(`${label}: healthy shoot gardenlet-ready after ${((Date.now() - started) / 1000).toFixed(1)} s`);
@@ -191,7 +216,7 @@ async function silentFleetFigures(bundleBase: string): Promise<void> {
     await timeHealthy('created together with the silent ones', 'shoot--silent--healthy1');
     await timeHealthy('created after they timed out', 'shoot--silent--healthy2');
     await manager.stop();
-    stopFlux();
+    flux.stop();
     await kubelet.stop();
   } finally {
     await Promise.all(silent.map((s) => s.stop()));

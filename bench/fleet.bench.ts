@@ -13,13 +13,7 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import {
-  CoreV1Api,
-  CustomObjectsApi,
-  PatchStrategy,
-  setHeaderOptions,
-  type KubeConfig,
-} from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { evaluateExtensionReadiness } from '../src/gardener/status.js';
 import type { Extension } from '../src/gardener/types.js';
 import { repoRoot } from '../test/harness/assets.js';
@@ -28,7 +22,12 @@ import { buildShootAccessKubeconfig, makeFluxManifestsBase } from '../test/harne
 import { startKubelet, type Kubelet } from '../test/harness/kubelet.js';
 import { freePort } from '../test/harness/processes.js';
 import { createBenchShoot, isBenchShootReady } from './support/bench-shoots.js';
-import { startFluxStandIn } from './support/flux-stand-in.js';
+import {
+  FluxPlayer,
+  fluxReadyConditions,
+  type FluxPlural,
+  type FluxStandIn,
+} from '../test/harness/flux-player.js';
 
 const { values } = parseArgs({
   options: {
@@ -268,38 +267,10 @@ async function bootstrapShoots(
   }
 }
 
-/** Marks one Flux object Ready for its generation, as Flux would; resolves when written. */
-async function markFluxReady(shoot: KubeConfig, group: string, plural: string, namespace: string) {
-  const custom = shoot.makeApiClient(CustomObjectsApi);
-  const kind = { group, version: 'v1', plural, namespace, name: 'flux-system' };
-  for (;;) {
-    const object = (await custom.getNamespacedCustomObject(kind).catch(() => undefined)) as
-      { metadata: { generation: number } } | undefined;
-    if (object) {
-      await custom.patchNamespacedCustomObjectStatus(
-        {
-          ...kind,
-          body: {
-            status: {
-              observedGeneration: object.metadata.generation,
-              conditions: [
-                {
-                  type: 'Ready',
-                  status: 'True',
-                  reason: 'Succeeded',
-                  message: 'ok',
-                  lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
-                },
-              ],
-            },
-          },
-        },
-        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-      );
-      return;
-    }
-    await sleep(20);
-  }
+/** Marks one Flux object Ready for its generation as soon as it exists, as Flux would. */
+async function markFluxReady(flux: FluxPlayer, plural: FluxPlural, namespace: string): Promise<void> {
+  while ((await flux.generationOf(plural, namespace, 'flux-system')) === undefined) await sleep(20);
+  await flux.setStatus(plural, 'flux-system', namespace, fluxReadyConditions);
 }
 
 /**
@@ -317,8 +288,9 @@ async function measureReadyToSucceeded(
     const namespace = `shoot--p1--s${n}`;
     const fluxNamespace = `flux-p1-${n}`;
     await createBenchShoot(seed, namespace, accessKubeconfig, fluxNamespace, true);
-    await markFluxReady(shoot, 'source.toolkit.fluxcd.io', 'gitrepositories', fluxNamespace);
-    await markFluxReady(shoot, 'kustomize.toolkit.fluxcd.io', 'kustomizations', fluxNamespace);
+    const flux = new FluxPlayer(shoot);
+    await markFluxReady(flux, 'gitrepositories', fluxNamespace);
+    await markFluxReady(flux, 'kustomizations', fluxNamespace);
     const readyAt = performance.now();
     while (!(await isBenchShootReady(seed, namespace))) await sleep(5);
     durations.push(performance.now() - readyAt);
@@ -333,7 +305,7 @@ const totalOf = (requestsByVerb: Map<string, number>) =>
 
 const planes: ControlPlane[] = [];
 const kubelets: Kubelet[] = [];
-const stopFlux: (() => void)[] = [];
+const fluxStandIns: FluxStandIn[] = [];
 try {
   print(
     `## fleet: ${shootCount} Extensions over ${serverCount} shoot API servers, one replica (built CLI, own process)`,
@@ -349,7 +321,7 @@ try {
   planes.push(...shoots);
   for (const shoot of shoots) {
     kubelets.push(await startKubelet(shoot.kubeConfig));
-    stopFlux.push(startFluxStandIn(shoot.kubeConfig));
+    fluxStandIns.push(new FluxPlayer(shoot.kubeConfig).startReadyLoop());
   }
   const access = await Promise.all(shoots.map((shoot) => buildShootAccessKubeconfig(shoot)));
   const half = Math.floor(shootCount / 2);
@@ -461,7 +433,7 @@ try {
   writeFileSync(path.join(tmpdir(), 'fleet-bench-last.log'), controller.logLines.join('\n'));
   await controller.stop();
 } finally {
-  for (const stop of stopFlux) stop();
+  for (const standIn of fluxStandIns) standIn.stop();
   for (const kubelet of kubelets) await kubelet.stop();
   await Promise.all(planes.map((plane) => plane.stop()));
 }

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Manager } from '../../../src/controller/manager.js';
-import { type Kubelet } from '../../harness/kubelet.js';
-import { bootstrapTestShoot, type Gardenlet, startShootFluxManager } from './shoot-flux-support.js';
+import { startShootFluxManager, type TestShoot, useTestShoots } from './shoot-flux-support.js';
 
 const extensionType = 'shoot-flux-steady';
 // Reads are gets, lists, watches and discovery; every other verb writes to the seed or a shoot.
@@ -34,19 +33,18 @@ function delta(after: Map<string, number>, before: Map<string, number>): Record<
 
 describe('steady state: resyncs of bootstrapped, unchanged shoots', () => {
   let manager: Manager;
-  const kubelets: Kubelet[] = [];
-  const shoots: Gardenlet[] = [];
+  const testShoots = useTestShoots();
 
   beforeAll(async () => {
     manager = await startShootFluxManager({ extensionType });
   });
   afterAll(async () => {
-    for (const kubelet of kubelets) await kubelet.stop();
     await manager.stop();
   });
 
   it('sends no write to the seed or the shoots, and only a few reads per reconcile', async () => {
-    for (let i = 0; i < 2; i++) shoots.push(await bootstrapTestShoot(kubelets, undefined, extensionType));
+    const shoots: TestShoot[] = [];
+    for (let i = 0; i < 2; i++) shoots.push(await testShoots.bootstrap(undefined, extensionType));
     // A new leader takes over: with --ignore-operation-annotation it reconciles every Extension it
     // lists (the first reconcile after the bootstrap), then resyncs each every second. Its
     // requests metric starts at zero, so it counts exactly these reconciles.
@@ -83,8 +81,7 @@ describe('steady state: resyncs of bootstrapped, unchanged shoots', () => {
   });
 
   it('still rewrites shoot-info that someone changed in the shoot', async () => {
-    const [shoot] = shoots;
-    if (!shoot) throw new Error('no shoot');
+    const shoot = await testShoots.bootstrap(undefined, extensionType);
     const namespace = shoot.fluxNamespace;
     await shoot.shootCore.patchNamespacedConfigMap({
       name: 'shoot-info',
