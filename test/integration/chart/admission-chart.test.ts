@@ -111,6 +111,25 @@ describe('admission charts', () => {
     await expect(renderRuntime({ ...minimal, logFormat: 'xml' })).rejects.toThrow(/\/logFormat/);
   });
 
+  it("reject unknown keys, but accept each other's (gardener-operator renders both with the same values)", async () => {
+    for (const chart of Object.values(admissionChartDirs)) {
+      await expect(lintChart({ ...minimal, replicas: 3 }, chart), chart).rejects.toThrow(
+        /'replicas' not allowed/,
+      );
+      await expect(
+        lintChart({ ...minimal, webhookConfig: { ...minimal.webhookConfig, failurePolicyy: 'Fail' } }, chart),
+        chart,
+      ).rejects.toThrow(/'failurePolicyy' not allowed/);
+      await expect(lintChart({ ...minimal, image: { repo: 'x' } }, chart), chart).rejects.toThrow(
+        /'repo' not allowed/,
+      );
+      // The operator's own keys under `gardener` stay open: they vary by Gardener release.
+      await expect(
+        lintChart({ ...everythingSet, gardener: { ...everythingSet.gardener, futureKey: {} } }, chart),
+      ).resolves.toContain('0 chart(s) failed');
+    }
+  });
+
   describe('runtime', () => {
     it('renders the webhook server objects', async () => {
       const objects = await renderRuntime();
