@@ -185,6 +185,49 @@ export function compileTemplateSchema(schema: JsonObject): ValidateFunction | Er
   return validate;
 }
 
+// A second instance that removes every field a closed object does not declare while it validates:
+// the pruning the API server applies to custom resources. Junctor branches are never closed
+// (translateObject), so only the structural schema decides what goes, as on the server.
+const pruningAjv = new Ajv({
+  allErrors: true,
+  strict: false,
+  validateFormats: false,
+  removeAdditional: true,
+});
+const compiledPruners = new WeakMap<object, ValidateFunction | Error>();
+
+function compilePruner(schema: JsonObject): ValidateFunction | Error {
+  let prune = compiledPruners.get(schema);
+  if (prune === undefined) {
+    try {
+      prune = pruningAjv.compile(translateCrdSchema(schema));
+    } catch (err) {
+      prune = err instanceof Error ? err : new Error(String(err));
+    }
+    compiledPruners.set(schema, prune);
+  }
+  return prune;
+}
+
+/**
+ * A copy of an object built from a template without the fields the schema of its CRD version
+ * does not declare, as the API server would prune them on create (server-side apply refuses them
+ * instead). validateTemplateSchema reports each as a warning; applying the pruned object makes
+ * that warning the only effect. Without a schema for the object's version and kind, an
+ * unchanged copy.
+ */
+export function pruneUndeclaredFields<T extends { apiVersion: string; kind: string }>(
+  object: T,
+  schemas: TemplateSchemas,
+): T {
+  const copy = structuredClone(object);
+  const schema = schemas.schemas[templateSchemaKey(object.apiVersion, object.kind)];
+  if (!isObject(schema)) return copy;
+  const prune = compilePruner(schema);
+  if (!(prune instanceof Error)) prune(copy);
+  return copy;
+}
+
 /** The fields a schema declares, as dotted paths from the object root (`spec.ref`, `spec.include[*].toPath`). */
 function declaredFields(schema: unknown, prefix = ''): string[] {
   if (!isObject(schema)) return [];
@@ -278,7 +321,7 @@ function toFinding(error: ErrorObject, schema: unknown, base: FieldPath, describ
       return {
         warning: {
           field: path.child(name).toString(),
-          message: `unknown field: the ${described} does not declare it${hint}`,
+          message: `unknown field: the ${described} does not declare it, so it is not applied${hint}`,
         },
       };
     }

@@ -107,6 +107,8 @@ interface ShootReconcile {
   cluster: Cluster;
   shoot: ClusterAccess;
   shootResources: NamedResourceReference[];
+  /** The CRD schemas of the Flux bundle being installed (when bootstrapping): templates are pruned to them. */
+  templateSchemas?: TemplateSchemas;
 }
 
 /** Flux's annotation that requests an immediate reconcile (`flux reconcile` sets it). */
@@ -233,7 +235,13 @@ export class ShootFluxActuator implements Actuator {
       ? await this.loadTemplateSchemas(context, shootResources)
       : undefined;
     const { config, warnings } = this.evaluateConfig(context, shootResources, templateSchemas);
-    await recordConfigWarnings(context, config, warnings, this.now());
+    // After the bootstrap the templates are no longer checked against the CRDs (no bundle is
+    // loaded), so for the config that was bootstrapped the condition written then stays: its
+    // unknown-field warnings still say what was left out of the applied objects.
+    const state = readBootstrapState(extension);
+    const sameAsBootstrapped =
+      templateSchemas === undefined && state.bootstrapped && state.configHash === hashBootstrapConfig(config);
+    if (!sameAsBootstrapped) await recordConfigWarnings(context, config, warnings, this.now());
     if (hibernated) {
       logger.info('Shoot is hibernated or changing hibernation state, skipping the shoot');
       return;
@@ -250,7 +258,14 @@ export class ShootFluxActuator implements Actuator {
         `Annotation ${rebootstrapAnnotation} set: running the full bootstrap again`,
       );
     }
-    await this.bootstrap({ context, config, cluster, shoot, shootResources });
+    await this.bootstrap({
+      context,
+      config,
+      cluster,
+      shoot,
+      shootResources,
+      ...(templateSchemas ? { templateSchemas } : {}),
+    });
   }
 
   /** Nothing is removed from the shoot: users uninstall Flux themselves; shoot deletion cleans up. */
@@ -540,7 +555,7 @@ export class ShootFluxActuator implements Actuator {
     const source = config.source?.template;
     if (source) {
       await inStep('applying the source', async () => {
-        await applyTemplateObject(shoot, source, 'source.template', signal);
+        await applyTemplateObject(shoot, source, 'source.template', signal, run.templateSchemas);
         await this.requestSourceReconcile(run, source, secrets);
       });
     }
@@ -548,7 +563,7 @@ export class ShootFluxActuator implements Actuator {
     const kustomization = config.kustomization?.template;
     if (kustomization) {
       await inStep('applying the Kustomization', () =>
-        applyTemplateObject(shoot, kustomization, 'kustomization.template', signal),
+        applyTemplateObject(shoot, kustomization, 'kustomization.template', signal, run.templateSchemas),
       );
     }
 
