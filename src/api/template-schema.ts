@@ -171,18 +171,27 @@ const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false, ve
 // (Flux version, kind) schema is compiled once per process, not on every evaluation.
 const compiled = new WeakMap<object, ValidateFunction | Error>();
 
-/** The validator of one CRD version's schema, compiled on first use; an Error when it cannot be. */
-export function compileTemplateSchema(schema: JsonObject): ValidateFunction | Error {
-  let validate = compiled.get(schema);
+/** A schema's translation compiled by `compiler`, once per schema object (`memo`); an Error when it cannot be. */
+function compileOnce(
+  compiler: Ajv,
+  memo: WeakMap<object, ValidateFunction | Error>,
+  schema: JsonObject,
+): ValidateFunction | Error {
+  let validate = memo.get(schema);
   if (validate === undefined) {
     try {
-      validate = ajv.compile(translateCrdSchema(schema));
+      validate = compiler.compile(translateCrdSchema(schema));
     } catch (err) {
       validate = err instanceof Error ? err : new Error(String(err));
     }
-    compiled.set(schema, validate);
+    memo.set(schema, validate);
   }
   return validate;
+}
+
+/** The validator of one CRD version's schema, compiled on first use; an Error when it cannot be. */
+export function compileTemplateSchema(schema: JsonObject): ValidateFunction | Error {
+  return compileOnce(ajv, compiled, schema);
 }
 
 // A second instance that removes every field a closed object does not declare while it validates:
@@ -195,19 +204,6 @@ const pruningAjv = new Ajv({
   removeAdditional: true,
 });
 const compiledPruners = new WeakMap<object, ValidateFunction | Error>();
-
-function compilePruner(schema: JsonObject): ValidateFunction | Error {
-  let prune = compiledPruners.get(schema);
-  if (prune === undefined) {
-    try {
-      prune = pruningAjv.compile(translateCrdSchema(schema));
-    } catch (err) {
-      prune = err instanceof Error ? err : new Error(String(err));
-    }
-    compiledPruners.set(schema, prune);
-  }
-  return prune;
-}
 
 /**
  * A copy of an object built from a template without the fields the schema of its CRD version
@@ -223,7 +219,7 @@ export function pruneUndeclaredFields<T extends { apiVersion: string; kind: stri
   const copy = structuredClone(object);
   const schema = schemas.schemas[templateSchemaKey(object.apiVersion, object.kind)];
   if (!isObject(schema)) return copy;
-  const prune = compilePruner(schema);
+  const prune = compileOnce(pruningAjv, compiledPruners, schema);
   if (!(prune instanceof Error)) prune(copy);
   return copy;
 }
