@@ -12,10 +12,10 @@ export type TemplatePath = 'source.template' | 'kustomization.template';
  * Flux CRDs being installed, fields they do not declare are dropped first, as the API server's
  * pruning would drop them on a create: the evaluation already warned about each (status, Event,
  * log), and server-side apply would refuse the object for them. When the shoot's API
- * server refuses the object itself (a field the Flux CRD does not declare, a value its schema
+ * server refuses the object itself (a field its schema does not cover, a value it
  * rejects), that is the config's fault and retrying cannot help: it becomes a ConfigurationError
  * (terminal, `ERR_CONFIGURATION_PROBLEM`) naming the object and each field at its providerConfig
- * path, e.g. `kustomization.template.spec.intervall`. Any other error is passed on as it is.
+ * path, e.g. `source.template.metadata.labelz`. Any other error is passed on as it is.
  */
 export async function applyTemplateObject(
   shoot: ClusterAccess,
