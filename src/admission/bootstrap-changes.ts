@@ -2,6 +2,7 @@ import fastJsonPatch from 'fast-json-patch';
 import { rebootstrapAnnotation } from '../api/constants.js';
 import { pathOfPointer } from '../api/schema.js';
 import type { FluxConfig } from '../api/types.js';
+import { isRecord } from '../api/is-record.js';
 
 // After the bootstrap the extension still syncs the referenced secrets (and shoot-info); a change
 // anywhere else in the config is recorded but not applied until an operator asks for a rebootstrap.
@@ -44,10 +45,6 @@ export function findChangesNotAppliedAfterBootstrap(before: FluxConfig, after: F
 
 /** What the Shoot's status tells about a bootstrap: the garden cannot see the seed's Extension. */
 export type BootstrapLikelihood = 'likely' | 'possible';
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /**
  * `likely` once the Shoot's creation has finished (its last operation is a successful Create or

@@ -8,6 +8,7 @@ import { buildFailureStatus, buildInvalidStatus, buildWarnings } from './admissi
 import { buildNotAppliedWarning, findChangesNotAppliedAfterBootstrap } from './bootstrap-changes.js';
 import { checkShootRunsFluxVersions } from './kubernetes-preflight.js';
 import { checkReferencedSecrets, listReferencedSecrets, type SecretReader } from './secret-references.js';
+import { isRecord } from '../api/is-record.js';
 
 /** The Shoot version the webhook is registered for (the API server converts others to it). */
 export const reviewedShootVersion = 'v1beta1';
@@ -35,10 +36,6 @@ export interface ShootReview {
 interface ExtensionEvaluation {
   extension: ShootFluxExtension;
   evaluation: FluxConfigEvaluation;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function metadataOf(object: unknown): Record<string, unknown> {

@@ -1,7 +1,8 @@
 import { evaluateFluxConfig } from '../api/evaluate.js';
 import type { LandscapeFluxPolicy } from '../api/landscape-policy.js';
 import type { TemplateSchemas } from '../api/template-schema.js';
-import { FluxBundleLoader, parseManifestsBases } from '../flux/bundle-loader.js';
+import { FluxBundleLoader } from '../flux/bundle-loader.js';
+import { parseManifestsBases } from '../flux/bundle-locations.js';
 import { buildTemplateSchemas } from '../flux/crd-schemas.js';
 import type { ProviderConfigInput } from './provider-configs.js';
 

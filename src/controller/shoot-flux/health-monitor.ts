@@ -11,6 +11,7 @@ import {
   operationAnnotationValues,
 } from '../../gardener/constants.js';
 import type { ClusterObject, Extension } from '../../gardener/types.js';
+import { currentDate, systemClock, type Clock } from '../../kube/clock.js';
 import { ResilientInformer } from '../../kube/informer.js';
 import type { KubeRequestObserver } from '../../kube/kubeconfig.js';
 import { buildResourcePath, encodePathSegment } from '../../kube/rest-mapper.js';
@@ -55,7 +56,8 @@ export interface ShootFluxHealthMonitorOptions {
   /** Checks running at the same time. */
   concurrency?: number;
   observer?: KubeRequestObserver;
-  now?: () => Date;
+  /** Time source (default the system clock). */
+  clock?: Clock;
 }
 
 interface CheckTarget {
@@ -88,7 +90,8 @@ export class ShootFluxHealthMonitor {
   private round: Promise<void> | undefined;
 
   constructor(private readonly options: ShootFluxHealthMonitorOptions) {
-    this.now = options.now ?? (() => new Date());
+    const clock = options.clock ?? systemClock;
+    this.now = () => currentDate(clock);
     this.shootMetrics = new ShootHealthMetrics(options.metrics);
     this.clusters = new ResilientInformer<ClusterObject>({
       kubeConfig: options.seed,

@@ -1,9 +1,10 @@
-import { createHash } from 'node:crypto';
 import { rebootstrapAnnotation } from '../../api/constants.js';
 import { validateDns1123Label, validateDns1123Subdomain } from '../../api/names.js';
 import type { FluxConfig } from '../../api/types.js';
 import { findCondition } from '../../gardener/condition.js';
 import type { Extension } from '../../gardener/types.js';
+import { hashCanonicalJson } from '../../api/canonical-json.js';
+import { isRecord } from '../../api/is-record.js';
 
 /** The condition that records a finished bootstrap. */
 export const fluxBootstrappedCondition = 'FluxBootstrapped';
@@ -26,10 +27,6 @@ export interface FluxBootstrapState {
   /** Hash of the install set last applied and seen ready; an identical install is skipped. */
   installHash?: string;
   fluxVersion?: string;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** The state recorded in `status.state.flux`, tolerating anything else being there. */
@@ -128,19 +125,7 @@ export function wantsRebootstrap(extension: Extension): boolean {
 
 /** A stable hash of what a bootstrap applies: key order does not matter. */
 export function hashBootstrapConfig(config: FluxConfig): string {
-  const canonical = (value: unknown): unknown => {
-    if (Array.isArray(value)) return value.map(canonical);
-    if (!isRecord(value)) return value;
-    return Object.fromEntries(
-      Object.keys(value)
-        .sort()
-        .map((key) => [key, canonical(value[key])]),
-    );
-  };
-  return createHash('sha256')
-    .update(JSON.stringify(canonical(config)))
-    .digest('hex')
-    .slice(0, 16);
+  return hashCanonicalJson(config).slice(0, 16);
 }
 
 /** The condition that says whether the bootstrapped source and Kustomization are synced (stays on the Extension). */

@@ -468,11 +468,20 @@ describe('shoot-flux actuator', () => {
       metadata: { generation: number; uid: string };
     };
     await gardenlet.annotate('migrate');
+    // Wait for the annotation's removal too: it follows the status write, and a removal that lands
+    // after the next annotation would erase that one.
     await expect
-      .poll(async () => (await gardenlet.extension()).status?.lastOperation)
+      .poll(async () => {
+        const extension = await gardenlet.extension();
+        return {
+          ...extension.status?.lastOperation,
+          annotation: extension.metadata.annotations?.['gardener.cloud/operation'],
+        };
+      })
       .toMatchObject({
         type: 'Migrate',
         state: 'Succeeded',
+        annotation: undefined,
       });
     // gardenlet restores status.state from the ShootState, never the conditions.
     await gardenlet.seedCustom.patchNamespacedCustomObjectStatus(
