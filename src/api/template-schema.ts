@@ -215,7 +215,7 @@ export function pruneUndeclaredFields<T extends { apiVersion: string; kind: stri
 ): T {
   const copy = structuredClone(object);
   const schema = schemas.schemas[templateSchemaKey(object.apiVersion, object.kind)];
-  if (!isObject(schema)) return copy;
+  if (!isRecord(schema)) return copy;
   const prune = compileOnce(pruningAjv, compiledPruners, schema);
   if (!(prune instanceof Error)) prune(copy);
   return copy;
