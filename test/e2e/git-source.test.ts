@@ -66,7 +66,8 @@ describe('e2e: GitRepository sources with real Flux', () => {
       resources: gitCredentialsResource,
     });
     await gardenlet.writeSecret('ref-fleet-git-credentials', gitAuth);
-    const createdAt = await gardenlet.createExtension(gitConfig('flux-system', landscape.git.url('fleet')));
+    const createdAt = Date.now();
+    await gardenlet.createExtension(gitConfig('flux-system', landscape.git.url('fleet')));
     await landscape.ensureFluxControllers();
 
     await expectBootstrapped(gardenlet, createdAt, 'GitRepository with basic auth');
@@ -88,9 +89,8 @@ describe('e2e: GitRepository sources with real Flux', () => {
       resources: gitCredentialsResource,
     });
     await gardenlet.writeSecret('ref-fleet-git-credentials', { ...gitAuth, password: 'wrong' });
-    const createdAt = await gardenlet.createExtension(
-      gitConfig('flux-wrong-auth', landscape.git.url('fleet-auth')),
-    );
+    const createdAt = Date.now();
+    await gardenlet.createExtension(gitConfig('flux-wrong-auth', landscape.git.url('fleet-auth')));
     await landscape.ensureFluxControllers();
 
     await expect
@@ -108,9 +108,15 @@ describe('e2e: GitRepository sources with real Flux', () => {
     console.log(
       `[e2e]   fixed secret synced into the shoot after ${((Date.now() - fixedAt) / 1000).toFixed(1)}s`,
     );
-    await expectBootstrapped(gardenlet, createdAt, 'GitRepository with wrong, then fixed credentials');
+    const bootstrapped = await expectBootstrapped(
+      gardenlet,
+      createdAt,
+      'GitRepository with wrong, then fixed credentials',
+    );
     console.log(`[e2e]   of which after fixing the secret: ${((Date.now() - fixedAt) / 1000).toFixed(1)}s`);
     expect((await readShootConfigMap(landscape.shoot.kubeConfig, 'from-git-fixed'))?.shoot).toBe('auth');
+    // Bootstrapped means done: no reconcile nobody asked for turns it back to Processing.
+    await bootstrapped.expectHeld();
   });
 
   it('bootstraps a legacy kind-less config and warns about it with an Event', async () => {
@@ -134,7 +140,8 @@ describe('e2e: GitRepository sources with real Flux', () => {
       },
       kustomization: { template: kustomizationTemplate },
     };
-    const createdAt = await gardenlet.createExtension(legacy);
+    const createdAt = Date.now();
+    await gardenlet.createExtension(legacy);
     await landscape.ensureFluxControllers();
 
     await expectBootstrapped(gardenlet, createdAt, 'legacy kind-less GitRepository config');

@@ -287,7 +287,9 @@ export class ShootFluxHealthMonitor {
                   .join(','),
               )
               .join('|');
-            if (seen !== undefined && versions !== seen) this.checkKey(key);
+            // The first list checks too: a change between the check that opened this watch and
+            // the watch's own list would otherwise wait for the next period.
+            if (versions !== seen) this.checkKey(key);
             seen = versions;
             return { done: false, progress: undefined };
           },

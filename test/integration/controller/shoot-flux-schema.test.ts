@@ -1,15 +1,8 @@
 import { AdmissionregistrationV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Manager } from '../../../src/controller/manager.js';
-import type { Kubelet } from '../../harness/kubelet.js';
 import type { Extension } from '../../../src/gardener/types.js';
-import {
-  Gardenlet,
-  bootstrapTestShoot,
-  gitConfig,
-  publicGitConfig,
-  startShootFluxManager,
-} from './shoot-flux-support.js';
+import { gitConfig, publicGitConfig, startShootFluxManager, useTestShoots } from './shoot-flux-support.js';
 
 const condition = (extension: Extension, type: string) =>
   extension.status?.conditions?.find((c) => c.type === type);
@@ -21,19 +14,17 @@ const extensionType = 'shoot-flux-schema';
 
 describe('shoot-flux actuator: template schemas and error codes', () => {
   let manager: Manager;
-  const kubelets: Kubelet[] = [];
+  const shoots = useTestShoots();
 
   beforeAll(async () => {
     manager = await startShootFluxManager({ extensionType });
   });
   afterAll(async () => {
-    for (const kubelet of kubelets) await kubelet.stop();
     await manager.stop();
   });
 
   it('bootstraps a template with a misspelled field: a warning in status and events, the field left out', async () => {
-    const gardenlet = await bootstrapTestShoot(
-      kubelets,
+    const gardenlet = await shoots.bootstrap(
       (ns) => gitConfig(ns, { kustomization: { template: { spec: { path: './', intervall: '5m' } } } }),
       extensionType,
     );
@@ -58,7 +49,7 @@ describe('shoot-flux actuator: template schemas and error codes', () => {
       message: expect.stringContaining(warning) as unknown,
     });
     // The Kustomization in the shoot has what was meant to be there, without the unknown field.
-    const kustomization = (await gardenlet.shootObject(
+    const kustomization = (await gardenlet.flux.readObject(
       'kustomize.toolkit.fluxcd.io',
       'kustomizations',
       ns,
@@ -91,7 +82,7 @@ describe('shoot-flux actuator: template schemas and error codes', () => {
   });
 
   it('refuses a wrongly typed template field before anything is written to the shoot', async () => {
-    const gardenlet = new Gardenlet(extensionType);
+    const gardenlet = shoots.create(extensionType);
     const ns = gardenlet.fluxNamespace;
     await gardenlet.createShoot();
     const config = publicGitConfig(ns);
@@ -112,7 +103,7 @@ describe('shoot-flux actuator: template schemas and error codes', () => {
   });
 
   it('reports a webhook in the shoot that cannot be called as ERR_PROBLEMATIC_WEBHOOK', async () => {
-    const gardenlet = new Gardenlet(extensionType);
+    const gardenlet = shoots.create(extensionType);
     const ns = gardenlet.fluxNamespace;
     const webhooks = gardenlet.shoot.makeApiClient(AdmissionregistrationV1Api);
     const name = `refusing-${ns}`;
