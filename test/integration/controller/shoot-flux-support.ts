@@ -35,6 +35,8 @@ export async function startShootFluxManager(
     /** Day-2 health checks; off unless given, so other files see only the bootstrap's conditions. */
     healthCheck?: HealthCheckSettings;
     landscape?: LandscapeFluxPolicy;
+    /** Requeue after a successful reconcile (default Gardener's 60m). */
+    resyncMs?: number;
   } = {},
 ): Promise<Manager> {
   return startTestManager({
@@ -48,6 +50,7 @@ export async function startShootFluxManager(
     manager: {
       ...(options.extensionType ? { extensionType: options.extensionType } : {}),
       ignoreOperationAnnotation: options.ignoreOperationAnnotation ?? false,
+      ...(options.resyncMs !== undefined ? { resyncMs: options.resyncMs } : {}),
     },
     logger:
       options.logger ??
