@@ -74,7 +74,7 @@ RUN case "${FLUX_MANIFESTS_SOURCE}" in \
 FROM gcr.io/distroless/nodejs${NODE_MAJOR}-${DISTROLESS_DEBIAN}:nonroot AS runtime
 LABEL org.opencontainers.image.title="gardener-extension-shoot-flux" \
       org.opencontainers.image.description="Gardener extension that bootstraps Flux into shoot clusters" \
-      org.opencontainers.image.source="https://github.com/stackitcloud/gardener-extension-shoot-flux" \
+      org.opencontainers.image.source="https://github.com/gardener-extension-shoot-flux/gardener-extension-shoot-flux" \
       org.opencontainers.image.licenses="Apache-2.0"
 WORKDIR /app
 COPY --from=production-dependencies /src/node_modules ./node_modules

@@ -1,3 +1,4 @@
+import type { LandscapeFluxPolicy } from '../api/landscape-policy.js';
 import type { Logger } from '../log/logger.js';
 import { buildAdmissionReviewResponse, decodeAdmissionReview, type Status } from './admission-review.js';
 import { buildFailureStatus } from './admission-status.js';
@@ -16,6 +17,8 @@ export interface ReviewHandlerOptions {
   logger: Logger;
   metrics?: AdmissionMetrics;
   secrets?: SecretReader;
+  /** The landscape's Flux defaults and enforcement, as the seeds' controllers apply them. */
+  landscape?: LandscapeFluxPolicy;
   /** Bound on the garden secret reads of one review; default 5 s, well inside `timeoutSeconds`. */
   secretReadTimeoutMs?: number;
 }
@@ -75,6 +78,7 @@ export async function answerShootReview(text: string, options: ReviewHandlerOpti
     const review = await reviewShoot(request, {
       ...(options.secrets ? { secrets: options.secrets } : {}),
       ...(deadline ? { signal: deadline.signal } : {}),
+      ...(options.landscape ? { landscape: options.landscape } : {}),
     });
     const warnings = review.response.warnings?.length ?? 0;
     metrics?.reviews.inc({

@@ -24,7 +24,7 @@ export class SecretCheckError extends Error {
 
 /**
  * Every Secret a valid config references through `Shoot.spec.resources`: the source's
- * `secretResourceName` and each `additionalSecretResources[].name`. Entries that are missing or
+ * `secretResourceName`, each `additionalSecretResources[].name` and `flux.imagePullSecret`. Entries that are missing or
  * not Secrets are left out: validation reports those already.
  */
 export function listReferencedSecrets(
@@ -39,7 +39,9 @@ export function listReferencedSecrets(
   config.additionalSecretResources.forEach((entry, i) => {
     named.push({ field: `additionalSecretResources[${i}].name`, resourceName: entry.name });
   });
-  // TODO(#14): flux.imagePullSecret joins this list when the installation options add it.
+  if (config.flux.imagePullSecret) {
+    named.push({ field: 'flux.imagePullSecret', resourceName: config.flux.imagePullSecret });
+  }
   return named.flatMap(({ field, resourceName }): ReferencedSecret[] => {
     const resource = shootResources.find((r) => r.name === resourceName);
     if (resource?.resourceRef.kind !== 'Secret') return [];

@@ -1,10 +1,12 @@
 import { evaluateFluxConfig, type FluxConfigEvaluation } from '../api/evaluate.js';
 import { prefixFieldPath, type FieldError } from '../api/field-errors.js';
+import type { LandscapeFluxPolicy } from '../api/landscape-policy.js';
 import { coreGroup, shootKind } from '../gardener/constants.js';
 import { findShootFluxExtensions, readShootResources, type ShootFluxExtension } from '../gardener/shoot.js';
 import type { AdmissionRequest, AdmissionResponse } from './admission-review.js';
 import { buildFailureStatus, buildInvalidStatus, buildWarnings } from './admission-status.js';
 import { buildNotAppliedWarning, findChangesNotAppliedAfterBootstrap } from './bootstrap-changes.js';
+import { checkShootRunsFluxVersions } from './kubernetes-preflight.js';
 import { checkReferencedSecrets, listReferencedSecrets, type SecretReader } from './secret-references.js';
 import { isRecord } from '../api/is-record.js';
 
@@ -17,6 +19,8 @@ export interface ShootReviewDependencies {
   secrets?: SecretReader;
   /** Bounds the secret reads. */
   signal?: AbortSignal;
+  /** The landscape's Flux defaults and enforcement (run's landscape flags): judged as the seed judges. */
+  landscape?: LandscapeFluxPolicy;
 }
 
 /** Why a request was allowed without evaluating anything. */
@@ -46,16 +50,24 @@ function textOf(value: unknown): string | undefined {
 function relevantParts(shoot: unknown): string {
   const extensions = findShootFluxExtensions(shoot).map((e) => e.providerConfig ?? null);
   const spec = isRecord(shoot) && isRecord(shoot.spec) ? shoot.spec : {};
-  // TODO(#14): spec.kubernetes.version joins these with the Kubernetes-version preflight.
+  // Not spec.kubernetes.version, though the preflight reads it: Gardener only ever raises it, and
+  // a higher version never fails a Flux that ran on the lower one, so a Kubernetes upgrade alone
+  // stays unevaluated (as an unchanged old config should).
   return JSON.stringify({ extensions, resources: spec.resources ?? null });
 }
 
 /** Evaluates every shoot-flux extension of the Shoot, as the controller and `validate` do. */
-function evaluateExtensions(shoot: unknown): ExtensionEvaluation[] {
+function evaluateExtensions(
+  shoot: unknown,
+  landscape: LandscapeFluxPolicy | undefined,
+): ExtensionEvaluation[] {
   const shootResources = readShootResources(shoot);
   return findShootFluxExtensions(shoot).map((extension) => ({
     extension,
-    evaluation: evaluateFluxConfig(extension.providerConfig, { shootResources }),
+    evaluation: evaluateFluxConfig(extension.providerConfig, {
+      shootResources,
+      ...(landscape ? { landscape } : {}),
+    }),
   }));
 }
 
@@ -68,9 +80,13 @@ function prefixedWarnings({ extension, evaluation }: ExtensionEvaluation): strin
 }
 
 /** Warnings for changes an already bootstrapped shoot will not get (UPDATE only). */
-function notAppliedWarnings(evaluated: readonly ExtensionEvaluation[], oldShoot: unknown): string[] {
+function notAppliedWarnings(
+  evaluated: readonly ExtensionEvaluation[],
+  oldShoot: unknown,
+  landscape: LandscapeFluxPolicy | undefined,
+): string[] {
   // Gardener allows one entry per extension type; entries are matched in order all the same.
-  const before = evaluateExtensions(oldShoot);
+  const before = evaluateExtensions(oldShoot, landscape);
   return evaluated.flatMap(({ extension, evaluation }, i): string[] => {
     const previous = before[i]?.evaluation.config;
     // A newly enabled extension is bootstrapped from this config; an old config that was invalid
@@ -87,10 +103,11 @@ function skipped(uid: string, skipReason: SkipReason): ShootReview {
 }
 
 /**
- * Reviews a Shoot CREATE or UPDATE: every shoot-flux extension in effect is evaluated (defaults,
- * then every rule) against the Shoot's `spec.resources`, exactly as the controller evaluates the
- * Extension and `validate` a Shoot document; with a secret reader, referenced secrets must exist
- * in the Shoot's namespace. Field errors deny (422 Invalid, one cause each), warnings pass through.
+ * Reviews a Shoot CREATE or UPDATE: every shoot-flux extension in effect is evaluated (the
+ * landscape's defaults and enforcement, defaults, then every rule) against the Shoot's
+ * `spec.resources`, exactly as the controller evaluates the Extension and `validate` a Shoot
+ * document; the Flux version must run on the Shoot's `spec.kubernetes.version` (the controller's
+ * preflight); with a secret reader, referenced secrets must exist in the Shoot's namespace. Field errors deny (422 Invalid, one cause each), warnings pass through.
  * Throws SecretCheckError when the garden cannot be asked; the server answers that with 500, so
  * the webhook's failurePolicy decides, as when the webhook cannot be reached.
  */
@@ -111,7 +128,7 @@ export async function reviewShoot(
   const shoot = request.object;
   const metadata = metadataOf(shoot);
   if (textOf(metadata.deletionTimestamp)) return skipped(uid, 'deleting');
-  const evaluated = evaluateExtensions(shoot);
+  const evaluated = evaluateExtensions(shoot, dependencies.landscape);
   if (evaluated.length === 0) return skipped(uid, 'no-extension');
   if (request.operation === 'UPDATE' && relevantParts(shoot) === relevantParts(request.oldObject)) {
     return skipped(uid, 'unchanged');
@@ -131,10 +148,19 @@ export async function reviewShoot(
       );
     }
   }
-  // TODO(#14): the Kubernetes-version preflight (spec.kubernetes.version) and the landscape's
-  // allowed Flux versions are checked here once the installation options exist.
+  // The landscape's allowed versions came with the evaluation; the Kubernetes preflight needs
+  // the Flux version the evaluation settled on.
+  errors.push(
+    ...checkShootRunsFluxVersions(
+      shoot,
+      evaluated.map(({ extension, evaluation }) => ({
+        fieldPath: extension.fieldPath,
+        ...(evaluation.config ? { config: evaluation.config } : {}),
+      })),
+    ),
+  );
   if (request.operation === 'UPDATE' && errors.length === 0) {
-    warnings.push(...notAppliedWarnings(evaluated, request.oldObject));
+    warnings.push(...notAppliedWarnings(evaluated, request.oldObject, dependencies.landscape));
   }
 
   const response: AdmissionResponse = { uid, allowed: errors.length === 0 };

@@ -1,3 +1,4 @@
+import type { LandscapeFluxPolicy } from '../api/landscape-policy.js';
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -29,6 +30,8 @@ export interface AdmissionServerOptions {
   metrics: AdmissionMetrics;
   /** Reads the garden's secrets; without it referenced secrets are not checked. */
   secrets?: SecretReader;
+  /** The landscape's Flux defaults and enforcement (`admission`'s landscape flags, the same as run's). */
+  landscape?: LandscapeFluxPolicy;
   maxRequestBytes?: number;
   certPollIntervalMs?: number;
   secretReadTimeoutMs?: number;
@@ -239,6 +242,7 @@ export class AdmissionServer {
       logger: options.logger,
       metrics: options.metrics,
       ...(this.secrets ? { secrets: this.secrets } : {}),
+      ...(options.landscape ? { landscape: options.landscape } : {}),
       ...(options.secretReadTimeoutMs !== undefined
         ? { secretReadTimeoutMs: options.secretReadTimeoutMs }
         : {}),

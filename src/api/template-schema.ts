@@ -168,18 +168,57 @@ const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false, ve
 // (Flux version, kind) schema is compiled once per process, not on every evaluation.
 const compiled = new WeakMap<object, ValidateFunction | Error>();
 
-/** The validator of one CRD version's schema, compiled on first use; an Error when it cannot be. */
-export function compileTemplateSchema(schema: JsonObject): ValidateFunction | Error {
-  let validate = compiled.get(schema);
+/** A schema's translation compiled by `compiler`, once per schema object (`memo`); an Error when it cannot be. */
+function compileOnce(
+  compiler: Ajv,
+  memo: WeakMap<object, ValidateFunction | Error>,
+  schema: JsonObject,
+): ValidateFunction | Error {
+  let validate = memo.get(schema);
   if (validate === undefined) {
     try {
-      validate = ajv.compile(translateCrdSchema(schema));
+      validate = compiler.compile(translateCrdSchema(schema));
     } catch (err) {
       validate = err instanceof Error ? err : new Error(String(err));
     }
-    compiled.set(schema, validate);
+    memo.set(schema, validate);
   }
   return validate;
+}
+
+/** The validator of one CRD version's schema, compiled on first use; an Error when it cannot be. */
+export function compileTemplateSchema(schema: JsonObject): ValidateFunction | Error {
+  return compileOnce(ajv, compiled, schema);
+}
+
+// A second instance that removes every field a closed object does not declare while it validates:
+// the pruning the API server applies to custom resources. Junctor branches are never closed
+// (translateObject), so only the structural schema decides what goes, as on the server.
+const pruningAjv = new Ajv({
+  allErrors: true,
+  strict: false,
+  validateFormats: false,
+  removeAdditional: true,
+});
+const compiledPruners = new WeakMap<object, ValidateFunction | Error>();
+
+/**
+ * A copy of an object built from a template without the fields the schema of its CRD version
+ * does not declare, as the API server would prune them on create (server-side apply refuses them
+ * instead). validateTemplateSchema reports each as a warning; applying the pruned object makes
+ * that warning the only effect. Without a schema for the object's version and kind, an
+ * unchanged copy.
+ */
+export function pruneUndeclaredFields<T extends { apiVersion: string; kind: string }>(
+  object: T,
+  schemas: TemplateSchemas,
+): T {
+  const copy = structuredClone(object);
+  const schema = schemas.schemas[templateSchemaKey(object.apiVersion, object.kind)];
+  if (!isRecord(schema)) return copy;
+  const prune = compileOnce(pruningAjv, compiledPruners, schema);
+  if (!(prune instanceof Error)) prune(copy);
+  return copy;
 }
 
 /** The fields a schema declares, as dotted paths from the object root (`spec.ref`, `spec.include[*].toPath`). */
@@ -275,7 +314,7 @@ function toFinding(error: ErrorObject, schema: unknown, base: FieldPath, describ
       return {
         warning: {
           field: path.child(name).toString(),
-          message: `unknown field: the ${described} does not declare it${hint}`,
+          message: `unknown field: the ${described} does not declare it, so it is not applied${hint}`,
         },
       };
     }

@@ -1,4 +1,5 @@
 import { evaluateFluxConfig } from '../api/evaluate.js';
+import type { LandscapeFluxPolicy } from '../api/landscape-policy.js';
 import type { TemplateSchemas } from '../api/template-schema.js';
 import { FluxBundleLoader } from '../flux/bundle-loader.js';
 import { parseManifestsBases } from '../flux/bundle-locations.js';
@@ -15,12 +16,14 @@ export interface BundleFlags {
  * The CRD schemas each providerConfig's templates are checked against, from the bundle of its
  * Flux version: from `--flux-manifests-base` (downloads cached in `--cache-dir`), else from
  * `--cache-dir` alone (offline: its `<version>/manifests.tar.gz`, verified against the digest
- * cached with it). Without either, or when a bundle cannot be loaded, the templates are checked
+ * cached with it). The Flux version is the one the landscape policy (a default version) gives, when
+ * given. Without either, or when a bundle cannot be loaded, the templates are checked
  * for structure only, and `notes` say so once, for printing after the results.
  */
 export async function loadTemplateSchemas(
   inputs: readonly ProviderConfigInput[],
   flags: BundleFlags,
+  landscape?: LandscapeFluxPolicy,
 ): Promise<{ schemasFor: (input: ProviderConfigInput) => TemplateSchemas | undefined; notes: string[] }> {
   const bases =
     flags.fluxManifestsBase.length > 0
@@ -47,7 +50,7 @@ export async function loadTemplateSchemas(
     ...(flags.cacheDir !== undefined ? { cacheDir: flags.cacheDir } : {}),
   });
   const versionOf = (input: ProviderConfigInput) =>
-    evaluateFluxConfig(input.providerConfig).config?.flux.version;
+    evaluateFluxConfig(input.providerConfig, landscape ? { landscape } : {}).config?.flux.version;
   const schemas = new Map<string, TemplateSchemas>();
   const failures: string[] = [];
   for (const version of new Set(inputs.map(versionOf))) {

@@ -2,7 +2,7 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import yaml from 'js-yaml';
 import { afterEach, describe, expect, it } from 'vitest';
 import { withoutClusterSelection } from '../../hack/landscape/landscape.js';
@@ -79,6 +79,7 @@ interface ExampleShoot {
   spec: {
     extensions: {
       providerConfig: {
+        flux?: Record<string, unknown>;
         source: Record<string, unknown> & {
           template: Record<string, unknown> & { spec: Record<string, unknown> & { url: string } };
         };
@@ -99,6 +100,45 @@ async function readGreeting(kubeconfigPath: string): Promise<string | undefined>
     .makeApiClient(CoreV1Api)
     .readNamespacedConfigMap({ name: 'hello-from-flux', namespace: 'default' });
   return configMap.data?.greeting;
+}
+
+/** Scheduling and sizing an operator sets for Flux: `flux install --toleration-keys` and a resources patch. */
+const fluxPlacement = {
+  tolerationKeys: ['dedicated'],
+  patches: [
+    {
+      target: { kind: 'Deployment', labelSelector: 'app.kubernetes.io/part-of=flux' },
+      patch: yaml.dump({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'all' },
+        spec: {
+          template: {
+            spec: {
+              containers: [
+                { name: 'manager', resources: { requests: { cpu: '50m' }, limits: { memory: '640Mi' } } },
+              ],
+            },
+          },
+        },
+      }),
+    },
+  ],
+};
+
+/** The Flux controller Deployments of a shoot, as the extension applied them. */
+async function readFluxDeployments(kubeconfigPath: string) {
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromFile(path.resolve(repoRoot, kubeconfigPath));
+  const list = await kubeConfig
+    .makeApiClient(AppsV1Api)
+    .listNamespacedDeployment({ namespace: 'flux-system' });
+  return list.items.map((deployment) => ({
+    name: deployment.metadata?.name,
+    tolerations: deployment.spec?.template.spec?.tolerations,
+    resources: deployment.spec?.template.spec?.containers.find((c) => c.name === 'manager')?.resources,
+    available: deployment.status?.conditions?.find((c) => c.type === 'Available')?.status,
+  }));
 }
 
 describe('e2e: npm start, the local landscape', () => {
@@ -144,6 +184,8 @@ describe('e2e: npm start, the local landscape', () => {
       },
       secretResourceName: 'registry-credentials',
     };
+    // An operator's placement for Flux in every shoot: tolerations and a resources patch.
+    extension.providerConfig.flux = fluxPlacement;
     const shootFile = path.join(dir, 'shoot.yaml');
     await writeFile(shootFile, yaml.dump(shoot));
     await cp(path.join(repoRoot, 'example', 'landscape', 'fleet'), path.join(dir, 'fleet'), {
@@ -198,6 +240,28 @@ describe('e2e: npm start, the local landscape', () => {
       'Hello from Flux, shoot local-1',
       'Hello from Flux, shoot local-2',
     ]);
+    // Every controller Deployment carries the toleration and the patched resources, and is
+    // available: the bootstrap waited for exactly these, and real Flux then reconciled the fleet.
+    for (const kubeconfig of kubeconfigs) {
+      const deployments = await readFluxDeployments(kubeconfig);
+      expect(deployments.map((d) => d.name).sort()).toEqual([
+        'helm-controller',
+        'kustomize-controller',
+        'notification-controller',
+        'source-controller',
+      ]);
+      for (const deployment of deployments) {
+        expect(deployment.tolerations, deployment.name).toContainEqual({
+          key: 'dedicated',
+          operator: 'Exists',
+        });
+        expect(deployment.resources, deployment.name).toMatchObject({
+          requests: { cpu: '50m' },
+          limits: { memory: '640Mi' },
+        });
+        expect(deployment.available, deployment.name).toBe('True');
+      }
+    }
 
     const endpoints =
       /(http:\/\/127\.0\.0\.1:\d+\/metrics)\s+(http:\/\/127\.0\.0\.1:\d+\/healthz)\s+(http:\/\/127\.0\.0\.1:\d+\/readyz)/.exec(

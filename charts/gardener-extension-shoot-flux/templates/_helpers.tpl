@@ -3,6 +3,16 @@
 gardener-extension-shoot-flux
 {{- end -}}
 
+{{/*
+The name of the cluster-scoped objects (ClusterRole, ClusterRoleBinding): Gardener's
+`extensions.gardener.cloud:` prefix, and the release namespace, which is unique per installation
+(gardenlet deploys each ControllerInstallation into its own `extension-…` namespace), so two
+installations of this chart on one seed (e.g. for two extension classes) never share them.
+*/}}
+{{- define "shoot-flux.clusterName" -}}
+extensions.gardener.cloud:shoot-flux:{{ .Release.Namespace }}
+{{- end -}}
+
 {{/* Selector labels: stable for the life of the release. */}}
 {{- define "shoot-flux.selectorLabels" -}}
 app.kubernetes.io/name: {{ include "shoot-flux.name" . }}

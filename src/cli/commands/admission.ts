@@ -9,6 +9,12 @@ import { SecretExistenceReader } from '../../kube/secret-existence.js';
 import type { Logger } from '../../log/logger.js';
 import { addHelpSections } from '../help-text.js';
 import {
+  addLandscapeFlags,
+  buildLandscapePolicy,
+  readImageVectorRegistry,
+  type LandscapeFlags,
+} from '../landscape-flags.js';
+import {
   healthBindAddressOption,
   logFormatOption,
   logLevelOption,
@@ -17,7 +23,7 @@ import {
 import { createLogger, type LogFormat, type LogLevel } from '../../log/winston-logger.js';
 
 /** Every flag of `admission`, parsed and validated. */
-export interface AdmissionOptions {
+export interface AdmissionOptions extends LandscapeFlags {
   webhookConfigServerHost: string;
   webhookConfigServerPort: number;
   webhookConfigCertDir: string;
@@ -59,10 +65,12 @@ export function buildAdmissionCommand(): Command {
     .addOption(metricsBindAddressOption())
     .addOption(healthBindAddressOption())
     .addOption(logLevelOption())
-    .addOption(logFormatOption())
-    .action(async (options: AdmissionOptions) => {
-      process.exitCode = await runAdmission(options, process.env);
-    });
+    .addOption(logFormatOption());
+  // The landscape flags of run, with run's definitions: the webhook judges a Shoot by the policy
+  // its seed's controller will apply (default and allowed Flux versions, enforced registry).
+  addLandscapeFlags(command).action(async (options: AdmissionOptions) => {
+    process.exitCode = await runAdmission(options, process.env);
+  });
   return addHelpSections(
     command,
     [
@@ -126,6 +134,7 @@ export async function runAdmission(options: AdmissionOptions, env: NodeJS.Proces
       logger: logger.named('webhook'),
       metrics,
       secrets: gardenSecretReader(options, env, logger),
+      landscape: buildLandscapePolicy(options, readImageVectorRegistry(env)),
     });
     servers.push({ close: () => webhook.stop() });
     await webhook.start();

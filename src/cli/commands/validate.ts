@@ -6,11 +6,13 @@ import {
   type FieldError,
   type FieldWarning,
 } from '../../api/field-errors.js';
+import type { LandscapeFluxPolicy } from '../../api/landscape-policy.js';
 import type { TemplateSchemas } from '../../api/template-schema.js';
 import type { FluxConfig } from '../../api/types.js';
 import type { CliContext } from '../cli-io.js';
 import { buildFilenameOption, InputError, requireInputFiles, type InputErrorCode } from '../config-input.js';
 import { addHelpSections, inputExitCodes } from '../help-text.js';
+import { addLandscapeFlags, buildLandscapePolicy, type LandscapeFlags } from '../landscape-flags.js';
 import { buildOutputOption, renderData } from '../output-format.js';
 import {
   readProviderConfigs,
@@ -46,14 +48,19 @@ export function checkProviderConfig(
   return checkProviderConfigAgainst(input, undefined);
 }
 
-/** checkProviderConfig, with the templates also checked against Flux's CRD schemas when given. */
+/**
+ * checkProviderConfig, with the templates also checked against Flux's CRD schemas when given, and
+ * the landscape's defaults and enforcement (the landscape flags of `run`) applied when given.
+ */
 export function checkProviderConfigAgainst(
   input: ProviderConfigInput,
   templateSchemas: TemplateSchemas | undefined,
+  landscape?: LandscapeFluxPolicy,
 ): ProviderConfigCheck & { config?: FluxConfig } {
   const result = evaluateFluxConfig(input.providerConfig, {
     ...(input.shootResources ? { shootResources: input.shootResources } : {}),
     ...(templateSchemas ? { templateSchemas } : {}),
+    ...(landscape ? { landscape } : {}),
   });
   return {
     source: input.source,
@@ -111,14 +118,19 @@ export function buildValidateCommand(context: CliContext): Command {
         .argParser((value: string, previous: string[]) => [...previous, value])
         .default([] as string[], 'none: structure only'),
     )
-    .option('--cache-dir <dir>', 'Flux release bundle cache (read, and written by downloads)')
-    .action(async (options: { filename?: string[]; output: 'text' | 'json' | 'yaml' } & BundleFlags) => {
+    .option('--cache-dir <dir>', 'Flux release bundle cache (read, and written by downloads)');
+  // The landscape flags of run, with run's definitions: the policy a seed enforces, checked offline.
+  addLandscapeFlags(command).action(
+    async (
+      options: { filename?: string[]; output: 'text' | 'json' | 'yaml' } & BundleFlags & LandscapeFlags,
+    ) => {
       const { io } = context;
+      const landscape = buildLandscapePolicy(options);
       const items = await readProviderConfigs(requireInputFiles(options.filename), io);
       const inputs = items.filter((item): item is ProviderConfigInput => !(item instanceof InputError));
-      const { schemasFor, notes } = await loadTemplateSchemas(inputs, options);
+      const { schemasFor, notes } = await loadTemplateSchemas(inputs, options, landscape);
       const results = items.map((item) =>
-        item instanceof InputError ? item : checkProviderConfigAgainst(item, schemasFor(item)),
+        item instanceof InputError ? item : checkProviderConfigAgainst(item, schemasFor(item), landscape),
       );
       const failed = results.some((result) => result instanceof InputError);
       if (options.output !== 'text') {
@@ -141,7 +153,8 @@ export function buildValidateCommand(context: CliContext): Command {
       }
       io.stderr.write(renderTextLines(notes));
       context.exitCode = failed ? 2 : results.every((r) => !(r instanceof InputError) && r.valid) ? 0 : 1;
-    });
+    },
+  );
   return addHelpSections(
     command,
     [
@@ -152,6 +165,10 @@ export function buildValidateCommand(context: CliContext): Command {
       [
         'Check every *.yaml, *.yml and *.json file of a directory',
         'gardener-extension-shoot-flux validate -f shoots/',
+      ],
+      [
+        "Check against a landscape's policy (the flags its seeds' run has)",
+        "gardener-extension-shoot-flux validate -f shoot.yaml --allowed-flux-versions '>=2.8.0 <2.10.0' --enforce-flux-registry mirror.example/fluxcd",
       ],
       [
         'Check a Shoot from the garden, as JSON for jq',

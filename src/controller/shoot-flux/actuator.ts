@@ -22,7 +22,13 @@ import { ShootFluxHealthMonitor, type ShootFluxHealthMonitorOptions } from './he
 import { ShootConnections, type ShootKubeConfigSource } from './shoot-connections.js';
 import { defaultRequeueAfterMs, keyOf, type ShootFluxRuntime } from './shoot-reconcile.js';
 import { ShootWaker } from './shoot-waker.js';
-import { isBootstrapped, readBootstrapState, rebootstrapAnnotation, wantsRebootstrap } from './state.js';
+import {
+  hashBootstrapConfig,
+  isBootstrapped,
+  readBootstrapState,
+  rebootstrapAnnotation,
+  wantsRebootstrap,
+} from './state.js';
 
 export type { ShootKubeConfigSource } from './shoot-connections.js';
 
@@ -177,7 +183,13 @@ export class ShootFluxActuator implements Actuator {
       ? await loadTemplateSchemas(context, shootResources, bundles, landscape)
       : undefined;
     const { config, warnings } = evaluateExtensionConfig(context, shootResources, templateSchemas, landscape);
-    await recordConfigWarnings(context, config, warnings, this.now());
+    // After the bootstrap the templates are no longer checked against the CRDs (no bundle is
+    // loaded), so for the config that was bootstrapped the condition written then stays: its
+    // unknown-field warnings still say what was left out of the applied objects.
+    const state = readBootstrapState(extension);
+    const sameAsBootstrapped =
+      templateSchemas === undefined && state.bootstrapped && state.configHash === hashBootstrapConfig(config);
+    if (!sameAsBootstrapped) await recordConfigWarnings(context, config, warnings, this.now());
     if (hibernated) {
       logger.info('Shoot is hibernated or changing hibernation state, skipping the shoot');
       return;
@@ -194,7 +206,14 @@ export class ShootFluxActuator implements Actuator {
         `Annotation ${rebootstrapAnnotation} set: running the full bootstrap again`,
       );
     }
-    await bootstrap(this.runtime, { context, config, cluster, shoot, shootResources });
+    await bootstrap(this.runtime, {
+      context,
+      config,
+      cluster,
+      shoot,
+      shootResources,
+      ...(templateSchemas ? { templateSchemas } : {}),
+    });
   }
 
   /**

@@ -212,7 +212,7 @@ async function bootstrapWithin(runtime: ShootFluxRuntime, run: ShootReconcile, w
   const source = config.source?.template;
   if (source) {
     await inStep('applying the source', async () => {
-      await applyTemplateObject(shoot, source, 'source.template', signal);
+      await applyTemplateObject(shoot, source, 'source.template', signal, run.templateSchemas);
       await requestSourceReconcile(runtime, run, source, secrets);
     });
   }
@@ -220,7 +220,7 @@ async function bootstrapWithin(runtime: ShootFluxRuntime, run: ShootReconcile, w
   const kustomization = config.kustomization?.template;
   if (kustomization) {
     await inStep('applying the Kustomization', () =>
-      applyTemplateObject(shoot, kustomization, 'kustomization.template', signal),
+      applyTemplateObject(shoot, kustomization, 'kustomization.template', signal, run.templateSchemas),
     );
   }
 

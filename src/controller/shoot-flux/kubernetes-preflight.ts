@@ -1,5 +1,5 @@
 import { FieldPath, invalid, formatFieldErrors } from '../../api/field-errors.js';
-import { checkKubernetesCompatibility } from '../../flux/kubernetes-compatibility.js';
+import { checkKubernetesCompatibility } from '../../api/kubernetes-compatibility.js';
 import { shootKubernetesVersion } from '../../gardener/cluster.js';
 import type { Shoot } from '../../gardener/types.js';
 import { ConfigurationError } from '../errors.js';

@@ -1,3 +1,4 @@
+import type { TemplateSchemas } from '../../api/template-schema.js';
 import type { FluxConfig, NamedResourceReference } from '../../api/types.js';
 import { errorMessage } from '../../gardener/status.js';
 import type { Cluster, Extension } from '../../gardener/types.js';
@@ -15,6 +16,8 @@ export interface ShootReconcile {
   readonly cluster: Cluster;
   readonly shoot: ClusterAccess;
   readonly shootResources: NamedResourceReference[];
+  /** The CRD schemas of the Flux bundle being installed (when bootstrapping): templates are pruned to them. */
+  readonly templateSchemas?: TemplateSchemas;
 }
 
 /** What the actuator's steps share for its whole life: its options, the seed, the waker, the clock. */

@@ -60,6 +60,8 @@ describe('the admission webhook behind a real kube-apiserver', () => {
       logger: discardLogger,
       metrics,
       secrets: new SecretExistenceReader(new KubeRawClient(garden.webhookKubeConfig)),
+      // A landscape that allows Flux from v2.7 (what `admission --allowed-flux-versions` gives).
+      landscape: { allowedVersions: '>=2.7.0' },
       certPollIntervalMs: 500,
     });
     return server.start();
@@ -139,6 +141,63 @@ describe('the admission webhook behind a real kube-apiserver', () => {
       expect(body.details?.causes).toEqual([{ reason, field, message: expect.any(String) as unknown }]);
     },
   );
+
+  it('runs the Kubernetes-version preflight and the allowed-versions policy before the Shoot is stored', async () => {
+    const namespace = await project();
+    const olderShoot = (name: string, providerConfig?: unknown) => {
+      const shoot = buildShoot({ name, namespace, ...(providerConfig ? { providerConfig } : {}) });
+      shoot.spec.kubernetes = { version: '1.32.4' };
+      return shoot;
+    };
+    // The default Flux v2.9.2 needs Kubernetes 1.33.
+    const tooOld = await createShoot(garden, olderShoot('k8s-too-old'));
+    expect(tooOld.status).toBe(422);
+    expect(bodyOf(tooOld).details?.causes).toEqual([
+      {
+        reason: 'FieldValueInvalid',
+        field: `${prefix}.flux.version`,
+        message:
+          'Invalid value: "v2.9.2": Flux v2.9.2 needs Kubernetes >= 1.33, the shoot runs Kubernetes 1.32.4',
+      },
+    ]);
+    // Flux v2.7 runs on 1.32, and the landscape allows it.
+    const fitting = await createShoot(
+      garden,
+      olderShoot(
+        'k8s-fits',
+        config((c) => (c.flux = { version: 'v2.7.0' })),
+      ),
+    );
+    expect(fitting.status, JSON.stringify(fitting.body)).toBe(201);
+    // Flux v2.6 would run on 1.32 too, but the landscape allows v2.7 and newer only.
+    const refused = await createShoot(
+      garden,
+      olderShoot(
+        'not-allowed',
+        config((c) => (c.flux = { version: 'v2.6.0' })),
+      ),
+    );
+    expect(refused.status).toBe(422);
+    expect(bodyOf(refused).details?.causes).toEqual([
+      {
+        reason: 'FieldValueInvalid',
+        field: `${prefix}.flux.version`,
+        message: 'Invalid value: "v2.6.0": this landscape allows Flux versions >=2.7.0 only',
+      },
+    ]);
+    // Nothing of the denied Shoots was stored.
+    expect(
+      (
+        await createShoot(
+          garden,
+          olderShoot(
+            'k8s-too-old',
+            config((c) => (c.flux = { version: 'v2.7.0' })),
+          ),
+        )
+      ).status,
+    ).toBe(201);
+  });
 
   it('rejects a referenced Secret that does not exist in the project namespace', async () => {
     const namespace = await garden.createProject(); // without the Secrets

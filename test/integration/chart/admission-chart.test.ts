@@ -44,6 +44,15 @@ const everythingSet = {
   extraEnv: [{ name: 'NODE_OPTIONS', value: '--max-old-space-size=192' }],
   podLabels: { team: 'gitops' },
   podAnnotations: { note: 'yes' },
+  flux: {
+    defaultVersion: 'v2.8.0',
+    defaultRegistry: 'mirror.example/fluxcd',
+    defaultComponents: ['source-controller', 'kustomize-controller'],
+    defaultComponentsExtra: ['image-reflector-controller'],
+    defaultImagePullSecret: 'flux-pull',
+    enforceRegistry: 'mirror.example/fluxcd',
+    allowedVersions: '>=2.6.0 <3.0.0',
+  },
   runtimeNamespace: 'runtime-garden',
   gardener: {
     runtimeCluster: { priorityClassName: 'gardener-garden-system-400' },
@@ -110,6 +119,25 @@ describe('admission charts', () => {
       renderApplication({ webhookConfig: { ...minimal.webhookConfig, failurePolicy: 'Sometimes' } }),
     ).rejects.toThrow(/\/webhookConfig\/failurePolicy/);
     await expect(renderRuntime({ ...minimal, logFormat: 'xml' })).rejects.toThrow(/\/logFormat/);
+  });
+
+  it("reject unknown keys, but accept each other's (gardener-operator renders both with the same values)", async () => {
+    for (const chart of Object.values(admissionChartDirs)) {
+      await expect(lintChart({ ...minimal, replicas: 3 }, chart), chart).rejects.toThrow(
+        /'replicas' not allowed/,
+      );
+      await expect(
+        lintChart({ ...minimal, webhookConfig: { ...minimal.webhookConfig, failurePolicyy: 'Fail' } }, chart),
+        chart,
+      ).rejects.toThrow(/'failurePolicyy' not allowed/);
+      await expect(lintChart({ ...minimal, image: { repo: 'x' } }, chart), chart).rejects.toThrow(
+        /'repo' not allowed/,
+      );
+      // The operator's own keys under `gardener` stay open: they vary by Gardener release.
+      await expect(
+        lintChart({ ...everythingSet, gardener: { ...everythingSet.gardener, futureKey: {} } }, chart),
+      ).resolves.toContain('0 chart(s) failed');
+    }
   });
 
   describe('runtime', () => {
@@ -217,9 +245,19 @@ describe('admission charts', () => {
           '--health-bind-address=:9091',
           '--log-level=debug',
           '--log-format=text',
+          '--default-flux-version=v2.8.0',
+          '--default-flux-registry=mirror.example/fluxcd',
+          '--default-flux-components=source-controller,kustomize-controller',
+          '--default-flux-components-extra=image-reflector-controller',
+          '--default-flux-image-pull-secret=flux-pull',
+          '--enforce-flux-registry=mirror.example/fluxcd',
+          '--allowed-flux-versions=>=2.6.0 <3.0.0',
         ]),
       );
       expect(main.args.at(-1)).toBe('--log-level=warn');
+      // Unset landscape values pass no flag: the webhook then judges with the built-in defaults.
+      const plain = container(await renderRuntime()).args;
+      expect(plain.filter((a) => /^--(default|enforce|allowed)-flux/.test(a))).toEqual([]);
       expect(main.image).toBe('registry.example/shoot-flux:v9.9.9');
       expect(main.env).toEqual([{ name: 'NODE_OPTIONS', value: '--max-old-space-size=192' }]);
       const template = pod(objects);

@@ -104,7 +104,38 @@ const everythingSet = {
   podAnnotations: { note: 'yes' },
   nodeSelector: { 'kubernetes.io/os': 'linux' },
   tolerations: [{ key: 'dedicated', operator: 'Exists', effect: 'NoSchedule' }],
+  imageVectorOverwrite: imageVectorOverwrite(),
   gardener: { version: 'v1.147.1', garden: { clusterIdentity: 'landscape-dev' } },
+};
+
+/** An image vector overwrite as a landscape sets it on every extension's ControllerDeployment. */
+function imageVectorOverwrite(): string {
+  return 'images:\n  - name: flux-source-controller\n    repository: mirror.example/fluxcd/source-controller\n';
+}
+
+/**
+ * What gardenlet adds to an extension chart's values (its ControllerInstallation reconciler) and
+ * gardener-operator for a runtime-cluster deployment: all under `gardener`, whose keys vary by
+ * Gardener release, so the schema leaves `gardener` open.
+ */
+const gardenletInjected = {
+  gardener: {
+    version: 'v1.149.3',
+    garden: { clusterIdentity: 'landscape-dev', genericKubeconfigSecretName: 'generic-token-kubeconfig' },
+    gardenlet: { featureGates: { DefaultSeccompProfile: true } },
+    seed: {
+      name: 'aws-eu1',
+      clusterIdentity: 'seed-aws-eu1',
+      provider: 'aws',
+      region: 'eu-west-1',
+      labels: {},
+      annotations: {},
+      protected: false,
+      visible: true,
+      spec: { provider: { type: 'aws' } },
+    },
+    runtimeCluster: { enabled: 'true', priorityClassName: 'gardener-garden-system-200' },
+  },
 };
 
 interface Container {
@@ -161,11 +192,95 @@ describe('Helm chart', () => {
     ).rejects.toThrow(/\/controllers\/extension\/concurrentSyncs/);
   });
 
+  it('rejects unknown keys, where Gardener injects nothing, naming the key', async () => {
+    // `replicas` for `replicaCount`: a typo that would otherwise silently keep the default.
+    await expect(renderChart(releaseNamespace, { replicas: 3 })).rejects.toThrow(
+      /additional properties 'replicas' not allowed|additionalProperties 'replicas' not allowed/,
+    );
+    for (const [values, key] of [
+      [{ image: { repo: 'x' } }, 'repo'],
+      [{ leaderElection: { enabled: true, id: 'x', lease: 'y' } }, 'lease'],
+      [{ controllers: { extension: { concurrentSyncs: 5, reconcileTimeout: '3m', workers: 2 } } }, 'workers'],
+      [{ controllers: { healthcheck: { syncperiod: '1m' } } }, 'syncperiod'],
+      [{ vpa: { updatePolicy: { mode: 'Off' } } }, 'mode'],
+      [{ metrics: { enabled: false } }, 'enabled'],
+      [{ monitoring: { enable: true } }, 'enable'],
+      [{ serviceAccount: { automount: true } }, 'automount'],
+    ] as const) {
+      await expect(renderChart(releaseNamespace, values), key).rejects.toThrow(
+        new RegExp(`'${key}' not allowed`),
+      );
+    }
+  });
+
+  it("accepts what gardenlet and gardener-operator inject, and Gardener's imageVectorOverwrite", async () => {
+    await expect(lintChart({ ...gardenletInjected, usablePorts: [10250, 10251] })).resolves.toContain(
+      '0 chart(s) failed',
+    );
+    const objects = await renderChart(releaseNamespace, { imageVectorOverwrite: imageVectorOverwrite() });
+    const configMap = onlyObject(objects, 'ConfigMap', 'gardener-extension-shoot-flux-imagevector-overwrite');
+    expect(configMap.data).toEqual({ 'images_overwrite.yaml': imageVectorOverwrite() });
+    const main = container(objects);
+    expect(main.env).toContainEqual({
+      name: 'IMAGEVECTOR_OVERWRITE',
+      value: '/charts_overwrite/images_overwrite.yaml',
+    });
+    expect(main.volumeMounts).toContainEqual({
+      name: 'imagevector-overwrite',
+      mountPath: '/charts_overwrite',
+      readOnly: true,
+    });
+    expect(podTemplate(objects).spec.volumes).toContainEqual({
+      name: 'imagevector-overwrite',
+      configMap: { name: 'gardener-extension-shoot-flux-imagevector-overwrite' },
+    });
+    // A changed overwrite rolls the pods (the controller reads it at start).
+    const changed = await renderChart(releaseNamespace, {
+      imageVectorOverwrite: `${imageVectorOverwrite()}# v2\n`,
+    });
+    const annotation = 'checksum/configmap-imagevector-overwrite';
+    expect(podTemplate(changed).metadata.annotations?.[annotation]).toMatch(/^[0-9a-f]{64}$/);
+    expect(podTemplate(changed).metadata.annotations?.[annotation]).not.toBe(
+      podTemplate(objects).metadata.annotations?.[annotation],
+    );
+    expect((await renderChart(releaseNamespace)).map((o) => o.kind)).not.toContain('ConfigMap');
+  });
+
+  it('gives two installations (two extension classes) disjoint cluster-scoped objects', async () => {
+    const installations = await Promise.all([
+      renderChart('extension-shoot-flux-a1b2c', { extensionClasses: ['shoot'] }),
+      renderChart('extension-shoot-flux-seed-d3e4f', { extensionClasses: ['seed'] }),
+    ]);
+    const clusterScoped = installations.map((objects) =>
+      objects.filter((o) => o.kind.startsWith('Cluster')).map((o) => `${o.kind}/${o.metadata.name}`),
+    );
+    expect(clusterScoped[0]).toEqual([
+      'ClusterRole/extensions.gardener.cloud:shoot-flux:extension-shoot-flux-a1b2c',
+      'ClusterRoleBinding/extensions.gardener.cloud:shoot-flux:extension-shoot-flux-a1b2c',
+    ]);
+    expect(clusterScoped[1]?.filter((name) => clusterScoped[0]?.includes(name))).toEqual([]);
+    // Each binding grants its own installation's ServiceAccount its own ClusterRole.
+    for (const [i, namespace] of [
+      'extension-shoot-flux-a1b2c',
+      'extension-shoot-flux-seed-d3e4f',
+    ].entries()) {
+      const binding = onlyObject(installations[i] ?? [], 'ClusterRoleBinding');
+      expect(binding.roleRef).toEqual({
+        apiGroup: 'rbac.authorization.k8s.io',
+        kind: 'ClusterRole',
+        name: `extensions.gardener.cloud:shoot-flux:${namespace}`,
+      });
+      expect(binding.subjects).toEqual([
+        { kind: 'ServiceAccount', name: 'gardener-extension-shoot-flux', namespace },
+      ]);
+    }
+  });
+
   it('renders the objects of an extension deployment', async () => {
     const objects = await renderChart(releaseNamespace);
     expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
-      'ClusterRole/gardener-extension-shoot-flux',
-      'ClusterRoleBinding/gardener-extension-shoot-flux',
+      `ClusterRole/extensions.gardener.cloud:shoot-flux:${releaseNamespace}`,
+      `ClusterRoleBinding/extensions.gardener.cloud:shoot-flux:${releaseNamespace}`,
       'Deployment/gardener-extension-shoot-flux',
       'PodDisruptionBudget/gardener-extension-shoot-flux',
       'Role/gardener-extension-shoot-flux',
@@ -332,7 +447,11 @@ describe('Helm chart', () => {
     const pod = podTemplate(objects);
     expect(pod.metadata.labels['networking.gardener.cloud/to-public-networks']).toBeUndefined();
     expect(pod.metadata.labels.team).toBe('gitops');
-    expect(pod.metadata.annotations).toEqual({ note: 'yes' });
+    expect(Object.keys(pod.metadata.annotations ?? {}).sort()).toEqual([
+      'checksum/configmap-imagevector-overwrite',
+      'note',
+    ]);
+    expect(pod.metadata.annotations?.note).toBe('yes');
     expect(onlyObject(objects, 'Service').metadata).not.toHaveProperty('annotations');
   });
 

@@ -128,6 +128,7 @@ const resources: Record<string, { plural: string; namespaced: boolean }> = {
   '/ServiceAccount': { plural: 'serviceaccounts', namespaced: true },
   '/Service': { plural: 'services', namespaced: true },
   '/Secret': { plural: 'secrets', namespaced: true },
+  '/ConfigMap': { plural: 'configmaps', namespaced: true },
   'admissionregistration.k8s.io/ValidatingWebhookConfiguration': {
     plural: 'validatingwebhookconfigurations',
     namespaced: false,

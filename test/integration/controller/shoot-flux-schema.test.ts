@@ -1,7 +1,11 @@
 import { AdmissionregistrationV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Manager } from '../../../src/controller/manager.js';
-import { useTestShoots, publicGitConfig, startShootFluxManager } from './shoot-flux-support.js';
+import type { Extension } from '../../../src/gardener/types.js';
+import { gitConfig, publicGitConfig, startShootFluxManager, useTestShoots } from './shoot-flux-support.js';
+
+const condition = (extension: Extension, type: string) =>
+  extension.status?.conditions?.find((c) => c.type === type);
 
 // Templates checked against the Flux CRDs of the installed bundle, and the error codes of
 // failures in the shoot. The Extensions are of a type of their own, so this file's manager and
@@ -19,25 +23,62 @@ describe('shoot-flux actuator: template schemas and error codes', () => {
     await manager.stop();
   });
 
-  it('warns about a misspelled template field, naming its path and the field meant', async () => {
-    const gardenlet = shoots.create(extensionType);
+  it('bootstraps a template with a misspelled field: a warning in status and events, the field left out', async () => {
+    const gardenlet = await shoots.bootstrap(
+      (ns) => gitConfig(ns, { kustomization: { template: { spec: { path: './', intervall: '5m' } } } }),
+      extensionType,
+    );
     const ns = gardenlet.fluxNamespace;
-    await gardenlet.createShoot();
-    await gardenlet.startKubelet();
-    await gardenlet.createExtension({
-      ...publicGitConfig(ns),
-      kustomization: { template: { spec: { path: './', intervall: '5m' } } },
+    const warning =
+      'kustomization.template.spec.intervall: unknown field: the Kustomization ' +
+      'kustomize.toolkit.fluxcd.io/v1 CRD of Flux v2.9.2 does not declare it, so it is not applied; ' +
+      'did you mean "kustomization.template.spec.interval"?';
+    const extension = await gardenlet.extension();
+    expect(extension.status?.lastOperation).toMatchObject({ state: 'Succeeded', progress: 100 });
+    expect(extension.status?.lastError).toBeUndefined();
+    expect(condition(extension, 'FluxBootstrapped')).toMatchObject({ status: 'True' });
+    expect(condition(extension, 'ConfigWarnings')).toMatchObject({
+      status: 'True',
+      reason: 'ProviderConfigWarnings',
+      message: expect.stringContaining(warning) as unknown,
     });
+    expect(
+      (await gardenlet.events()).find((event) => event.reason === 'ProviderConfigWarning'),
+    ).toMatchObject({
+      type: 'Warning',
+      message: expect.stringContaining(warning) as unknown,
+    });
+    // The Kustomization in the shoot has what was meant to be there, without the unknown field.
+    const kustomization = (await gardenlet.flux.readObject(
+      'kustomize.toolkit.fluxcd.io',
+      'kustomizations',
+      ns,
+      'flux-system',
+    )) as { spec: Record<string, unknown> };
+    expect(kustomization.spec).toMatchObject({ path: './', interval: expect.any(String) as unknown });
+    expect(kustomization.spec).not.toHaveProperty('intervall');
+
+    // A later reconcile (no CRD check after the bootstrap) keeps the warning, and the pruning is
+    // no config change.
+    // A changed seed secret, synced into the shoot, shows that the later reconcile ran.
+    await gardenlet.writeSecret('ref-git-basic-auth', { username: 'git', password: 'rotated' });
+    await gardenlet.annotate();
     await expect
-      .poll(async () => (await gardenlet.events()).find((event) => event.reason === 'ProviderConfigWarning'))
-      .toMatchObject({
-        type: 'Warning',
-        message: expect.stringContaining(
-          'kustomization.template.spec.intervall: unknown field: the Kustomization ' +
-            'kustomize.toolkit.fluxcd.io/v1 CRD of Flux v2.9.2 does not declare it; ' +
-            'did you mean "kustomization.template.spec.interval"?',
-        ) as unknown,
-      });
+      .poll(async () => {
+        const secret = await gardenlet.shootCore.readNamespacedSecret({ name: 'flux-system', namespace: ns });
+        return Buffer.from(secret.data?.password ?? '', 'base64').toString();
+      })
+      .toBe('rotated');
+    await expect
+      .poll(async () => (await gardenlet.extension()).status?.lastOperation?.state)
+      .toBe('Succeeded');
+    const after = await gardenlet.extension();
+    expect(after.status?.lastOperation?.state).toBe('Succeeded');
+    expect(condition(after, 'FluxBootstrapped')?.reason).toBe('BootstrapSuccessful');
+    expect(condition(after, 'ConfigWarnings')).toMatchObject({
+      status: 'True',
+      message: expect.stringContaining(warning) as unknown,
+    });
   });
 
   it('refuses a wrongly typed template field before anything is written to the shoot', async () => {

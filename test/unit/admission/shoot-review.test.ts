@@ -254,6 +254,22 @@ describe('reviewShoot', () => {
       ]);
     });
 
+    it('checks the Secret flux.imagePullSecret names too', async () => {
+      const shoot = buildShoot({
+        providerConfig: config((c) => (c.flux = { imagePullSecret: 'registry-pull' })),
+        resources: [
+          ...(buildShoot().spec.resources as unknown[]),
+          { name: 'registry-pull', resourceRef: { apiVersion: 'v1', kind: 'Secret', name: 'regcred' } },
+        ],
+      });
+      const review = await reviewShoot(create(shoot), {
+        secrets: secretsIn(['garden-dev/fleet-git', 'garden-dev/sops-age']),
+      });
+      expect(review.response.status?.details?.causes?.map((c) => [c.reason, c.field])).toEqual([
+        ['FieldValueNotFound', `${prefix}.flux.imagePullSecret`],
+      ]);
+    });
+
     it('does not ask for secrets of an invalid config, nor without references', async () => {
       const secrets = secretsIn([]);
       await reviewShoot(
@@ -288,5 +304,57 @@ describe('reviewShoot', () => {
   it('allows DELETE without evaluating', async () => {
     const review = request(buildShootAdmissionReview({ operation: 'DELETE', oldObject: buildShoot() }));
     expect(await reviewShoot(review)).toMatchObject({ result: 'skipped', skipReason: 'operation' });
+  });
+});
+
+describe('reviewShoot: the Kubernetes-version preflight and the landscape policy', () => {
+  const olderShoot = (providerConfig?: unknown) => {
+    const shoot = buildShoot(providerConfig === undefined ? {} : { providerConfig });
+    shoot.spec.kubernetes = { version: '1.32.4' };
+    return shoot;
+  };
+
+  it('denies a Flux version the Shoot Kubernetes version cannot run, at flux.version naming both', async () => {
+    // The default Flux (v2.9) needs Kubernetes 1.33, as `flux check --pre` says.
+    const review = await reviewShoot(create(olderShoot()));
+    expect(review.result).toBe('denied');
+    expect(review.response.status?.details?.causes).toEqual([
+      {
+        reason: 'FieldValueInvalid',
+        field: `${prefix}.flux.version`,
+        message:
+          'Invalid value: "v2.9.2": Flux v2.9.2 needs Kubernetes >= 1.33, the shoot runs Kubernetes 1.32.4',
+      },
+    ]);
+    // A Flux that supports 1.32 passes; so does a Shoot that does not say its version.
+    const older = await reviewShoot(create(olderShoot(config((c) => (c.flux = { version: 'v2.7.0' })))));
+    expect(older.result).toBe('allowed');
+    const unversioned = buildShoot();
+    delete unversioned.spec.kubernetes;
+    expect((await reviewShoot(create(unversioned))).result).toBe('allowed');
+  });
+
+  it('judges the version the landscape gives (a default version), and its allowed versions', async () => {
+    const landscape = { defaultVersion: 'v2.7.0' };
+    expect((await reviewShoot(create(olderShoot()), { landscape })).result).toBe('allowed');
+    const restricted = await reviewShoot(create(buildShoot()), { landscape: { allowedVersions: '<2.9.0' } });
+    expect(restricted.response.status?.details?.causes).toEqual([
+      {
+        reason: 'FieldValueInvalid',
+        field: `${prefix}.flux.version`,
+        message: 'Invalid value: "v2.9.2": this landscape allows Flux versions <2.9.0 only',
+      },
+    ]);
+  });
+
+  it('passes the enforced registry replacement on as a warning', async () => {
+    const providerConfig = config((c) => (c.flux = { registry: 'ghcr.io/fluxcd' }));
+    const review = await reviewShoot(create(buildShoot({ providerConfig })), {
+      landscape: { enforceRegistry: 'mirror.example/fluxcd' },
+    });
+    expect(review.result).toBe('allowed');
+    expect(review.response.warnings).toEqual([
+      `${prefix}.flux.registry: registry "ghcr.io/fluxcd" replaced by mirror.example/fluxcd: the landscape enforces this registry`,
+    ]);
   });
 });

@@ -3,6 +3,7 @@ import { evaluateFluxConfig } from '../../../src/api/evaluate.js';
 import type { FieldError } from '../../../src/api/field-errors.js';
 import {
   compileTemplateSchema,
+  pruneUndeclaredFields,
   templateSchemaKey,
   translateCrdSchema,
   validateTemplateSchema,
@@ -70,7 +71,7 @@ describe('templates checked against the Flux CRDs of the bundle', () => {
       {
         field: 'source.template.ref',
         message:
-          'unknown field: the GitRepository source.toolkit.fluxcd.io/v1 CRD of Flux v2.9.2 does not declare it; ' +
+          'unknown field: the GitRepository source.toolkit.fluxcd.io/v1 CRD of Flux v2.9.2 does not declare it, so it is not applied; ' +
           'did you mean "source.template.spec.ref"?',
       },
     ]);
@@ -354,5 +355,69 @@ describe('translateCrdSchema', () => {
     // and the bundle's schemas are built once per bundle object, so they stay the memo's keys
     const bundle = readReleaseBundle();
     expect(buildTemplateSchemas(bundle)).toBe(buildTemplateSchemas(bundle));
+  });
+});
+
+describe('pruneUndeclaredFields', () => {
+  it('drops the misplaced and misspelled fields the schema check warns about, and nothing else', () => {
+    const raw = gitConfig((source, kustomization) => {
+      source.ref = { branch: 'main' };
+      spec(kustomization).intervall = '5m';
+      spec(kustomization).postBuild = { substitute: { CLUSTER: 'a' }, substitutFrom: [] };
+    });
+    const { config, warnings } = evaluate(raw);
+    expect(warnings.map((w) => w.field).sort()).toEqual([
+      'kustomization.template.spec.intervall',
+      'kustomization.template.spec.postBuild.substitutFrom',
+      'source.template.ref',
+    ]);
+    if (!config?.source || !config.kustomization) throw new Error('the config is valid');
+    const source = pruneUndeclaredFields(config.source.template, templateSchemas);
+    expect(source).toEqual({
+      apiVersion: 'source.toolkit.fluxcd.io/v1',
+      kind: 'GitRepository',
+      metadata: config.source.template.metadata,
+      spec: config.source.template.spec,
+    });
+    const kustomization = pruneUndeclaredFields(config.kustomization.template, templateSchemas);
+    expect(kustomization.spec).not.toHaveProperty('intervall');
+    // A map's keys are data, not fields: substitute's entries stay.
+    expect(kustomization.spec.postBuild).toEqual({ substitute: { CLUSTER: 'a' } });
+    expect(kustomization.metadata).toEqual(config.kustomization.template.metadata);
+    // The evaluated config, and what the bootstrap hash is computed from, are left as written.
+    expect(config.source.template).toHaveProperty('ref');
+    expect(config.kustomization.template.spec).toHaveProperty('intervall', '5m');
+    // Pruned, the objects are clean: the schema check has nothing left to say.
+    expect(validateTemplateSchema(kustomization, templateSchemas, FieldPath.of('k'))).toEqual({
+      errors: [],
+      warnings: [],
+    });
+  });
+
+  it('keeps fields under x-kubernetes-preserve-unknown-fields, and everything without a schema', () => {
+    const schemas: TemplateSchemas = {
+      origin: 'test',
+      schemas: {
+        [templateSchemaKey('x/v1', 'X')]: {
+          type: 'object',
+          properties: {
+            apiVersion: { type: 'string' },
+            kind: { type: 'string' },
+            spec: {
+              type: 'object',
+              properties: { values: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+            },
+          },
+        },
+      },
+    };
+    const object = { apiVersion: 'x/v1', kind: 'X', spec: { values: { any: { deep: 1 } }, other: 1 } };
+    expect(pruneUndeclaredFields(object, schemas)).toEqual({
+      apiVersion: 'x/v1',
+      kind: 'X',
+      spec: { values: { any: { deep: 1 } } },
+    });
+    const unknownKind = { apiVersion: 'y/v1', kind: 'Y', spec: { other: 1 } };
+    expect(pruneUndeclaredFields(unknownKind, schemas)).toEqual(unknownKind);
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   checkKubernetesCompatibility,
   minimumKubernetesVersionFor,
-} from '../../../src/flux/kubernetes-compatibility.js';
+} from '../../../src/api/kubernetes-compatibility.js';
 
 describe('minimumKubernetesVersionFor', () => {
   it.each([
