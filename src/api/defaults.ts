@@ -20,6 +20,7 @@ import type {
 export interface FluxConfigInput {
   apiVersion?: string;
   kind?: string;
+  syncMode?: string;
   flux?: Partial<FluxInstallation>;
   source?: { template?: TemplateInput; secretResourceName?: string };
   kustomization?: { template?: TemplateInput };

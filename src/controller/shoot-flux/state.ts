@@ -26,6 +26,24 @@ export interface FluxBootstrapState {
   /** Hash of the install set last applied and seen ready; an identical install is skipped. */
   installHash?: string;
   fluxVersion?: string;
+  /** Hash of `flux` as last installed, so `ManifestsOnly` can say that a change of it is not applied. */
+  installConfigHash?: string;
+  /** The last re-apply of the source and Kustomization (`ManifestsOnly`, `Full`). */
+  manifests?: RecordedSync;
+  /** The last sync of the installation in `Full`. */
+  install?: RecordedSync;
+}
+
+/** What a sync of a set of objects recorded: hashes of what was applied and of the live result. */
+export interface RecordedSync {
+  desired: string;
+  live: string;
+}
+
+function readRecordedSync(value: unknown): RecordedSync | undefined {
+  if (!isRecord(value) || typeof value.desired !== 'string' || typeof value.live !== 'string')
+    return undefined;
+  return { desired: value.desired, live: value.live };
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -43,6 +61,9 @@ export function readBootstrapState(extension: Extension): FluxBootstrapState {
     configHash: text('configHash'),
     installHash: text('installHash'),
     fluxVersion: text('fluxVersion'),
+    installConfigHash: text('installConfigHash'),
+    manifests: readRecordedSync(flux.manifests),
+    install: readRecordedSync(flux.install),
   };
 }
 
@@ -126,8 +147,14 @@ export function wantsRebootstrap(extension: Extension): boolean {
   return extension.metadata.annotations?.[rebootstrapAnnotation]?.toLowerCase() === 'true';
 }
 
-/** A stable hash of what a bootstrap applies: key order does not matter. */
+/**
+ * A stable hash of what a bootstrap applies: key order does not matter. `syncMode` is left out:
+ * it says what is kept applied, not what is applied, and a shoot bootstrapped before the field
+ * existed must keep its hash.
+ */
 export function hashBootstrapConfig(config: FluxConfig): string {
+  const applied: Partial<FluxConfig> = { ...config };
+  delete applied.syncMode;
   const canonical = (value: unknown): unknown => {
     if (Array.isArray(value)) return value.map(canonical);
     if (!isRecord(value)) return value;
@@ -138,9 +165,19 @@ export function hashBootstrapConfig(config: FluxConfig): string {
     );
   };
   return createHash('sha256')
-    .update(JSON.stringify(canonical(config)))
+    .update(JSON.stringify(canonical(applied)))
     .digest('hex')
     .slice(0, 16);
+}
+
+/** A stable hash of `flux` (what the installation is rendered from). */
+export function hashInstallConfig(config: FluxConfig): string {
+  return hashBootstrapConfig({
+    ...config,
+    source: undefined,
+    kustomization: undefined,
+    additionalSecretResources: [],
+  });
 }
 
 /** The condition that says whether the bootstrapped source and Kustomization are synced (stays on the Extension). */
