@@ -22,7 +22,7 @@ import { isHibernatingOrWakingUp, isHibernationEnabled } from '../../gardener/cl
 import { buildCondition, findCondition, mergeConditions } from '../../gardener/condition.js';
 import { errorMessage } from '../../gardener/status.js';
 import type { Cluster, Extension } from '../../gardener/types.js';
-import { applyObject } from '../../kube/apply.js';
+import { applyObject, type AppliedObject } from '../../kube/apply.js';
 import { installFlux, type FluxBundleSource } from '../../kube/flux-install.js';
 import { mergePatchObject, readObject } from '../../kube/objects.js';
 import type { RequestTimeouts } from '../../kube/http-transport.js';
@@ -40,6 +40,8 @@ import { ShootFluxHealthMonitor, type ShootFluxHealthMonitorOptions } from './he
 import { asInstallConfigurationError } from './install-config-error.js';
 import { checkShootRunsFlux } from './kubernetes-preflight.js';
 import { ShootWaker } from './shoot-waker.js';
+import { reconcileSyncModeManifests } from './sync-mode-reconcile.js';
+import { buildRecordedSync } from './object-sync.js';
 import { applyTemplateObject } from './template-apply.js';
 import { WaitProgress, describeFluxWaiting } from './wait-progress.js';
 import {
@@ -48,6 +50,7 @@ import {
   configWarningsCondition,
   fluxBootstrappedCondition,
   hashBootstrapConfig,
+  hashInstallConfig,
   isBootstrapped,
   readBootstrapState,
   readSecretOwnership,
@@ -381,7 +384,7 @@ export class ShootFluxActuator implements Actuator {
   private async reconcileBootstrapped(run: ShootReconcile): Promise<void> {
     const { context, config, cluster, shoot } = run;
     const { extension, logger, events, signal } = context;
-    const state = readBootstrapState(extension);
+    let state = readBootstrapState(extension);
     const namespace = await inStep('reading the Flux namespace', () =>
       readObject(
         shoot.client,
@@ -410,7 +413,18 @@ export class ShootFluxActuator implements Actuator {
       await inStep('syncing secrets', () => this.syncShootSecrets(run));
       await inStep('applying shoot-info', () => this.applyShootInfo(config, cluster, shoot, signal));
       const configHash = hashBootstrapConfig(config);
-      if (state.configHash !== undefined && state.configHash !== configHash) {
+      const followed = await inStep('applying the source and Kustomization', () =>
+        reconcileSyncModeManifests({ context, config, shoot, state, logger }),
+      );
+      state = followed.state;
+      if (followed.reason !== undefined && followed.message !== undefined) {
+        reason = followed.reason;
+        message = followed.message;
+      } else if (
+        config.syncMode === 'Once' &&
+        state.configHash !== undefined &&
+        state.configHash !== configHash
+      ) {
         reason = 'ConfigChangedAfterBootstrap';
         message =
           `${bootstrappedMessage} The providerConfig changed since; the change is not applied because the ` +
@@ -538,17 +552,20 @@ export class ShootFluxActuator implements Actuator {
     );
     const secrets = await inStep('syncing secrets', () => this.syncShootSecrets(run));
     const source = config.source?.template;
+    const applied: AppliedObject[] = [];
     if (source) {
       await inStep('applying the source', async () => {
-        await applyTemplateObject(shoot, source, 'source.template', signal);
+        applied.push(await applyTemplateObject(shoot, source, 'source.template', signal));
         await this.requestSourceReconcile(run, source, secrets);
       });
     }
     await inStep('applying shoot-info', () => this.applyShootInfo(config, cluster, shoot, signal));
     const kustomization = config.kustomization?.template;
     if (kustomization) {
-      await inStep('applying the Kustomization', () =>
-        applyTemplateObject(shoot, kustomization, 'kustomization.template', signal),
+      applied.push(
+        await inStep('applying the Kustomization', () =>
+          applyTemplateObject(shoot, kustomization, 'kustomization.template', signal),
+        ),
       );
     }
 
@@ -586,6 +603,16 @@ export class ShootFluxActuator implements Actuator {
       configHash: hashBootstrapConfig(config),
       installHash,
       fluxVersion: config.flux.version,
+      installConfigHash: hashInstallConfig(config),
+      // The modes that re-apply them compare with this, so the first resync sends nothing.
+      ...(applied.length > 0
+        ? {
+            manifests: buildRecordedSync(
+              [source, kustomization].filter((o) => o !== undefined),
+              applied,
+            ),
+          }
+        : {}),
     };
     await this.writeBootstrapped(context, bootstrappedReason, bootstrappedMessage, bootstrappedState);
     this.health?.checkExtension(context.status.current);

@@ -44,16 +44,22 @@ export interface ObjectSyncParams {
 
 function hashProjections(objects: readonly ApplyObject[], live: ReadonlyMap<string, unknown>): string {
   return hashManifests(
-    objects.map(
-      (object) =>
-        ({
-          apiVersion: object.apiVersion,
-          kind: object.kind,
-          metadata: { name: object.metadata.name, namespace: object.metadata.namespace },
-          live: projectLiveOnto(object, live.get(describeObject(object)) ?? null),
-        }),
-    ),
+    objects.map((object) => ({
+      apiVersion: object.apiVersion,
+      kind: object.kind,
+      metadata: { name: object.metadata.name, namespace: object.metadata.namespace },
+      live: projectLiveOnto(object, live.get(describeObject(object)) ?? null),
+    })),
   );
+}
+
+/** What to record after `objects` were applied with `applied` as the server's answers. */
+export function buildRecordedSync(
+  objects: readonly ApplyObject[],
+  applied: readonly AppliedObject[],
+): RecordedObjectSync {
+  const after = new Map(applied.map((result) => [result.object, result.applied]));
+  return { desired: hashManifests(objects), live: hashProjections(objects, after) };
 }
 
 /**
@@ -91,9 +97,8 @@ export async function syncObjects(params: ObjectSyncParams): Promise<ObjectSyncR
     missing: missing.slice(0, 10).map(describeObject),
   });
   const applied = await params.apply(managed);
-  const after = new Map(applied.map((result) => [result.object, result.applied]));
   return {
-    record: { desired, live: hashProjections(managed, after) },
+    record: buildRecordedSync(managed, applied),
     cause,
     applied,
     ...(self ? { selfManaged: self } : {}),
