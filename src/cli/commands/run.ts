@@ -1,3 +1,4 @@
+import { registerUpgradeMetrics } from '../../controller/shoot-flux/upgrade-metrics.js';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -52,6 +53,8 @@ export interface ActuatorSettings {
   healthCheck?: HealthCheckSettings;
   /** `--default-flux-*`, `--enforce-flux-registry`, `--allowed-flux-versions`. */
   landscape?: LandscapeFluxPolicy;
+  /** `--max-concurrent-flux-upgrades`. */
+  maxConcurrentFluxUpgrades?: number;
 }
 
 /** How the day-2 health checks run. */
@@ -155,6 +158,10 @@ export function createShootFluxActuator(
     shootTimeouts: settings.shootTimeouts ?? defaultShootTimeouts,
     stopping: dependencies.stopping,
     ...(settings.landscape ? { landscape: settings.landscape } : {}),
+    ...(settings.maxConcurrentFluxUpgrades !== undefined
+      ? { maxConcurrentUpgrades: settings.maxConcurrentFluxUpgrades }
+      : {}),
+    observeUpgrade: registerUpgradeMetrics(metrics.registry),
   });
 }
 
@@ -527,6 +534,9 @@ export async function runController(
       : {}),
     shootTimeouts: { connectMs: options.shootConnectTimeout, requestMs: options.shootRequestTimeout },
     landscape: buildLandscapePolicy(options, readImageVectorRegistry(env)),
+    ...(options.maxConcurrentFluxUpgrades !== undefined
+      ? { maxConcurrentFluxUpgrades: options.maxConcurrentFluxUpgrades }
+      : {}),
   };
   const heartbeatNamespace = controllers.includes('heartbeat') ? options.heartbeatNamespace : undefined;
   if (!controllers.includes('heartbeat')) logger.info('Heartbeat controller disabled');

@@ -1,6 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { evaluateFluxConfig } from '../../api/evaluate.js';
+import { evaluateFluxConfig, type FluxVersionOrigin } from '../../api/evaluate.js';
+import { followsInstallation } from '../../api/sync-mode.js';
 import { resolveImagePullSecretName } from '../../api/flux-install-options.js';
 import type { LandscapeFluxPolicy } from '../../api/landscape-policy.js';
 import { formatFieldErrors, formatFieldWarnings, type FieldWarning } from '../../api/field-errors.js';
@@ -40,7 +41,10 @@ import { ShootFluxHealthMonitor, type ShootFluxHealthMonitorOptions } from './he
 import { asInstallConfigurationError } from './install-config-error.js';
 import { checkShootRunsFlux } from './kubernetes-preflight.js';
 import { ShootWaker } from './shoot-waker.js';
-import { reconcileSyncModeManifests } from './sync-mode-reconcile.js';
+import { reconcileSyncModeInstallation, reconcileSyncModeManifests } from './sync-mode-reconcile.js';
+import { DelayedEnqueue } from './delayed-enqueue.js';
+import type { FluxUpgradeResult } from './flux-upgrade.js';
+import { UpgradeSlots } from './upgrade-slots.js';
 import { buildRecordedSync } from './object-sync.js';
 import { applyTemplateObject } from './template-apply.js';
 import { WaitProgress, describeFluxWaiting } from './wait-progress.js';
@@ -95,6 +99,10 @@ export interface ShootFluxActuatorOptions {
   health?: ShootFluxHealthSettings;
   /** The landscape's Flux defaults and enforcement (flags of `run`). */
   landscape?: LandscapeFluxPolicy;
+  /** `--max-concurrent-flux-upgrades`: Flux upgrades (`syncMode: Full`) running at once (default 10). */
+  maxConcurrentUpgrades?: number;
+  /** Observes a finished Flux upgrade's result and duration. */
+  observeUpgrade?: (result: FluxUpgradeResult, seconds: number) => void;
 }
 
 /** Health monitor options the actuator does not fill in itself. */
@@ -110,6 +118,7 @@ interface ShootReconcile {
   cluster: Cluster;
   shoot: ClusterAccess;
   shootResources: NamedResourceReference[];
+  versionOrigin: FluxVersionOrigin;
 }
 
 /** Flux's annotation that requests an immediate reconcile (`flux reconcile` sets it). */
@@ -163,6 +172,8 @@ export class ShootFluxActuator implements Actuator {
   private readonly waker: ShootWaker;
   private readonly now: () => Date;
   private readonly health: ShootFluxHealthMonitor | undefined;
+  private readonly upgradeSlots: UpgradeSlots;
+  private readonly delayed: DelayedEnqueue;
   /** Ends every shoot request and watch on close. */
   private readonly lifetime = new AbortController();
 
@@ -176,6 +187,8 @@ export class ShootFluxActuator implements Actuator {
     this.seed = { client, mapper: new RestMapper(client) };
     this.waker = new ShootWaker(options.enqueue, options.logger.named('shoot-waker'));
     this.now = options.now ?? (() => new Date());
+    this.upgradeSlots = new UpgradeSlots(options.maxConcurrentUpgrades ?? 10, options.enqueue);
+    this.delayed = new DelayedEnqueue(options.enqueue);
     if (options.health) {
       this.health = new ShootFluxHealthMonitor({
         ...options.health,
@@ -203,6 +216,7 @@ export class ShootFluxActuator implements Actuator {
   /** Ends the wake-up watches, the health checks and every request still open to a shoot (shutdown). */
   async close(): Promise<void> {
     this.waker.stop();
+    this.delayed.stop();
     // Cut open shoot requests first, so a health check in flight ends now instead of at its deadline.
     this.lifetime.abort(new Error('the controller stopped'));
     await this.health?.stop();
@@ -235,7 +249,7 @@ export class ShootFluxActuator implements Actuator {
     const templateSchemas = bootstrapping
       ? await this.loadTemplateSchemas(context, shootResources)
       : undefined;
-    const { config, warnings } = this.evaluateConfig(context, shootResources, templateSchemas);
+    const { config, warnings, versionOrigin } = this.evaluateConfig(context, shootResources, templateSchemas);
     await recordConfigWarnings(context, config, warnings, this.now());
     if (hibernated) {
       logger.info('Shoot is hibernated or changing hibernation state, skipping the shoot');
@@ -243,7 +257,7 @@ export class ShootFluxActuator implements Actuator {
     }
     const shoot = await this.accessShoot(extension.metadata.namespace ?? '');
     if (isBootstrapped(extension) && !wantsRebootstrap(extension)) {
-      await this.reconcileBootstrapped({ context, config, cluster, shoot, shootResources });
+      await this.reconcileBootstrapped({ context, config, cluster, shoot, shootResources, versionOrigin });
       return;
     }
     if (wantsRebootstrap(extension)) {
@@ -253,12 +267,13 @@ export class ShootFluxActuator implements Actuator {
         `Annotation ${rebootstrapAnnotation} set: running the full bootstrap again`,
       );
     }
-    await this.bootstrap({ context, config, cluster, shoot, shootResources });
+    await this.bootstrap({ context, config, cluster, shoot, shootResources, versionOrigin });
   }
 
   /** Nothing is removed from the shoot: users uninstall Flux themselves; shoot deletion cleans up. */
   delete(context: ActuatorContext): Promise<void> {
     this.waker.cancel(keyOf(context.extension));
+    this.forgetUpgrade(context.extension);
     this.health?.forget(context.extension);
     context.logger.info('Leaving Flux and its objects in the shoot');
     return Promise.resolve();
@@ -272,6 +287,7 @@ export class ShootFluxActuator implements Actuator {
   /** The bootstrapped state lives in status.state, which gardenlet carries over; nothing else to do. */
   migrate(context: ActuatorContext): Promise<void> {
     this.waker.cancel(keyOf(context.extension));
+    this.forgetUpgrade(context.extension);
     this.health?.forget(context.extension);
     context.logger.info('Keeping the bootstrap state for the restore', {
       bootstrapped: readBootstrapState(context.extension).bootstrapped,
@@ -306,7 +322,7 @@ export class ShootFluxActuator implements Actuator {
     context: ActuatorContext,
     shootResources: NamedResourceReference[],
     templateSchemas: TemplateSchemas | undefined,
-  ): { config: FluxConfig; warnings: FieldWarning[] } {
+  ): { config: FluxConfig; warnings: FieldWarning[]; versionOrigin: FluxVersionOrigin } {
     const evaluation = evaluateFluxConfig(context.extension.spec.providerConfig, {
       shootResources,
       ...(templateSchemas ? { templateSchemas } : {}),
@@ -329,7 +345,11 @@ export class ShootFluxActuator implements Actuator {
         evaluation.errors,
       );
     }
-    return { config: evaluation.config, warnings: evaluation.warnings };
+    return {
+      config: evaluation.config,
+      warnings: evaluation.warnings,
+      versionOrigin: evaluation.fluxVersionOrigin ?? 'providerConfig',
+    };
   }
 
   private async accessShoot(namespace: string): Promise<ClusterAccess> {
@@ -413,13 +433,18 @@ export class ShootFluxActuator implements Actuator {
       await inStep('syncing secrets', () => this.syncShootSecrets(run));
       await inStep('applying shoot-info', () => this.applyShootInfo(config, cluster, shoot, signal));
       const configHash = hashBootstrapConfig(config);
+      const installation = await inStep('keeping the Flux installation', () =>
+        this.reconcileInstallation(run, state),
+      );
+      state = installation.state;
       const followed = await inStep('applying the source and Kustomization', () =>
         reconcileSyncModeManifests({ context, config, shoot, state, logger }),
       );
       state = followed.state;
-      if (followed.reason !== undefined && followed.message !== undefined) {
-        reason = followed.reason;
-        message = followed.message;
+      const said = installation.reason !== undefined ? installation : followed;
+      if (said.reason !== undefined && said.message !== undefined) {
+        reason = said.reason;
+        message = said.message;
       } else if (
         config.syncMode === 'Once' &&
         state.configHash !== undefined &&
@@ -433,6 +458,54 @@ export class ShootFluxActuator implements Actuator {
       }
     }
     await this.writeBootstrapped(context, reason, message, state);
+  }
+
+  /** `Full`: the installation as configured, upgrades included (other modes: nothing). */
+  private async reconcileInstallation(run: ShootReconcile, state: FluxBootstrapState) {
+    const { context, config, cluster, shoot, shootResources, versionOrigin } = run;
+    if (!followsInstallation(config.syncMode)) return { state };
+    checkShootRunsFlux(config.flux.version, cluster.shoot);
+    const key = keyOf(context.extension);
+    const imagePullSecret = resolveImagePullSecretName(config.flux, shootResources);
+    const deadline = startDeadline(this.options.waitBudgetMs, [context.signal]);
+    try {
+      return await reconcileSyncModeInstallation(
+        {
+          context,
+          config,
+          shoot,
+          state,
+          logger: context.logger,
+          key,
+          versionOrigin,
+          cluster,
+          ...(imagePullSecret !== undefined ? { imagePullSecret } : {}),
+        },
+        {
+          bundles: this.options.bundles,
+          slots: this.upgradeSlots,
+          delayed: this.delayed,
+          wakeOnDeployments: () => {
+            this.waker.wakeOnChange(key, 'flux-install', shoot.client, [
+              {
+                path: `/apis/apps/v1/namespaces/${encodePathSegment(config.flux.namespace, 'namespace')}/deployments`,
+              },
+            ]);
+          },
+          requeueAfterMs: this.options.requeueAfterMs ?? 30_000,
+          now: this.now(),
+          waitSignal: deadline.signal,
+          ...(this.options.observeUpgrade ? { observeUpgrade: this.options.observeUpgrade } : {}),
+        },
+      );
+    } finally {
+      deadline.dispose();
+    }
+  }
+
+  private forgetUpgrade(extension: Extension): void {
+    this.upgradeSlots.forget(keyOf(extension));
+    this.delayed.cancel(keyOf(extension));
   }
 
   /**
@@ -718,7 +791,7 @@ export class ShootFluxActuator implements Actuator {
     );
     await context.status.patch({
       conditions: mergeConditions(current?.conditions, condition),
-      state: buildStatePatch({ ...state, bootstrapped: true }),
+      state: buildStatePatch({ ...state, bootstrapped: true }, readBootstrapState(context.status.current)),
     });
   }
 }

@@ -32,6 +32,22 @@ export interface FluxBootstrapState {
   manifests?: RecordedSync;
   /** The last sync of the installation in `Full`. */
   install?: RecordedSync;
+  /** A Flux upgrade applied and not yet available (resumed across requeues and restarts). */
+  upgrade?: FluxUpgradeState;
+}
+
+/** An upgrade in progress: from which version to which, since when. */
+export interface FluxUpgradeState {
+  from: string;
+  to: string;
+  startedAt: string;
+}
+
+function readUpgrade(value: unknown): FluxUpgradeState | undefined {
+  if (!isRecord(value)) return undefined;
+  const { from, to, startedAt } = value;
+  if (typeof from !== 'string' || typeof to !== 'string' || typeof startedAt !== 'string') return undefined;
+  return { from, to, startedAt };
 }
 
 /** What a sync of a set of objects recorded: hashes of what was applied and of the live result. */
@@ -64,12 +80,24 @@ export function readBootstrapState(extension: Extension): FluxBootstrapState {
     installConfigHash: text('installConfigHash'),
     manifests: readRecordedSync(flux.manifests),
     install: readRecordedSync(flux.install),
+    upgrade: readUpgrade(flux.upgrade),
   };
 }
 
-/** The `status.state` patch that records `state` (other keys of status.state are kept). */
-export function buildStatePatch(state: FluxBootstrapState): { flux: FluxBootstrapState } {
-  return { flux: JSON.parse(JSON.stringify(state)) as FluxBootstrapState };
+/**
+ * The `status.state` patch that records `state` (other keys of status.state are kept). Keys of
+ * `previous` that `state` no longer has (a finished upgrade) are removed: the patch is a merge
+ * patch, where only `null` deletes.
+ */
+export function buildStatePatch(
+  state: FluxBootstrapState,
+  previous?: FluxBootstrapState,
+): { flux: Record<string, unknown> } {
+  const flux = JSON.parse(JSON.stringify(state)) as Record<string, unknown>;
+  for (const [key, value] of Object.entries(previous ?? {})) {
+    if (value !== undefined && !(key in flux)) flux[key] = null;
+  }
+  return { flux };
 }
 
 /** A shoot secret, by namespace and name. */
