@@ -55,6 +55,8 @@ export interface ActuatorSettings {
   landscape?: LandscapeFluxPolicy;
   /** `--max-concurrent-flux-upgrades`. */
   maxConcurrentFluxUpgrades?: number;
+  /** The clock of maintenance windows and timestamps (tests move it; the system clock otherwise). */
+  now?: () => Date;
 }
 
 /** How the day-2 health checks run. */
@@ -162,6 +164,7 @@ export function createShootFluxActuator(
       ? { maxConcurrentUpgrades: settings.maxConcurrentFluxUpgrades }
       : {}),
     observeUpgrade: registerUpgradeMetrics(metrics.registry),
+    ...(settings.now ? { now: settings.now } : {}),
   });
 }
 

@@ -39,6 +39,10 @@ export async function startShootFluxManager(
     /** Day-2 health checks; off unless given, so other files see only the bootstrap's conditions. */
     healthCheck?: HealthCheckSettings;
     landscape?: LandscapeFluxPolicy;
+    /** Extra `--flux-manifests-base` directories, searched after the test bundles. */
+    extraFluxManifestsBases?: string[];
+    maxConcurrentFluxUpgrades?: number;
+    now?: () => Date;
   } = {},
 ): Promise<Manager> {
   const base = await makeFluxManifestsBase();
@@ -48,11 +52,15 @@ export async function startShootFluxManager(
       createShootFluxActuator(
         {
           gardenClusterIdentity: 'garden-it',
-          fluxManifestsBases: [base],
+          fluxManifestsBases: [base, ...(options.extraFluxManifestsBases ?? [])],
           shootClientMode: 'internal',
           reconcileTimeoutMs: options.reconcileTimeoutMs ?? 40_000,
           ...(options.healthCheck ? { healthCheck: options.healthCheck } : {}),
           ...(options.landscape ? { landscape: options.landscape } : {}),
+          ...(options.maxConcurrentFluxUpgrades !== undefined
+            ? { maxConcurrentFluxUpgrades: options.maxConcurrentFluxUpgrades }
+            : {}),
+          ...(options.now ? { now: options.now } : {}),
         },
         dependencies,
       ),

@@ -13,6 +13,18 @@ const entry = (manager: string, operation: string, fields: string[], subresource
 
 describe('findSelfManagers', () => {
   it.each([
+    ['applied after our last apply', '2026-01-01T00:00:02Z', ['kustomize-controller']],
+    ['applied before our last apply (taken over by it)', '2026-01-01T00:00:00Z', []],
+    ['applied in the same second as we did (may be later)', '2026-01-01T00:00:01Z', ['kustomize-controller']],
+  ])('counts a manager %s', (_name, theirs, managers) => {
+    const managedFields = [
+      { ...entry('gardener-extension-shoot-flux', 'Apply', ['f:spec']), time: '2026-01-01T00:00:01Z' },
+      { ...entry('kustomize-controller', 'Apply', ['f:spec']), time: theirs },
+    ];
+    expect(findSelfManagers({ metadata: { managedFields } })).toEqual(managers);
+  });
+
+  it.each([
     [
       'kustomize-controller applying spec',
       [entry('kustomize-controller', 'Apply', ['f:metadata', 'f:spec'])],
