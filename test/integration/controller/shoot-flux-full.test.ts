@@ -5,7 +5,7 @@ import { AppsV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@k
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Manager } from '../../../src/controller/manager.js';
 import { findFluxBundleDir } from '../../harness/testdata.js';
-import { startKubelet, type Kubelet } from '../../harness/kubelet.js';
+import type { Kubelet } from '../../harness/kubelet.js';
 import {
   bootstrapTestShoot,
   gitConfig,
