@@ -110,6 +110,26 @@ export class ShootGardenlet {
     return Date.now();
   }
 
+  /**
+   * Replaces the Extension's providerConfig and asks for a reconcile, as gardenlet does when the
+   * Shoot's extension entry changed.
+   */
+  async updateProviderConfig(providerConfig: unknown): Promise<void> {
+    await this.custom.patchNamespacedCustomObject(
+      {
+        ...extensionsGroup,
+        namespace: this.namespace,
+        plural: 'extensions',
+        name: 'shoot-flux',
+        body: {
+          metadata: { annotations: { 'gardener.cloud/operation': 'reconcile' } },
+          spec: { providerConfig },
+        },
+      },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+  }
+
   async extension(): Promise<ExtensionView> {
     return (await this.custom.getNamespacedCustomObject({
       ...extensionsGroup,

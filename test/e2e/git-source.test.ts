@@ -19,16 +19,17 @@ import {
 const gitAuth = { username: 'fleet', password: randomBytes(8).toString('hex') } satisfies BasicAuth;
 
 /** A current-format GitRepository config reading `url` with the `git-credentials` resource. */
-function gitConfig(fluxNamespace: string, url: string) {
+function gitConfig(fluxNamespace: string, url: string, options: { branch?: string; syncMode?: string } = {}) {
   return {
     apiVersion: 'flux.extensions.gardener.cloud/v1alpha1',
     kind: 'FluxConfig',
+    ...(options.syncMode ? { syncMode: options.syncMode } : {}),
     flux: { namespace: fluxNamespace },
     source: {
       template: {
         apiVersion: 'source.toolkit.fluxcd.io/v1',
         kind: 'GitRepository',
-        spec: { url, ref: { branch: 'main' }, interval: '1m', timeout: '20s' },
+        spec: { url, ref: { branch: options.branch ?? 'main' }, interval: '1m', timeout: '20s' },
       },
       secretResourceName: 'git-credentials',
     },
@@ -73,6 +74,40 @@ describe('e2e: GitRepository sources with real Flux', () => {
     await expectShootInfoApplied(landscape, 'from-git', { name: 'git', seedNamespace: namespace });
     // The real source-controller presented the synced credentials to the Git server.
     expect(landscape.git.requests().some((r) => r.path.startsWith('/fleet.git') && r.status === 200)).toBe(
+      true,
+    );
+  });
+
+  it('ManifestsOnly: a branch changed in the providerConfig reaches the real GitRepository, and kustomize-controller applies that branch', async () => {
+    const landscape = currentLandscape();
+    const namespace = buildSeedNamespace('e2e');
+    const gardenlet = landscape.gardenlet(namespace);
+    await landscape.git.createRepository('branches', buildSourceFiles('from-main'));
+    await landscape.git.commitFiles('branches', buildSourceFiles('from-release'), 'release');
+    await gardenlet.createShoot({
+      name: 'branches',
+      projectNamespace: 'garden-e2e',
+      resources: gitCredentialsResource,
+    });
+    await gardenlet.writeSecret('ref-fleet-git-credentials', gitAuth);
+    const url = landscape.git.url('branches');
+    const createdAt = await gardenlet.createExtension(
+      gitConfig('flux-branches', url, { syncMode: 'ManifestsOnly' }),
+    );
+    await landscape.ensureFluxControllers();
+    await expectBootstrapped(gardenlet, createdAt, 'GitRepository in ManifestsOnly');
+    await expect
+      .poll(() => readShootConfigMap(landscape.shoot.kubeConfig, 'from-main'), { timeout: 120_000 })
+      .toBeDefined();
+
+    await gardenlet.updateProviderConfig(
+      gitConfig('flux-branches', url, { syncMode: 'ManifestsOnly', branch: 'release' }),
+    );
+    // No rebootstrap annotation: the mode re-applies the source; the real controllers follow it.
+    await expect
+      .poll(() => readShootConfigMap(landscape.shoot.kubeConfig, 'from-release'), { timeout: 180_000 })
+      .toMatchObject({ shoot: 'branches' });
+    expect(landscape.git.requests().some((r) => r.path.startsWith('/branches.git') && r.status === 200)).toBe(
       true,
     );
   });
