@@ -68,9 +68,24 @@ export default tseslint.config(
     }),
   },
   { files: ['src/gardener/**/*.ts'], rules: imports(['flux', 'controller', 'kube', 'cli'], true) },
-  { files: ['src/flux/**/*.ts'], rules: imports(['gardener', 'controller', 'kube', 'cli'], true) },
-  { files: ['src/controller/**/*.ts'], rules: imports(['cli'], true) },
-  { files: ['src/kube/**/*.ts', 'src/log/**/*.ts'], rules: imports(['controller', 'cli'], false) },
+  // The workload readiness rule (CRD Established, Deployment available) is pure Kubernetes
+  // semantics; the Flux install and health rules judge their objects with it.
+  {
+    files: ['src/flux/**/*.ts'],
+    rules: imports(['gardener', 'controller', 'kube', 'cli', 'admission'], true, {
+      kube: ['workload-readiness.js'],
+    }),
+  },
+  { files: ['src/controller/**/*.ts'], rules: imports(['cli', 'admission'], true) },
+  // The Kubernetes client layer knows Kubernetes only: no domain, so any layer can build on it.
+  {
+    files: ['src/kube/**/*.ts'],
+    rules: imports(['api', 'flux', 'gardener', 'controller', 'cli', 'admission'], false),
+  },
+  {
+    files: ['src/log/**/*.ts'],
+    rules: imports(['api', 'flux', 'gardener', 'controller', 'kube', 'cli', 'admission'], false),
+  },
   // The webhook judges with the controller's own evaluation (api, gardener) and reads the garden
   // through kube; it runs in the garden, so the seed's controller is no part of it.
   { files: ['src/admission/**/*.ts'], rules: imports(['flux', 'controller', 'cli'], true) },

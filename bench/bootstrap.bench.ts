@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { evaluateFluxConfig } from '../src/api/evaluate.js';
-import { createShootFluxActuator } from '../src/cli/commands/run.js';
+import { createShootFluxActuator } from '../src/controller/composition.js';
 import { Manager } from '../src/controller/manager.js';
 import { FluxBundleLoader } from '../src/flux/bundle-loader.js';
 import { buildFluxInstallOptions } from '../src/flux/install/options.js';

@@ -11,7 +11,8 @@ import {
   setHeaderOptions,
   type KubeConfig,
 } from '@kubernetes/client-node';
-import { createShootFluxActuator, parseDurationFlag } from '../src/cli/commands/run.js';
+import { parseDurationFlag } from '../src/cli/run-flags.js';
+import { createShootFluxActuator } from '../src/controller/composition.js';
 import { Manager } from '../src/controller/manager.js';
 import type { Extension } from '../src/gardener/types.js';
 import { discardLogger } from '../src/log/logger.js';

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { parseDurationFlag } from '../../src/cli/commands/run.js';
+import { parseDurationFlag } from '../../src/cli/run-flags.js';
 
 /** What `npm start -- …` was asked for. */
 export interface StartOptions {

@@ -20,11 +20,20 @@ export class CodedError extends Error {
 }
 
 /**
+ * An error that retrying cannot fix: the queue does not retry it; the next change of the object
+ * queues it again (controller-runtime's TerminalError). Any error class may be one.
+ */
+export interface TerminalError extends Error {
+  readonly terminal: true;
+}
+
+/**
  * The user's configuration is wrong (code `ERR_CONFIGURATION_PROBLEM`). Terminal: the queue does
  * not retry it; the next change of the Extension (a new generation) triggers the next attempt.
  */
-export class ConfigurationError extends CodedError {
+export class ConfigurationError extends CodedError implements TerminalError {
   override readonly name = 'ConfigurationError';
+  readonly terminal = true;
   constructor(
     message: string,
     readonly fieldErrors: readonly FieldErrorLike[] = [],
@@ -64,7 +73,20 @@ export function findError<T extends Error>(
   return undefined;
 }
 
-/** Whether retrying `err` without a change to the object cannot help (a configuration problem). */
+/** Whether `err` itself (not its causes) says it is terminal. */
+export function isTerminal(err: unknown): err is TerminalError {
+  return err instanceof Error && (err as Partial<TerminalError>).terminal === true;
+}
+
+/**
+ * Whether retrying `err` without a change to the object cannot help: an error in its `cause`
+ * chain is terminal (e.g. a configuration problem).
+ */
 export function isTerminalError(err: unknown): boolean {
-  return findError(err, ConfigurationError) !== undefined;
+  const seen = new Set<unknown>();
+  for (let current: unknown = err; current instanceof Error && !seen.has(current); current = current.cause) {
+    if (isTerminal(current)) return true;
+    seen.add(current);
+  }
+  return false;
 }

@@ -2,42 +2,23 @@ import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { extensionType as shootFluxType } from '../api/constants.js';
-import {
-  clustersPlural,
-  extensionsApiVersion,
-  extensionsGroup,
-  extensionsPlural,
-  extensionsVersion,
-} from '../gardener/constants.js';
-import {
-  evaluateCreatePredicate,
-  evaluateGenerationChanged,
-  evaluateUpdatePredicate,
-  hasClass,
-  hasType,
-} from '../gardener/operation.js';
-import type { ClusterObject, Extension } from '../gardener/types.js';
+import { extensionsApiVersion, heartbeatLeaseName } from '../gardener/constants.js';
+import { hasClass, hasType } from '../gardener/operation.js';
+import type { Extension } from '../gardener/types.js';
 import { EventRecorderFactory } from '../kube/events.js';
-import { KubeRequestTimeoutError, type RequestTimeouts } from '../kube/http-transport.js';
-import { ExtensionClient } from '../kube/extension-client.js';
+import { ExtensionClient } from './extension-client.js';
+import { ExtensionWatches } from './extension-watches.js';
 import { Heartbeat } from '../kube/heartbeat.js';
-import { ResilientInformer } from '../kube/informer.js';
 import type { KubeRequestObserver } from '../kube/kubeconfig.js';
 import { LeaderElector, LeaseClient } from '../kube/leader-election.js';
 import type { Logger } from '../log/logger.js';
 import type { Actuator } from './actuator.js';
 import { parseBindAddress, ProbeServer } from './http-server.js';
-import { findError } from './errors.js';
+import { isTimeoutFailure } from './timeout-failure.js';
 import { createControllerMetrics, observeReconcile, type ControllerMetrics } from './metrics.js';
 import { WorkQueue } from './queue.js';
-import { buildExtensionKey, ExtensionReconciler } from './reconciler.js';
+import { ExtensionReconciler } from './reconciler.js';
 import { StatusWriter } from './status-writer.js';
-
-/**
- * Timeouts of the informers' watches on the seed: a watch whose connection or response headers
- * hang is restarted instead of leaving the cache silently stale.
- */
-const informerTimeouts: RequestTimeouts = { connectMs: 10_000, requestMs: 30_000 };
 
 /** What an actuator factory gets from the manager. */
 export interface ActuatorDependencies {
@@ -119,8 +100,7 @@ export class Manager {
   readonly metrics: ControllerMetrics;
   private readonly queue: WorkQueue;
   private readonly client: ExtensionClient;
-  private readonly extensionInformer: ResilientInformer<Extension>;
-  private readonly clusterInformer: ResilientInformer<ClusterObject> | undefined;
+  private readonly watches: ExtensionWatches;
   private readonly elector: LeaderElector | undefined;
   private readonly heartbeat: Heartbeat | undefined;
   private readonly events: EventRecorderFactory;
@@ -165,7 +145,7 @@ export class Manager {
         this.queue.add(key);
       },
       extensions: this.client,
-      listExtensions: () => this.extensionInformer.list().filter((e) => this.matches(e)),
+      listExtensions: () => this.watches.list(),
       stopping: this.shutdown.signal,
     }));
     const reconciler = new ExtensionReconciler({
@@ -185,7 +165,7 @@ export class Manager {
     });
     this.queue = new WorkQueue({
       concurrency: options.maxConcurrentReconciles,
-      handle: (key) => reconciler.reconcile(key),
+      handle: (key, reconcileID) => reconciler.reconcile(key, reconcileID),
       logger: logger.named('extension'),
       isSlowFailure: isTimeoutFailure,
       maxSlowWorkers: options.maxTimedOutReconciles,
@@ -196,60 +176,19 @@ export class Manager {
     queueLength = () => this.queue.length;
 
     const [minBackoffMs, maxBackoffMs] = options.informerBackoffMs ?? [500, 30_000];
-    this.extensionInformer = new ResilientInformer<Extension>({
+    this.watches = new ExtensionWatches({
       kubeConfig: options.kubeConfig,
-      path: `/apis/${extensionsGroup}/${extensionsVersion}/${extensionsPlural}`,
-      list: () => this.client.listExtensions(),
+      client: this.client,
       logger: logger.named('informer'),
-      minBackoffMs,
-      maxBackoffMs,
       observer,
-      timeouts: informerTimeouts,
-      handlers: {
-        add: (extension) => {
-          if (
-            this.leading &&
-            this.matches(extension) &&
-            (options.ignoreOperationAnnotation || evaluateCreatePredicate(extension))
-          ) {
-            this.queue.add(buildExtensionKey(extension.metadata));
-          }
-        },
-        update: (oldExtension, newExtension) => {
-          if (!this.leading || !this.matches(newExtension)) return;
-          const wanted = options.ignoreOperationAnnotation
-            ? evaluateGenerationChanged(oldExtension, newExtension)
-            : evaluateUpdatePredicate(oldExtension, newExtension);
-          if (wanted) this.queue.add(buildExtensionKey(newExtension.metadata));
-        },
+      backoffMs: [minBackoffMs, maxBackoffMs],
+      ignoreOperationAnnotation: options.ignoreOperationAnnotation,
+      matches: (extension) => this.matches(extension),
+      isLeading: () => this.leading,
+      enqueue: (key) => {
+        this.queue.add(key);
       },
     });
-    if (options.ignoreOperationAnnotation) {
-      const enqueueExtensionsOf = (cluster: ClusterObject) => {
-        if (!this.leading) return;
-        for (const extension of this.extensionInformer.list()) {
-          if (extension.metadata.namespace === cluster.metadata.name && this.matches(extension)) {
-            this.queue.add(buildExtensionKey(extension.metadata));
-          }
-        }
-      };
-      this.clusterInformer = new ResilientInformer<ClusterObject>({
-        kubeConfig: options.kubeConfig,
-        path: `/apis/${extensionsGroup}/${extensionsVersion}/${clustersPlural}`,
-        list: () => this.client.listClusters(),
-        logger: logger.named('informer'),
-        minBackoffMs,
-        maxBackoffMs,
-        observer,
-        timeouts: informerTimeouts,
-        handlers: {
-          add: enqueueExtensionsOf,
-          update: (oldCluster, newCluster) => {
-            if (evaluateGenerationChanged(oldCluster, newCluster)) enqueueExtensionsOf(newCluster);
-          },
-        },
-      });
-    }
 
     const leases = new LeaseClient(options.kubeConfig, observer);
     if (options.leaderElection) {
@@ -269,6 +208,7 @@ export class Manager {
       this.heartbeat = new Heartbeat({
         leases,
         namespace: options.heartbeat.namespace,
+        leaseName: heartbeatLeaseName,
         holderIdentity: this.type,
         renewIntervalSeconds: options.heartbeat.renewIntervalSeconds,
         logger: logger.named('heartbeat'),
@@ -292,8 +232,8 @@ export class Manager {
 
   /** Ready once the informers synced and, with leader election, the leadership state is known. */
   readiness(): string | undefined {
-    if (!this.extensionInformer.hasSynced) return 'extension informer not synced';
-    if (this.clusterInformer && !this.clusterInformer.hasSynced) return 'cluster informer not synced';
+    const unsynced = this.watches.unsynced();
+    if (unsynced) return unsynced;
     if (this.elector?.leadership === 'unknown') return 'leadership not known yet';
     return undefined;
   }
@@ -317,8 +257,7 @@ export class Manager {
       this.servers.push(server);
       this.ports.health = await server.listen(healthAddress);
     }
-    this.extensionInformer.start();
-    this.clusterInformer?.start();
+    this.watches.start();
     if (this.elector) {
       this.elector.start();
       void this.elector.lostLeadership.then(() => {
@@ -338,14 +277,7 @@ export class Manager {
     // Like controller-runtime, events count only from now on: the cache is replayed through the
     // create predicate, so a follower's stale events do not cause reconciles.
     this.leading = true;
-    for (const extension of this.extensionInformer.list()) {
-      if (
-        this.matches(extension) &&
-        (this.options.ignoreOperationAnnotation || evaluateCreatePredicate(extension))
-      ) {
-        this.queue.add(buildExtensionKey(extension.metadata));
-      }
-    }
+    this.watches.replay();
     this.queue.start();
     this.heartbeat?.start();
     this.actuator.start?.();
@@ -377,7 +309,7 @@ export class Manager {
     }
     await this.elector?.stop();
     await this.heartbeat?.stop();
-    await Promise.all([this.extensionInformer.stop(), this.clusterInformer?.stop()]);
+    await this.watches.stop();
     await this.actuator.close?.();
     await this.events.flush();
     await Promise.all(this.servers.map((s) => s.close()));
@@ -399,19 +331,4 @@ async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<'se
   } finally {
     clearTimeout(timer);
   }
-}
-
-/**
- * Whether a reconcile failed because a server did not answer in time: a request timeout, or
- * the reconcile's own deadline. Such Extensions get only their share of the workers.
- */
-export function isTimeoutFailure(err: unknown): boolean {
-  if (findError(err, KubeRequestTimeoutError)) return true;
-  const seen = new Set<unknown>();
-  for (let current: unknown = err; current instanceof Error && !seen.has(current);) {
-    if (current.name === 'TimeoutError') return true;
-    seen.add(current);
-    current = current.cause;
-  }
-  return false;
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Logger } from '../log/logger.js';
 import { errorMessage } from '../gardener/status.js';
 import { findError, isTerminalError, RequeueAfterError } from './errors.js';
@@ -33,8 +34,14 @@ export type ReconcileResult = 'success' | 'requeue_after' | 'error' | 'terminal_
 export interface WorkQueueOptions {
   /** Most reconciles running at the same time (`--max-concurrent-reconciles`). */
   concurrency: number;
-  /** Reconciles one key; throwing means "retry with backoff" unless the error is terminal. */
-  handle: (key: string) => Promise<ReconcileOutcome>;
+  /**
+   * Reconciles one key; throwing means "retry with backoff" unless the error is terminal, or
+   * "come back later" for a RequeueAfterError (this queue is the one place that turns it into a
+   * timed requeue). `reconcileID` names the run in every log line, the queue's own included.
+   */
+  handle: (key: string, reconcileID: string) => Promise<ReconcileOutcome>;
+  /** Makes the ID of each run (default a random UUID, as controller-runtime). */
+  newReconcileID?: () => string;
   logger: Logger;
   clock?: Clock;
   /** First retry delay (controller-runtime: 5ms), doubled per failure up to `maxDelayMs` (1000s). */
@@ -191,9 +198,10 @@ export class WorkQueue {
 
   private async process(key: string): Promise<void> {
     const started = this.clock.now();
+    const reconcileID = (this.options.newReconcileID ?? randomUUID)();
     let result: ReconcileResult;
     try {
-      const outcome = await this.options.handle(key);
+      const outcome = await this.options.handle(key, reconcileID);
       this.forget(key);
       if (outcome?.requeueAfterMs !== undefined && outcome.requeueAfterMs > 0) {
         result = 'requeue_after';
@@ -203,8 +211,9 @@ export class WorkQueue {
       }
       this.slow.delete(key);
     } catch (err) {
-      result = this.handleError(key, err);
-      if (this.options.isSlowFailure?.(err)) this.slow.add(key);
+      result = this.handleError(key, reconcileID, err);
+      // A timed requeue is progress, not a server that failed to answer.
+      if (result !== 'requeue_after' && this.options.isSlowFailure?.(err)) this.slow.add(key);
       else this.slow.delete(key);
     } finally {
       this.processing.delete(key);
@@ -216,7 +225,7 @@ export class WorkQueue {
     if (this.processing.size === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 
-  private handleError(key: string, err: unknown): ReconcileResult {
+  private handleError(key: string, reconcileID: string, err: unknown): ReconcileResult {
     const requeue = findError(err, RequeueAfterError);
     if (requeue) {
       this.forget(key);
@@ -226,10 +235,15 @@ export class WorkQueue {
     if (isTerminalError(err)) {
       // Retrying cannot help; the next change of the object queues it again.
       this.forget(key);
-      this.options.logger.error('Reconciler error', { key, error: errorMessage(err), terminal: true });
+      this.options.logger.error('Reconciler error', {
+        key,
+        reconcileID,
+        error: errorMessage(err),
+        terminal: true,
+      });
       return 'terminal_error';
     }
-    this.options.logger.error('Reconciler error', { key, error: errorMessage(err) });
+    this.options.logger.error('Reconciler error', { key, reconcileID, error: errorMessage(err) });
     this.addRateLimited(key);
     return 'error';
   }

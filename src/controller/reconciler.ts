@@ -91,10 +91,12 @@ export class ExtensionReconciler {
     this.resyncMs = options.resyncMs ?? extensionResyncMs;
   }
 
-  /** Reconciles the Extension with this queue key; throws to ask for a retry with backoff. */
-  async reconcile(key: string): Promise<ReconcileOutcome> {
+  /**
+   * Reconciles the Extension with this queue key, as the run `reconcileID` (the queue's); throws
+   * to ask for a retry with backoff, or a RequeueAfterError (after recording it) to come back later.
+   */
+  async reconcile(key: string, reconcileID: string = randomUUID()): Promise<ReconcileOutcome> {
     const { namespace, name } = parseKey(key);
-    const reconcileID = randomUUID();
     const logger = this.options.logger.child({ reconcileID, extension: { namespace, name } });
     const deadline = startDeadline(this.reconcileTimeoutMs, [this.options.shutdownSignal]);
     try {
@@ -283,17 +285,17 @@ export class ExtensionReconciler {
   }
 
   /**
-   * Records a failed operation. A `RequeueAfterError` without cause is progress ("still
-   * waiting"): lastOperation stays Processing with its message, and the key comes back after the
-   * delay. Any other error becomes the Error status and is rethrown for the queue's backoff (or,
-   * when terminal, no retry). The status is written with its own deadline.
+   * Records a failed operation and rethrows it: the queue decides what comes next (a timed
+   * requeue for a `RequeueAfterError`, backoff, or no retry when terminal). A `RequeueAfterError`
+   * without cause is progress ("still waiting"): lastOperation stays Processing with its message.
+   * Any other error becomes the Error status. The status is written with its own deadline.
    */
   private async recordFailure(
     run: Run,
     type: OperationType,
     description: string,
     err: unknown,
-  ): Promise<ReconcileOutcome> {
+  ): Promise<never> {
     const requeue = findError(err, RequeueAfterError);
     if (requeue && requeue.cause === undefined) {
       const processing = buildProcessingStatus(type, formatLastErrDescription(requeue.message), this.now());
@@ -302,7 +304,7 @@ export class ExtensionReconciler {
         requeueAfterMs: requeue.requeueAfterMs,
         reason: requeue.message,
       });
-      return { requeueAfterMs: requeue.requeueAfterMs };
+      throw err;
     }
     let recorded = requeue?.cause ?? err;
     if (isInternalError(recorded)) {
@@ -319,7 +321,6 @@ export class ExtensionReconciler {
     } catch (statusErr) {
       run.logger.error('Could not record the error in the status', { error: errorMessage(statusErr) });
     }
-    if (requeue) return { requeueAfterMs: requeue.requeueAfterMs };
     throw err;
   }
 

@@ -1,4 +1,4 @@
-import { evaluateDeploymentReadiness } from './install-readiness.js';
+import { evaluateDeploymentReadiness } from '../kube/workload-readiness.js';
 import { evaluateFluxReadiness } from './readiness.js';
 
 /**

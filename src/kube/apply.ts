@@ -1,13 +1,15 @@
-import { managedByLabelValue } from '../api/constants.js';
-import { evaluateCrdReadiness } from '../flux/install-readiness.js';
+import { evaluateCrdReadiness } from './workload-readiness.js';
 import { discardLogger, type Logger } from '../log/logger.js';
 import { KubernetesApiError } from './errors.js';
 import type { KubeRawClient } from './raw-client.js';
 import { RestMapper, buildObjectPath } from './rest-mapper.js';
 import { waitForCollections } from './watch.js';
 
-/** The field manager of every server-side apply the extension makes. */
-export const fieldManager = managedByLabelValue;
+/**
+ * The field manager of every server-side apply the extension makes; the same name as the
+ * extension's managed-by label value, so one name says who owns an object and its fields.
+ */
+export const fieldManager = 'gardener-extension-shoot-flux';
 
 /** A Kubernetes object as plain JSON, the way it is applied. */
 export interface ApplyObject {

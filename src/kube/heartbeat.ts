@@ -1,5 +1,4 @@
 import type { Logger } from '../log/logger.js';
-import { heartbeatLeaseName } from '../gardener/constants.js';
 import { describeApiError, statusCodeOf } from './errors.js';
 import { formatMicroTime, type LeaseClient } from './leader-election.js';
 
@@ -7,6 +6,8 @@ import { formatMicroTime, type LeaseClient } from './leader-election.js';
 export interface HeartbeatOptions {
   leases: LeaseClient;
   namespace: string;
+  /** The Lease gardenlet reads (`gardener-extension-heartbeat`). */
+  leaseName: string;
   /** The holder identity gardenlet expects: the extension's name (`shoot-flux`). */
   holderIdentity: string;
   renewIntervalSeconds: number;
@@ -15,7 +16,7 @@ export interface HeartbeatOptions {
 }
 
 /**
- * Gardener's extension heartbeat: renews the Lease `gardener-extension-heartbeat` every
+ * Gardener's extension heartbeat: renews the Lease (`gardener-extension-heartbeat`) every
  * renew interval, so gardenlet can tell the extension is alive; errors are logged and retried at
  * the next tick.
  */
@@ -41,7 +42,7 @@ export class Heartbeat {
 
   /** Writes the Lease once: create it, or merge-patch its spec. */
   async renew(): Promise<void> {
-    const { leases, namespace, holderIdentity, renewIntervalSeconds } = this.options;
+    const { leases, namespace, leaseName, holderIdentity, renewIntervalSeconds } = this.options;
     const spec = {
       holderIdentity,
       leaseDurationSeconds: renewIntervalSeconds,
@@ -49,10 +50,10 @@ export class Heartbeat {
     };
     const signal = AbortSignal.timeout(Math.max(renewIntervalSeconds * 1000, 10_000));
     try {
-      await leases.patch(namespace, heartbeatLeaseName, spec, undefined, signal);
+      await leases.patch(namespace, leaseName, spec, undefined, signal);
     } catch (err) {
       if (statusCodeOf(err) !== 404) throw err;
-      await leases.create(namespace, heartbeatLeaseName, spec, signal);
+      await leases.create(namespace, leaseName, spec, signal);
     }
   }
 
@@ -64,7 +65,7 @@ export class Heartbeat {
       },
       (err: unknown) => {
         this.options.logger.error('Could not renew heartbeat lease', {
-          lease: { namespace: this.options.namespace, name: heartbeatLeaseName },
+          lease: { namespace: this.options.namespace, name: this.options.leaseName },
           error: describeApiError(err),
         });
       },

@@ -197,3 +197,45 @@ export function callOptions(options: { signal?: AbortSignal; contentType?: strin
   ];
   return { middleware, middlewareMergeStrategy: 'append' };
 }
+
+/** Where a cluster is and how to authenticate to it, as a kubeconfig states it. */
+export interface ClusterCredentials {
+  readonly server: string;
+  readonly caData?: string;
+  readonly insecureSkipTLSVerify?: boolean;
+  readonly user: {
+    readonly token?: string;
+    readonly clientCertificateData?: string;
+    readonly clientKeyData?: string;
+    readonly username?: string;
+    readonly password?: string;
+  };
+}
+
+/** A KubeConfig of one cluster; `name` names its cluster, user and context (client-node caches by user). */
+export function buildKubeConfig(name: string, credentials: ClusterCredentials): KubeConfig {
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromOptions({
+    clusters: [
+      {
+        name,
+        server: credentials.server,
+        caData: credentials.caData,
+        skipTLSVerify: credentials.insecureSkipTLSVerify ?? false,
+      },
+    ],
+    users: [
+      {
+        name,
+        token: credentials.user.token,
+        certData: credentials.user.clientCertificateData,
+        keyData: credentials.user.clientKeyData,
+        username: credentials.user.username,
+        password: credentials.user.password,
+      },
+    ],
+    contexts: [{ name, cluster: name, user: name }],
+    currentContext: name,
+  });
+  return kubeConfig;
+}

@@ -17,7 +17,7 @@ import { resolveImagePullSecretName } from '../../api/flux-install-options.js';
 import { fluxLogLevels } from '../../api/types.js';
 import { renderInstallManifests } from '../../flux/install/render.js';
 import { renderManifestsYaml } from '../../flux/install/yaml.js';
-import { parseBoolFlag } from './run.js';
+import { parseBoolFlag } from '../run-flags.js';
 import type { CliContext } from '../cli-io.js';
 import { buildFilenameOption } from '../config-input.js';
 import { addHelpSections } from '../help-text.js';

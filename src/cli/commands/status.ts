@@ -5,7 +5,7 @@ import { fluxSyncedCondition, readBootstrapState } from '../../controller/shoot-
 import { findCondition } from '../../gardener/condition.js';
 import { systemComponentsHealthyCondition } from '../../gardener/constants.js';
 import type { Extension } from '../../gardener/types.js';
-import { ExtensionClient } from '../../kube/extension-client.js';
+import { ExtensionClient } from '../../controller/extension-client.js';
 import { loadKubeConfig } from '../../kube/kubeconfig.js';
 import type { CliContext } from '../cli-io.js';
 import { addHelpSections } from '../help-text.js';

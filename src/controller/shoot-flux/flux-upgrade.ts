@@ -3,12 +3,12 @@ import type { FluxConfig } from '../../api/types.js';
 import { hashManifests } from '../../flux/install/hash.js';
 import { buildFluxInstallOptions } from '../../flux/install/options.js';
 import { renderInstallManifests } from '../../flux/install/render.js';
+import { buildInstallReadinessTargets, fluxInstallLabelSelector } from '../../flux/install-readiness.js';
 import {
-  buildInstallReadinessTargets,
-  evaluateInstallReadiness,
-  type InstallReadiness,
-  type InstallReadinessTargets,
-} from '../../flux/install-readiness.js';
+  evaluateWorkloadReadiness,
+  type WorkloadReadiness as InstallReadiness,
+  type WorkloadTargets as InstallReadinessTargets,
+} from '../../kube/workload-readiness.js';
 import type { Shoot } from '../../gardener/types.js';
 import {
   decodeMaintenanceWindow,
@@ -18,7 +18,7 @@ import {
 } from '../../gardener/maintenance-window.js';
 import { applyObjects } from '../../kube/apply.js';
 import { migrateCrdStorage, type CrdStorageMigration } from '../../kube/crd-storage-migration.js';
-import type { FluxBundleSource } from '../../kube/flux-install.js';
+import type { FluxBundleSource } from './flux-install.js';
 import { encodePathSegment } from '../../kube/rest-mapper.js';
 import { waitForCollections } from '../../kube/watch.js';
 import type { Logger } from '../../log/logger.js';
@@ -92,14 +92,14 @@ async function waitForRollout(
     collections: [
       {
         path: '/apis/apiextensions.k8s.io/v1/customresourcedefinitions',
-        labelSelector: 'app.kubernetes.io/part-of=flux',
+        labelSelector: fluxInstallLabelSelector,
       },
       { path: `/apis/apps/v1/namespaces/${encodePathSegment(targets.namespace, 'namespace')}/deployments` },
     ],
     signal,
     logger,
     evaluate: ([crds = [], deployments = []]) => {
-      const readiness = evaluateInstallReadiness(targets, { crds, deployments });
+      const readiness = evaluateWorkloadReadiness(targets, { crds, deployments });
       return { done: readiness.ready || findFailedRollouts(readiness).length > 0, progress: readiness };
     },
   });

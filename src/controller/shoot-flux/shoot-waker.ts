@@ -23,9 +23,16 @@ function fingerprint(collections: readonly unknown[][]): string {
  * secrets), so a bootstrap that returned "requeue later" resumes at once instead of polling.
  * Watches are named per key; a new one replaces the one of the same name; each gives up after
  * `maxWatchMs` (the requeue-after fallback still holds).
+ *
+ * A change seen while the key's own reconcile runs (between `begin` and `end`) is held until that
+ * reconcile ends: most such changes are the reconcile's own doing or Flux answering it. If the
+ * reconcile finished the bootstrap (`cancel`), the held wake-up is dropped, so a bootstrapped
+ * shoot is reconciled again only on a real change; otherwise it is delivered at `end`.
  */
 export class ShootWaker {
   private readonly watches = new Map<string, Map<string, AbortController>>();
+  /** Keys whose reconcile runs, and whether a wake-up was held for them meanwhile. */
+  private readonly running = new Map<string, boolean>();
   private stopped = false;
 
   constructor(
@@ -71,7 +78,8 @@ export class ShootWaker {
         deadline.dispose();
         forget();
         if (outcome.done && !controller.signal.aborted) {
-          this.wake(key);
+          if (this.running.has(key)) this.running.set(key, true);
+          else this.wake(key);
           onChange?.();
         }
       })
@@ -82,10 +90,31 @@ export class ShootWaker {
       });
   }
 
-  /** Stops the watches of a key (its bootstrap finished, or the Extension is gone). */
+  /** A reconcile of `key` starts: wake-ups of its watches are held until `end`. */
+  begin(key: string): void {
+    this.running.set(key, false);
+  }
+
+  /** The reconcile of `key` ended: a wake-up held meanwhile (and not cancelled) is delivered now. */
+  end(key: string): void {
+    const held = this.running.get(key) === true;
+    this.running.delete(key);
+    if (held && !this.stopped) this.wake(key);
+  }
+
+  /**
+   * Stops the watches of a key and drops a wake-up they held (its bootstrap finished, or the
+   * Extension is gone).
+   */
   cancel(key: string): void {
     for (const controller of this.watches.get(key)?.values() ?? []) controller.abort();
     this.watches.delete(key);
+    if (this.running.has(key)) this.running.set(key, false);
+  }
+
+  /** The names of the watches open for `key` (e.g. `flux-install`), for leak checks. */
+  watchesOf(key: string): string[] {
+    return [...(this.watches.get(key)?.keys() ?? [])];
   }
 
   /** Stops every watch and opens no new ones (shutdown). */

@@ -2,7 +2,7 @@ import type { FluxVersionOrigin } from '../../api/evaluate.js';
 import { followsInstallation, followsManifests } from '../../api/sync-mode.js';
 import type { FluxConfig } from '../../api/types.js';
 import type { Cluster } from '../../gardener/types.js';
-import type { FluxBundleSource } from '../../kube/flux-install.js';
+import type { FluxBundleSource } from './flux-install.js';
 import type { Logger } from '../../log/logger.js';
 import type { ActuatorContext } from '../actuator.js';
 import { RequeueAfterError } from '../errors.js';

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createShootFluxActuator } from '../../../src/cli/commands/run.js';
+import { createShootFluxActuator } from '../../../src/controller/composition.js';
 import { Manager } from '../../../src/controller/manager.js';
 import { evaluateExtensionReadiness } from '../../../src/gardener/status.js';
 import { discardLogger } from '../../../src/log/logger.js';

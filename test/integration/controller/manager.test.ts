@@ -3,7 +3,7 @@ import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Manager } from '../../../src/controller/manager.js';
 import { ResilientInformer } from '../../../src/kube/informer.js';
-import { ExtensionClient } from '../../../src/kube/extension-client.js';
+import { ExtensionClient } from '../../../src/controller/extension-client.js';
 import type { Extension } from '../../../src/gardener/types.js';
 import { evaluateExtensionReadiness } from '../../../src/gardener/status.js';
 import { discardLogger } from '../../../src/log/logger.js';

@@ -1,10 +1,10 @@
-import { mkdir, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { AppsV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Manager } from '../../../src/controller/manager.js';
-import { findFluxBundleDir } from '../../harness/testdata.js';
+import { writeDerivedFluxBundle } from '../../harness/derived-flux-bundle.js';
 import type { Kubelet } from '../../harness/kubelet.js';
 import {
   bootstrapTestShoot,
@@ -15,29 +15,11 @@ import {
 
 // syncMode Full through the real manager against real API servers: upgrades (explicit at once, a
 // changed default in the maintenance window), drift repair of the installation and a stopped
-// rollout. The newer "releases" are v2.9.2's bundle with other controller image tags: what an
-// upgrade changes in the namespace, while the cluster-wide CRDs other test files use stay as
-// they are (the storage migration has its own test in test/integration/kube).
+// rollout. The newer "releases" are v2.9.2's bundle with other controller image tags
+// (derived-flux-bundle.ts); the storage migration has its own test in test/integration/kube.
 const current = 'v2.9.2';
 const next = 'v2.9.3';
 const broken = 'v2.9.4';
-
-/** A release bundle directory `<base>/<version>/`: v2.9.2's files with the controller tags renamed. */
-async function writeDerivedBundle(base: string, version: string, tagSuffix: string): Promise<void> {
-  const source = findFluxBundleDir(current);
-  const dir = path.join(base, version);
-  await mkdir(dir, { recursive: true });
-  for (const name of await readdir(source)) {
-    if (!name.endsWith('.yaml')) continue;
-    const text = await readFile(path.join(source, name), 'utf8');
-    await writeFile(
-      path.join(dir, name),
-      text
-        .replaceAll(/(image: fluxcd\/[a-z-]+:v\d+\.\d+\.\d+)/g, `$1-${tagSuffix}`)
-        .replaceAll(current, version),
-    );
-  }
-}
 
 interface TestClock {
   now: () => Date;
@@ -83,8 +65,8 @@ describe('shoot-flux syncMode Full', () => {
 
   beforeAll(async () => {
     bundles = await mkdtemp(path.join(tmpdir(), 'shoot-flux-full-bundles-'));
-    await writeDerivedBundle(bundles, next, 'next');
-    await writeDerivedBundle(bundles, broken, 'broken');
+    await writeDerivedFluxBundle(bundles, current, next, 'next');
+    await writeDerivedFluxBundle(bundles, current, broken, 'broken');
   });
   afterEach(async () => {
     for (const manager of managers.splice(0)) await manager.stop();

@@ -8,7 +8,7 @@ import {
   setHeaderOptions,
   type KubeConfig,
 } from '@kubernetes/client-node';
-import { createShootFluxActuator, type HealthCheckSettings } from '../../../src/cli/commands/run.js';
+import { createShootFluxActuator, type HealthCheckSettings } from '../../../src/controller/composition.js';
 import { Manager } from '../../../src/controller/manager.js';
 import type { Extension } from '../../../src/gardener/types.js';
 import { evaluateExtensionReadiness } from '../../../src/gardener/status.js';

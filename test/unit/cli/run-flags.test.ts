@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parseBoolFlag, parseDurationFlag } from '../../../src/cli/commands/run.js';
+import { parseBoolFlag, parseDurationFlag } from '../../../src/cli/run-flags.js';
 
 // Invalid flags are rejected before anything connects anywhere, so the BUILT CLI can be run as a
 // black box without a cluster (`npm run build` first; `npm test` does).

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigurationError, CodedError, RequeueAfterError } from '../../../src/controller/errors.js';
 import { describeInternalError, isInternalError } from '../../../src/controller/internal-error.js';
 import { KubernetesApiError } from '../../../src/kube/errors.js';
-import { ShootAccessError } from '../../../src/kube/shoot-client.js';
+import { ShootAccessError } from '../../../src/controller/shoot-flux/shoot-client-provider.js';
 
 describe('isInternalError', () => {
   it.each([

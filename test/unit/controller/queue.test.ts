@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigurationError, RequeueAfterError } from '../../../src/controller/errors.js';
 import { WorkQueue, type Clock, type ReconcileOutcome } from '../../../src/controller/queue.js';
-import { discardLogger } from '../../../src/log/logger.js';
+import { discardLogger, type LogFields, type Logger } from '../../../src/log/logger.js';
 
 /** A clock whose time moves only when the test says so. */
 class FakeClock implements Clock {
@@ -53,7 +53,71 @@ function controllable() {
   return { calls, handle, settle };
 }
 
+/** A logger that keeps its error lines. */
+function recordingLogger(): Logger & { errors: { msg: string; fields?: LogFields }[] } {
+  const errors: { msg: string; fields?: LogFields }[] = [];
+  const logger: Logger & { errors: typeof errors } = {
+    errors,
+    error: (msg, fields) => errors.push({ msg, fields }),
+    warn: () => undefined,
+    info: () => undefined,
+    debug: () => undefined,
+    child: () => logger,
+    named: () => logger,
+  };
+  return logger;
+}
+
 describe('WorkQueue', () => {
+  it('logs "Reconciler error" with the reconcileID of the failed run, as every line of that run', async () => {
+    const clock = new FakeClock();
+    const r = controllable();
+    const ids: string[] = [];
+    const logger = recordingLogger();
+    const queue = new WorkQueue({
+      concurrency: 1,
+      handle: (key, reconcileID) => {
+        ids.push(reconcileID);
+        return r.handle(key);
+      },
+      logger,
+      clock,
+      newReconcileID: () => `run-${ids.length + 1}`,
+    });
+    queue.start();
+    queue.add('a');
+    await r.settle('a', { error: new Error('boom') });
+    clock.advance(1_000);
+    await r.settle('a', { error: new Error('wrapped', { cause: new ConfigurationError('bad') }) });
+    expect(ids).toEqual(['run-1', 'run-2']);
+    expect(logger.errors).toEqual([
+      { msg: 'Reconciler error', fields: { key: 'a', reconcileID: 'run-1', error: 'boom' } },
+      {
+        msg: 'Reconciler error',
+        fields: { key: 'a', reconcileID: 'run-2', error: 'wrapped', terminal: true },
+      },
+    ]);
+  });
+
+  it('takes "terminal" from the error, not from its class', async () => {
+    const clock = new FakeClock();
+    const r = controllable();
+    const results: string[] = [];
+    const queue = new WorkQueue({
+      concurrency: 1,
+      handle: r.handle,
+      logger: discardLogger,
+      clock,
+      onReconciled: (result) => results.push(result),
+    });
+    queue.start();
+    queue.add('a');
+    const gone = Object.assign(new Error('the object is gone for good'), { terminal: true as const });
+    await r.settle('a', { error: new Error('wrapped', { cause: gone }) });
+    expect(clock.pendingDelays()).toEqual([]);
+    expect(results).toEqual(['terminal_error']);
+  });
+
   it('collapses duplicates and runs one reconcile per key at a time', async () => {
     const clock = new FakeClock();
     const r = controllable();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { findRejectedFields } from '../../../src/kube/apply.js';
+import { managedByLabelValue } from '../../../src/api/constants.js';
+import { fieldManager, findRejectedFields } from '../../../src/kube/apply.js';
 import { KubernetesApiError } from '../../../src/kube/errors.js';
 
 const apply = (status: number | undefined, reason: string | undefined, detail: string) =>
@@ -48,5 +49,11 @@ describe('findRejectedFields', () => {
     ['no Kubernetes error', new Error('failed to create typed patch object')],
   ])('is undefined for %s (retrying may help)', (_name, err) => {
     expect(findRejectedFields(err)).toBeUndefined();
+  });
+});
+
+describe('fieldManager', () => {
+  it('is the managed-by label value: one name owns the objects and their fields', () => {
+    expect(fieldManager).toBe(managedByLabelValue);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isTimeoutFailure } from '../../../src/controller/manager.js';
+import { isTimeoutFailure } from '../../../src/controller/timeout-failure.js';
 import { KubernetesApiError } from '../../../src/kube/errors.js';
 import { KubeRequestTimeoutError } from '../../../src/kube/http-transport.js';
 

@@ -2,15 +2,15 @@ import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FluxBundleLoader } from '../../../src/flux/bundle-loader.js';
-import { buildFluxInstallOptions } from '../../../src/flux/install/options.js';
-import { discardLogger } from '../../../src/log/logger.js';
-import { applyObject } from '../../../src/kube/apply.js';
-import { KubernetesApiError } from '../../../src/kube/errors.js';
-import { installFlux, type InstallFluxResult } from '../../../src/kube/flux-install.js';
-import { KubeRawClient } from '../../../src/kube/raw-client.js';
-import { startControlPlane, type ControlPlane } from '../../harness/control-plane.js';
-import { findFluxBundleDir } from '../../harness/testdata.js';
+import { FluxBundleLoader } from '../../../../src/flux/bundle-loader.js';
+import { buildFluxInstallOptions } from '../../../../src/flux/install/options.js';
+import { discardLogger } from '../../../../src/log/logger.js';
+import { applyObject } from '../../../../src/kube/apply.js';
+import { KubernetesApiError } from '../../../../src/kube/errors.js';
+import { installFlux, type InstallFluxResult } from '../../../../src/controller/shoot-flux/flux-install.js';
+import { KubeRawClient } from '../../../../src/kube/raw-client.js';
+import { startControlPlane, type ControlPlane } from '../../../harness/control-plane.js';
+import { findFluxBundleDir } from '../../../harness/testdata.js';
 
 const controllers = [
   'helm-controller',

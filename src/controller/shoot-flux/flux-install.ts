@@ -1,19 +1,13 @@
-import type { FluxReleaseBundle } from '../flux/install/bundle.js';
-import { hashManifests } from '../flux/install/hash.js';
-import type { FluxInstallOptions } from '../flux/install/options.js';
-import { renderInstallManifests } from '../flux/install/render.js';
-import {
-  buildInstallReadinessTargets,
-  evaluateInstallReadiness,
-  findMissingInstallObjects,
-  type InstallReadiness,
-  type InstallReadinessTargets,
-} from '../flux/install-readiness.js';
-import type { Logger } from '../log/logger.js';
-import { applyObjects, type AppliedObject } from './apply.js';
-import type { KubeRawClient } from './raw-client.js';
-import { encodePathSegment } from './rest-mapper.js';
-import { waitForCollections } from './watch.js';
+import type { FluxReleaseBundle } from '../../flux/install/bundle.js';
+import { hashManifests } from '../../flux/install/hash.js';
+import type { FluxInstallOptions } from '../../flux/install/options.js';
+import { renderInstallManifests } from '../../flux/install/render.js';
+import { buildInstallReadinessTargets, fluxInstallLabelSelector } from '../../flux/install-readiness.js';
+import type { Logger } from '../../log/logger.js';
+import { applyObjects, type AppliedObject } from '../../kube/apply.js';
+import type { KubeRawClient } from '../../kube/raw-client.js';
+import { findMissingWorkloadObjects, type WorkloadReadiness } from '../../kube/workload-readiness.js';
+import { readWorkloadObjects, waitForWorkloadsReady } from '../../kube/workload-wait.js';
 
 /** Where release bundles come from (FluxBundleLoader in production). */
 export interface FluxBundleSource {
@@ -42,66 +36,7 @@ export interface InstallFluxResult {
   readonly applied: boolean;
   /** Per object: created, updated or unchanged (empty when nothing was sent). */
   readonly objects: readonly AppliedObject[];
-  readonly readiness: InstallReadiness;
-}
-
-const crdCollection = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions';
-const fluxLabelSelector = 'app.kubernetes.io/part-of=flux';
-
-function deploymentCollection(namespace: string): string {
-  return `/apis/apps/v1/namespaces/${encodePathSegment(namespace, 'namespace')}/deployments`;
-}
-
-/** Reads the installation's CRDs and controller Deployments once (two lists), without waiting. */
-export async function readFluxInstallObjects(
-  shoot: KubeRawClient,
-  targets: InstallReadinessTargets,
-  signal?: AbortSignal,
-): Promise<{ crds: unknown[]; deployments: unknown[] }> {
-  const list = async (path: string, labelSelector?: string) => {
-    const { body } = await shoot.request({
-      method: 'GET',
-      path,
-      query: { labelSelector },
-      signal,
-      verb: 'list',
-      object: path,
-    });
-    return (body as { items?: unknown[] } | undefined)?.items ?? [];
-  };
-  const [crds, deployments] = await Promise.all([
-    list(crdCollection, fluxLabelSelector),
-    list(deploymentCollection(targets.namespace)),
-  ]);
-  return { crds, deployments };
-}
-
-/**
- * Waits by watching until the installation is ready (every CRD Established, every controller
- * Deployment available for its generation) or the signal ends; returns the readiness either way.
- */
-export async function waitForFluxInstallReady(
-  shoot: KubeRawClient,
-  targets: InstallReadinessTargets,
-  signal: AbortSignal,
-  logger?: Logger,
-): Promise<InstallReadiness> {
-  const outcome = await waitForCollections(shoot, {
-    collections: [
-      {
-        path: '/apis/apiextensions.k8s.io/v1/customresourcedefinitions',
-        labelSelector: 'app.kubernetes.io/part-of=flux',
-      },
-      { path: deploymentCollection(targets.namespace) },
-    ],
-    signal,
-    logger,
-    evaluate: ([crds = [], deployments = []]) => {
-      const readiness = evaluateInstallReadiness(targets, { crds, deployments });
-      return { done: readiness.ready, progress: readiness };
-    },
-  });
-  return outcome.progress;
+  readonly readiness: WorkloadReadiness;
 }
 
 /**
@@ -124,7 +59,11 @@ export async function installFlux(params: InstallFluxParams): Promise<InstallFlu
   let applied = hash !== params.previousHash;
   if (!applied) {
     // Unchanged set: two lists tell whether something was deleted since (users may uninstall Flux), no writes otherwise.
-    const missing = findMissingInstallObjects(targets, await readFluxInstallObjects(shoot, targets, signal));
+    const observed = await readWorkloadObjects(shoot, targets, {
+      crdLabelSelector: fluxInstallLabelSelector,
+      signal,
+    });
+    const missing = findMissingWorkloadObjects(targets, observed);
     applied = missing.length > 0;
     if (applied) logger.info('Flux objects missing, applying again', { missing });
   }
@@ -136,7 +75,11 @@ export async function installFlux(params: InstallFluxParams): Promise<InstallFlu
   } else {
     logger.debug('Flux install manifests unchanged, not applying', { hash });
   }
-  const readiness = await waitForFluxInstallReady(shoot, targets, params.waitSignal ?? signal, logger);
+  const readiness = await waitForWorkloadsReady(shoot, targets, {
+    crdLabelSelector: fluxInstallLabelSelector,
+    signal: params.waitSignal ?? signal,
+    logger,
+  });
   if (!readiness.ready) logger.info('Flux installation not ready yet', { pending: readiness.pending });
   return { hash, applied, objects, readiness };
 }

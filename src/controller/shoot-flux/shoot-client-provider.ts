@@ -1,14 +1,15 @@
 import { createHash } from 'node:crypto';
-import { ApiException, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { errorCodes, type ErrorCode } from '../gardener/constants.js';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { errorCodes, type ErrorCode } from '../../gardener/constants.js';
 import {
   decodeShootKubeconfig,
   shootAccessKubeconfigKey,
   shootAccessSecretNames,
   type ShootClientMode,
-  type ShootKubeconfig,
-} from '../gardener/shoot-access.js';
-import { describeApiError } from './errors.js';
+} from '../../gardener/shoot-access.js';
+import { describeApiError } from '../../kube/errors.js';
+import { buildKubeConfig, type KubeRequestObserver } from '../../kube/kubeconfig.js';
+import { SecretDataReader } from '../../kube/secret-data-reader.js';
 
 /**
  * Why no shoot client could be built; never carries credentials. A broken access kubeconfig
@@ -39,18 +40,23 @@ interface CachedClient {
  */
 export class ShootClientProvider {
   private readonly cache = new Map<string, CachedClient>();
-  private readonly core: CoreV1Api;
+  private readonly secrets: SecretDataReader;
 
+  /** `observer` reports the secret reads to the request metrics like every other seed request. */
   constructor(
     seed: KubeConfig,
     private readonly mode: ShootClientMode,
+    observer?: KubeRequestObserver,
   ) {
-    this.core = seed.makeApiClient(CoreV1Api);
+    this.secrets = new SecretDataReader(seed, observer);
   }
 
-  /** The shoot KubeConfig for the shoot whose control plane lives in `namespace` of the seed. */
-  async kubeConfigFor(namespace: string): Promise<KubeConfig> {
-    const { secretName, kubeconfigText } = await this.readAccessSecret(namespace);
+  /**
+   * The shoot KubeConfig for the shoot whose control plane lives in `namespace` of the seed; the
+   * secret read ends with `signal` (the reconcile deadline).
+   */
+  async kubeConfigFor(namespace: string, signal?: AbortSignal): Promise<KubeConfig> {
+    const { secretName, kubeconfigText } = await this.readAccessSecret(namespace, signal);
     const fingerprint = createHash('sha256')
       .update(secretName)
       .update('\0')
@@ -69,55 +75,35 @@ export class ShootClientProvider {
     return kubeConfig;
   }
 
-  /** Forgets the client of a shoot (its Extension is gone). */
+  /** Forgets the client of a shoot (its Extension is gone, or the controller stops). */
   forget(namespace: string): void {
     this.cache.delete(namespace);
   }
 
-  private async readAccessSecret(namespace: string): Promise<{ secretName: string; kubeconfigText: string }> {
+  /** How many shoots have a cached client (for tests and leak checks). */
+  get size(): number {
+    return this.cache.size;
+  }
+
+  private async readAccessSecret(
+    namespace: string,
+    signal?: AbortSignal,
+  ): Promise<{ secretName: string; kubeconfigText: string }> {
     const names = shootAccessSecretNames(this.mode);
     for (const name of names) {
+      let data: Record<string, string> | undefined;
       try {
-        const secret = await this.core.readNamespacedSecret({ name, namespace });
-        const encoded = secret.data?.[shootAccessKubeconfigKey];
-        if (!encoded)
-          throw new ShootAccessError(`secret ${namespace}/${name} has no "${shootAccessKubeconfigKey}" key`);
-        return { secretName: name, kubeconfigText: Buffer.from(encoded, 'base64').toString('utf8') };
+        data = await this.secrets.readSecretData(namespace, name, signal);
       } catch (err) {
-        if (err instanceof ApiException && err.code === 404) continue;
-        if (err instanceof ShootAccessError) throw err;
         // The seed's own request errors are described like every other request's: never raw.
         throw new ShootAccessError(`reading secret ${namespace}/${name}: ${describeApiError(err)}`);
       }
+      if (data === undefined) continue;
+      const encoded = data[shootAccessKubeconfigKey];
+      if (!encoded)
+        throw new ShootAccessError(`secret ${namespace}/${name} has no "${shootAccessKubeconfigKey}" key`);
+      return { secretName: name, kubeconfigText: Buffer.from(encoded, 'base64').toString('utf8') };
     }
     throw new ShootAccessError(`no shoot access secret in ${namespace} (looked for ${names.join(', ')})`);
   }
-}
-
-/** A KubeConfig for one shoot; the user name is unique because client-node caches by it. */
-function buildKubeConfig(name: string, shoot: ShootKubeconfig): KubeConfig {
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromOptions({
-    clusters: [
-      {
-        name,
-        server: shoot.server,
-        caData: shoot.caData,
-        skipTLSVerify: shoot.insecureSkipTLSVerify ?? false,
-      },
-    ],
-    users: [
-      {
-        name,
-        token: shoot.user.token,
-        certData: shoot.user.clientCertificateData,
-        keyData: shoot.user.clientKeyData,
-        username: shoot.user.username,
-        password: shoot.user.password,
-      },
-    ],
-    contexts: [{ name, cluster: name, user: name }],
-    currentContext: name,
-  });
-  return kubeConfig;
 }

@@ -1,11 +1,14 @@
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import yaml from 'js-yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { KubeRawClient } from '../../../src/kube/raw-client.js';
-import { ShootAccessError, ShootClientProvider } from '../../../src/kube/shoot-client.js';
-import { waitForCollections } from '../../../src/kube/watch.js';
-import { clusterKubeConfig, createTestNamespace, shootAccessKubeconfig } from '../support/clusters.js';
-import { captureLogs } from '../support/log-capture.js';
+import { KubeRawClient } from '../../../../src/kube/raw-client.js';
+import {
+  ShootAccessError,
+  ShootClientProvider,
+} from '../../../../src/controller/shoot-flux/shoot-client-provider.js';
+import { waitForCollections } from '../../../../src/kube/watch.js';
+import { clusterKubeConfig, createTestNamespace, shootAccessKubeconfig } from '../../support/clusters.js';
+import { captureLogs } from '../../support/log-capture.js';
 
 describe('ShootClientProvider', () => {
   const seed = clusterKubeConfig('seed');

@@ -1,0 +1,144 @@
+import type { KubeConfig } from '@kubernetes/client-node';
+import {
+  clustersPlural,
+  extensionsGroup,
+  extensionsPlural,
+  extensionsVersion,
+} from '../gardener/constants.js';
+import {
+  evaluateCreatePredicate,
+  evaluateGenerationChanged,
+  evaluateUpdatePredicate,
+} from '../gardener/operation.js';
+import type { ClusterObject, Extension } from '../gardener/types.js';
+import type { RequestTimeouts } from '../kube/http-transport.js';
+import { ResilientInformer } from '../kube/informer.js';
+import type { KubeRequestObserver } from '../kube/kubeconfig.js';
+import type { Logger } from '../log/logger.js';
+import type { ExtensionClient } from './extension-client.js';
+import { buildExtensionKey } from './reconciler.js';
+
+/**
+ * Timeouts of the informers' watches on the seed: a watch whose connection or response headers
+ * hang is restarted instead of leaving the cache silently stale.
+ */
+const informerTimeouts: RequestTimeouts = { connectMs: 10_000, requestMs: 30_000 };
+
+/** What the watches need from the manager. */
+export interface ExtensionWatchesOptions {
+  readonly kubeConfig: KubeConfig;
+  readonly client: ExtensionClient;
+  readonly logger: Logger;
+  readonly observer: KubeRequestObserver;
+  /** Informer restart backoff bounds. */
+  readonly backoffMs: readonly [number, number];
+  /** `--ignore-operation-annotation`: also watch Clusters, enqueue on every generation change. */
+  readonly ignoreOperationAnnotation: boolean;
+  /** Predicates `HasType` and `HasClass`. */
+  readonly matches: (extension: Extension) => boolean;
+  /** Events count only while this replica leads. */
+  readonly isLeading: () => boolean;
+  readonly enqueue: (key: string) => void;
+}
+
+/**
+ * The manager's event sources: an informer on Extensions (and on Clusters with
+ * `--ignore-operation-annotation`) whose events pass Gardener's predicates into the queue.
+ */
+export class ExtensionWatches {
+  private readonly extensionInformer: ResilientInformer<Extension>;
+  private readonly clusterInformer: ResilientInformer<ClusterObject> | undefined;
+
+  constructor(private readonly options: ExtensionWatchesOptions) {
+    const { kubeConfig, client, logger, observer, matches, isLeading, enqueue } = options;
+    const [minBackoffMs, maxBackoffMs] = options.backoffMs;
+    this.extensionInformer = new ResilientInformer<Extension>({
+      kubeConfig,
+      path: `/apis/${extensionsGroup}/${extensionsVersion}/${extensionsPlural}`,
+      list: () => client.listExtensions(),
+      logger,
+      minBackoffMs,
+      maxBackoffMs,
+      observer,
+      timeouts: informerTimeouts,
+      handlers: {
+        add: (extension) => {
+          if (isLeading() && matches(extension) && this.wantsCreated(extension)) {
+            enqueue(buildExtensionKey(extension.metadata));
+          }
+        },
+        update: (oldExtension, newExtension) => {
+          if (!isLeading() || !matches(newExtension)) return;
+          const wanted = options.ignoreOperationAnnotation
+            ? evaluateGenerationChanged(oldExtension, newExtension)
+            : evaluateUpdatePredicate(oldExtension, newExtension);
+          if (wanted) enqueue(buildExtensionKey(newExtension.metadata));
+        },
+      },
+    });
+    if (options.ignoreOperationAnnotation) {
+      const enqueueExtensionsOf = (cluster: ClusterObject) => {
+        if (!isLeading()) return;
+        for (const extension of this.extensionInformer.list()) {
+          if (extension.metadata.namespace === cluster.metadata.name && matches(extension)) {
+            enqueue(buildExtensionKey(extension.metadata));
+          }
+        }
+      };
+      this.clusterInformer = new ResilientInformer<ClusterObject>({
+        kubeConfig,
+        path: `/apis/${extensionsGroup}/${extensionsVersion}/${clustersPlural}`,
+        list: () => client.listClusters(),
+        logger,
+        minBackoffMs,
+        maxBackoffMs,
+        observer,
+        timeouts: informerTimeouts,
+        handlers: {
+          add: enqueueExtensionsOf,
+          update: (oldCluster, newCluster) => {
+            if (evaluateGenerationChanged(oldCluster, newCluster)) enqueueExtensionsOf(newCluster);
+          },
+        },
+      });
+    }
+  }
+
+  /** The create predicate (every Extension with `--ignore-operation-annotation`). */
+  private wantsCreated(extension: Extension): boolean {
+    return this.options.ignoreOperationAnnotation || evaluateCreatePredicate(extension);
+  }
+
+  /** The cached Extensions this manager serves (type and class). */
+  list(): Extension[] {
+    return this.extensionInformer.list().filter((e) => this.options.matches(e));
+  }
+
+  /** Why the caches are not synced yet, or undefined when they are. */
+  unsynced(): string | undefined {
+    if (!this.extensionInformer.hasSynced) return 'extension informer not synced';
+    if (this.clusterInformer && !this.clusterInformer.hasSynced) return 'cluster informer not synced';
+    return undefined;
+  }
+
+  /**
+   * Enqueues every cached Extension that passes the create predicate: when this replica starts
+   * leading, its cache is replayed so a follower's stale events do not cause reconciles.
+   */
+  replay(): void {
+    for (const extension of this.list()) {
+      if (this.wantsCreated(extension)) this.options.enqueue(buildExtensionKey(extension.metadata));
+    }
+  }
+
+  /** Starts listing and watching. */
+  start(): void {
+    this.extensionInformer.start();
+    this.clusterInformer?.start();
+  }
+
+  /** Stops the informers and their watches. */
+  async stop(): Promise<void> {
+    await Promise.all([this.extensionInformer.stop(), this.clusterInformer?.stop()]);
+  }
+}
