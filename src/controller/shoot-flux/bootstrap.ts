@@ -247,7 +247,12 @@ async function bootstrapWithin(runtime: ShootFluxRuntime, run: ShootReconcile, w
     installConfigHash: hashInstallConfig(config),
     // The modes that re-apply them compare with this, so the first resync sends nothing.
     ...(applied.length > 0
-      ? { manifests: buildRecordedSync([source, kustomization].filter((o) => o !== undefined), applied) }
+      ? {
+          manifests: buildRecordedSync(
+            [source, kustomization].filter((o) => o !== undefined),
+            applied,
+          ),
+        }
       : {}),
   };
   await writeBootstrapped(context, bootstrappedReason, bootstrappedMessage, bootstrappedState, runtime.now());

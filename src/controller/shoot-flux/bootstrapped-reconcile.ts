@@ -118,7 +118,11 @@ export async function reconcileBootstrapped(runtime: ShootFluxRuntime, run: Shoo
     if (said.reason !== undefined && said.message !== undefined) {
       reason = said.reason;
       message = said.message;
-    } else if (config.syncMode === 'Once' && state.configHash !== undefined && state.configHash !== configHash) {
+    } else if (
+      config.syncMode === 'Once' &&
+      state.configHash !== undefined &&
+      state.configHash !== configHash
+    ) {
       reason = 'ConfigChangedAfterBootstrap';
       message =
         `${bootstrappedMessage} The providerConfig changed since; the change is not applied because the ` +

@@ -42,13 +42,21 @@ export interface ObjectSyncParams {
   logger: Logger;
 }
 
+function contentOf(object: ApplyObject): Record<string, unknown> {
+  const content: Record<string, unknown> = { ...object };
+  delete content.apiVersion;
+  delete content.kind;
+  return content;
+}
+
 function hashProjections(objects: readonly ApplyObject[], live: ReadonlyMap<string, unknown>): string {
   return hashManifests(
     objects.map((object) => ({
       apiVersion: object.apiVersion,
       kind: object.kind,
       metadata: { name: object.metadata.name, namespace: object.metadata.namespace },
-      live: projectLiveOnto(object, live.get(describeObject(object)) ?? null),
+      // apiVersion and kind name the object, not its content: list items may leave them out.
+      live: projectLiveOnto(contentOf(object), live.get(describeObject(object)) ?? null),
     })),
   );
 }
