@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Manager } from '../../../src/controller/manager.js';
 import { writeDerivedFluxBundle } from '../../harness/derived-flux-bundle.js';
 import type { Kubelet } from '../../harness/kubelet.js';
+import { reconcileOnce, writeRequests } from './reconcile-counting.js';
 import {
   bootstrapTestShoot,
   gitConfig,
@@ -150,6 +151,24 @@ describe('shoot-flux syncMode Full', () => {
     await expect
       .poll(async () => (await gardenlet.extension()).status?.lastOperation?.state)
       .toBe('Succeeded');
+  });
+
+  it('sends nothing more than Once when the installation is unchanged', async () => {
+    const type = 'shoot-flux-full-steady';
+    const manager = await start(type);
+    const config = (ns: string, syncMode: string) => gitConfig(ns, { syncMode, flux: { namespace: ns } });
+    const gardenlet = await bootstrapTestShoot(kubelets, (ns) => config(ns, 'Once'), type);
+    await reconcileOnce(manager, gardenlet);
+    let before = await writeRequests(manager);
+    await reconcileOnce(manager, gardenlet);
+    const once = (await writeRequests(manager)) - before;
+    await gardenlet.patchExtension({ spec: { providerConfig: config(gardenlet.fluxNamespace, 'Full') } });
+    // The first Full reconcile records the installation it finds.
+    await reconcileOnce(manager, gardenlet);
+    before = await writeRequests(manager);
+    await reconcileOnce(manager, gardenlet);
+    expect((await writeRequests(manager)) - before).toBe(once);
+    expect((await condition(gardenlet))?.reason).toBe('BootstrapSuccessful');
   });
 
   it('applies a raised default only in the maintenance window, requeued to its start', async () => {
