@@ -55,13 +55,24 @@ function commonLabelSelector(objects: readonly ApplyObject[]): string | undefine
 export async function readLiveObjects(
   client: KubeRawClient,
   objects: readonly ApplyObject[],
-  options: { mapper?: RestMapper; signal?: AbortSignal } = {},
+  options: {
+    mapper?: RestMapper;
+    signal?: AbortSignal;
+    /**
+     * The selector to list groups by, when the caller knows one all objects keep (a label
+     * others may change, e.g. an instance label of a shared object, would hide objects).
+     */
+    labelSelector?: string;
+  } = {},
 ): Promise<Map<string, unknown>> {
   const mapper = options.mapper ?? new RestMapper(client);
   const live = new Map<string, unknown>();
   for (const group of groupObjects(objects)) {
     const mapping = await mapper.resolve(group.apiVersion, group.kind, options.signal);
-    const selector = group.objects.length >= listFrom ? commonLabelSelector(group.objects) : undefined;
+    const selector =
+      group.objects.length >= listFrom
+        ? (options.labelSelector ?? commonLabelSelector(group.objects))
+        : undefined;
     if (selector !== undefined) {
       const path = buildResourcePath(mapping, group.namespace);
       const { body } = await client.request({

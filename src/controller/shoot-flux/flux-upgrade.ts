@@ -198,6 +198,8 @@ async function applyInstallation(
     recorded: state.install,
     signal,
     logger: logger.named('install-sync'),
+    // Every install object carries it; CRDs are shared by every Flux namespace of a cluster.
+    labelSelector: fluxInstallLabelSelector,
     apply: (objects) => applyObjects(access.client, objects, { signal, logger, mapper: access.mapper }),
   });
   if (upgrade) state = { ...state, upgrade };

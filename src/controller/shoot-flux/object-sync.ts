@@ -40,6 +40,8 @@ export interface ObjectSyncParams {
   apply: (objects: readonly ApplyObject[]) => Promise<readonly AppliedObject[]>;
   signal: AbortSignal;
   logger: Logger;
+  /** Lists kinds with several objects by this selector (see readLiveObjects). */
+  labelSelector?: string;
 }
 
 function contentOf(object: ApplyObject): Record<string, unknown> {
@@ -78,7 +80,11 @@ export function buildRecordedSync(
  */
 export async function syncObjects(params: ObjectSyncParams): Promise<ObjectSyncResult> {
   const { shoot, recorded, signal, logger } = params;
-  const live = await readLiveObjects(shoot.client, params.objects, { mapper: shoot.mapper, signal });
+  const live = await readLiveObjects(shoot.client, params.objects, {
+    mapper: shoot.mapper,
+    signal,
+    ...(params.labelSelector !== undefined ? { labelSelector: params.labelSelector } : {}),
+  });
   const selfManaged: string[] = [];
   const managers = new Set<string>();
   const managed = params.objects.filter((object) => {
