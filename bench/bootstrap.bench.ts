@@ -4,27 +4,20 @@
 // API servers accept TLS and never answer. Prints figures; asserts nothing.
 //   npm run bench [-- --shoots 20 --silent 6]   (--silent 0 skips the silent-shoot figures)
 import { parseArgs } from 'node:util';
-import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { evaluateFluxConfig } from '../src/api/evaluate.js';
-import { createShootFluxActuator } from '../src/controller/composition.js';
-import { Manager } from '../src/controller/manager.js';
+import type { Manager } from '../src/controller/manager.js';
 import { FluxBundleLoader } from '../src/flux/bundle-loader.js';
 import { buildFluxInstallOptions } from '../src/flux/install/options.js';
 import { renderInstallManifests } from '../src/flux/install/render.js';
 import { evaluateExtensionReadiness } from '../src/gardener/status.js';
-import type { Extension } from '../src/gardener/types.js';
-import { discardLogger } from '../src/log/logger.js';
 import { startControlPlane, type ControlPlane } from '../test/harness/control-plane.js';
+import { FluxPlayer } from '../test/harness/flux-player.js';
+import { Gardenlet } from '../test/harness/gardenlet.js';
+import { buildShootAccessKubeconfig, makeFluxManifestsBase } from '../test/harness/gardener-objects.js';
 import { startKubelet } from '../test/harness/kubelet.js';
-import { startFluxStandIn } from './support/flux-stand-in.js';
 import { startSilentServer, type SilentServer } from '../test/harness/silent-server.js';
-import {
-  buildClusterObject,
-  buildExtensionObject,
-  buildShootAccessKubeconfig,
-  buildShootObject,
-  makeFluxManifestsBase,
-} from '../test/harness/gardener-objects.js';
+import { startTestManager } from '../test/harness/test-manager.js';
 
 const { values } = parseArgs({
   options: { shoots: { type: 'string', default: '20' }, silent: { type: 'string', default: '6' } },
@@ -85,26 +78,30 @@ async function controllerFigures(bundleBase: string): Promise<void> {
     ]);
     planes.push(seed, shoot);
     const kubelet = await startKubelet(shoot.kubeConfig);
-    const stopFlux = startFluxStandIn(shoot.kubeConfig);
+    const flux = new FluxPlayer(shoot.kubeConfig).startReadyLoop();
     const heapBefore = process.memoryUsage();
     const manager = await startBenchManager(seed.kubeConfig, bundleBase);
     const accessKubeconfig = await buildShootAccessKubeconfig(shoot);
-    const created = new Map<string, number>();
+    const created = new Map<Gardenlet, number>();
     const started = Date.now();
     for (let i = 0; i < shootCount; i++) {
       const namespace = `shoot--bench--s${i}`;
-      await createBenchShoot(seed.kubeConfig, namespace, accessKubeconfig, `flux-bench-${i}`, true);
-      created.set(namespace, Date.now());
+      const gardenlet = await createBenchShoot(
+        seed.kubeConfig,
+        namespace,
+        accessKubeconfig,
+        `flux-bench-${i}`,
+        true,
+      );
+      created.set(gardenlet, Date.now());
     }
-    const durations = new Map<string, number>();
+    const durations = new Map<Gardenlet, number>();
     let peakRss = 0;
     while (durations.size < shootCount && Date.now() - started < 600_000) {
       peakRss = Math.max(peakRss, process.memoryUsage().rss);
-      for (const namespace of created.keys()) {
-        if (durations.has(namespace)) continue;
-        if (await isReady(seed.kubeConfig, namespace)) {
-          durations.set(namespace, Date.now() - (created.get(namespace) ?? started));
-        }
+      for (const [gardenlet, createdAt] of created) {
+        if (durations.has(gardenlet)) continue;
+        if (await isReady(gardenlet)) durations.set(gardenlet, Date.now() - createdAt);
       }
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -129,7 +126,7 @@ async function controllerFigures(bundleBase: string): Promise<void> {
       `bench process (controller, kubelet and Flux stand-ins): RSS peak ${mib(peakRss)}, heap used ${mib(heapBefore.heapUsed)} → ${mib(process.memoryUsage().heapUsed)}`,
     );
     await manager.stop();
-    stopFlux();
+    flux.stop();
     await kubelet.stop();
   } finally {
     await Promise.all(planes.map((p) => p.stop()));
@@ -144,77 +141,33 @@ async function createBenchShoot(
   fluxNamespace: string,
   /** With the Git credentials resource (`ref-git-auth` in the seed) the config refers to. */
   withGitSecret: boolean,
-): Promise<void> {
-  const core = seed.makeApiClient(CoreV1Api);
-  const custom = seed.makeApiClient(CustomObjectsApi);
-  await core.createNamespace({
-    body: { metadata: { name: namespace, labels: { 'gardener.cloud/role': 'shoot' } } },
-  });
+): Promise<Gardenlet> {
+  const gardenlet = new Gardenlet(seed, { namespace, shootAccessKubeconfig: kubeconfig });
   const name = namespace.split('--').pop() ?? '';
-  await custom.createClusterCustomObject({
-    group: 'extensions.gardener.cloud',
-    version: 'v1alpha1',
-    plural: 'clusters',
-    body: buildClusterObject(
-      namespace,
-      buildShootObject(namespace, { name, resources: withGitSecret ? shootResources : undefined }),
-    ),
-  });
-  const secrets: [string, Record<string, string>][] = [
-    ['gardener', { kubeconfig: Buffer.from(kubeconfig).toString('base64') }],
-  ];
-  if (withGitSecret) secrets.push(['ref-git-auth', { password: Buffer.from('pw').toString('base64') }]);
-  for (const [secretName, data] of secrets) {
-    await core.createNamespacedSecret({ namespace, body: { metadata: { name: secretName }, data } });
-  }
+  await gardenlet.createShoot({ name, resources: withGitSecret ? shootResources : undefined });
+  if (withGitSecret) await gardenlet.writeSecret('ref-git-auth', { password: 'pw' });
   const config = providerConfig(fluxNamespace);
-  await custom.createNamespacedCustomObject({
-    group: 'extensions.gardener.cloud',
-    version: 'v1alpha1',
-    namespace,
-    plural: 'extensions',
-    body: buildExtensionObject({
-      providerConfig: withGitSecret ? config : { ...config, source: { template: config.source.template } },
-    }),
-  });
+  await gardenlet.createExtension(
+    withGitSecret ? config : { ...config, source: { template: config.source.template } },
+  );
+  return gardenlet;
 }
 
 /** The controller as `run` wires it, with the production defaults. */
 async function startBenchManager(seed: KubeConfig, bundleBase: string): Promise<Manager> {
-  const manager = new Manager({
+  return startTestManager({
     kubeConfig: seed,
-    createActuator: (dependencies) =>
-      createShootFluxActuator(
-        {
-          gardenClusterIdentity: 'bench',
-          fluxManifestsBases: [bundleBase],
-          shootClientMode: 'internal',
-          reconcileTimeoutMs: 180_000,
-        },
-        dependencies,
-      ),
-    logger: discardLogger,
-    extensionClasses: [],
-    ignoreOperationAnnotation: false,
-    maxConcurrentReconciles: 5,
-    reconcileTimeoutMs: 180_000,
-    metricsBindAddress: '0',
-    healthBindAddress: '0',
-    defaultMetrics: false,
+    shootFlux: {
+      gardenClusterIdentity: 'bench',
+      fluxManifestsBases: [bundleBase],
+      reconcileTimeoutMs: 180_000,
+    },
+    manager: { informerBackoffMs: undefined },
   });
-  await manager.start();
-  return manager;
 }
 
-async function isReady(seed: KubeConfig, namespace: string): Promise<boolean> {
-  const extension = (await seed.makeApiClient(CustomObjectsApi).getNamespacedCustomObject({
-    group: 'extensions.gardener.cloud',
-    version: 'v1alpha1',
-    namespace,
-    plural: 'extensions',
-    name: 'shoot-flux',
-  })) as Extension;
-  return evaluateExtensionReadiness(extension) === undefined;
+async function isReady(gardenlet: Gardenlet): Promise<boolean> {
+  return evaluateExtensionReadiness(await gardenlet.extension()) === undefined;
 }
 
 /**
@@ -234,18 +187,18 @@ async function silentFleetFigures(bundleBase: string): Promise<void> {
     planes.push(seed, shoot);
     const healthyKubeconfig = await buildShootAccessKubeconfig(shoot);
     const kubelet = await startKubelet(shoot.kubeConfig);
-    const stopFlux = startFluxStandIn(shoot.kubeConfig);
+    const flux = new FluxPlayer(shoot.kubeConfig).startReadyLoop();
     const manager = await startBenchManager(seed.kubeConfig, bundleBase);
     const timeHealthy = async (label: string, namespace: string) => {
       const started = Date.now();
-      await createBenchShoot(
+      const gardenlet = await createBenchShoot(
         seed.kubeConfig,
         namespace,
         healthyKubeconfig,
         `flux-${namespace.slice(-6)}`,
         false,
       );
-      while (!(await isReady(seed.kubeConfig, namespace)) && Date.now() - started < 600_000) {
+      while (!(await isReady(gardenlet)) && Date.now() - started < 600_000) {
         await new Promise((r) => setTimeout(r, 100));
       }
       print(`${label}: healthy shoot gardenlet-ready after ${((Date.now() - started) / 1000).toFixed(1)} s`);
@@ -263,7 +216,7 @@ async function silentFleetFigures(bundleBase: string): Promise<void> {
     await timeHealthy('created together with the silent ones', 'shoot--silent--healthy1');
     await timeHealthy('created after they timed out', 'shoot--silent--healthy2');
     await manager.stop();
-    stopFlux();
+    flux.stop();
     await kubelet.stop();
   } finally {
     await Promise.all(silent.map((s) => s.stop()));

@@ -4,28 +4,15 @@
 // time from a played Flux failure to FluxSynced=False, periodic and watched. Prints figures.
 //   npm run bench:health [-- --shoots 20 --period 5s]
 import { parseArgs } from 'node:util';
-import {
-  CoreV1Api,
-  CustomObjectsApi,
-  PatchStrategy,
-  setHeaderOptions,
-  type KubeConfig,
-} from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { parseDurationFlag } from '../src/cli/run-flags.js';
-import { createShootFluxActuator } from '../src/controller/composition.js';
-import { Manager } from '../src/controller/manager.js';
-import type { Extension } from '../src/gardener/types.js';
-import { discardLogger } from '../src/log/logger.js';
+import type { Manager } from '../src/controller/manager.js';
 import { startControlPlane, type ControlPlane } from '../test/harness/control-plane.js';
+import { FluxPlayer, type FluxCondition } from '../test/harness/flux-player.js';
+import { Gardenlet } from '../test/harness/gardenlet.js';
+import { buildShootAccessKubeconfig, makeFluxManifestsBase } from '../test/harness/gardener-objects.js';
 import { startKubelet } from '../test/harness/kubelet.js';
-import { startFluxStandIn } from './support/flux-stand-in.js';
-import {
-  buildClusterObject,
-  buildExtensionObject,
-  buildShootAccessKubeconfig,
-  buildShootObject,
-  makeFluxManifestsBase,
-} from '../test/harness/gardener-objects.js';
+import { startTestManager } from '../test/harness/test-manager.js';
 
 const { values } = parseArgs({
   options: { shoots: { type: 'string', default: '20' }, period: { type: 'string', default: '5s' } },
@@ -35,40 +22,17 @@ const periodMs = parseDurationFlag(values.period);
 const print = (line: string) => process.stdout.write(`${line}\n`);
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const ready = [{ type: 'Ready', status: 'True', reason: 'Succeeded', message: 'ok' }];
-const failed = [{ type: 'Ready', status: 'False', reason: 'BuildFailed', message: 'kustomize build failed' }];
+const ready: FluxCondition[] = [{ type: 'Ready', status: 'True', reason: 'Succeeded', message: 'ok' }];
+const failed: FluxCondition[] = [
+  { type: 'Ready', status: 'False', reason: 'BuildFailed', message: 'kustomize build failed' },
+];
 
 async function setKustomization(
   shoot: KubeConfig,
   namespace: string,
-  conditions: typeof ready,
+  conditions: FluxCondition[],
 ): Promise<void> {
-  const custom = shoot.makeApiClient(CustomObjectsApi);
-  const ref = {
-    group: 'kustomize.toolkit.fluxcd.io',
-    version: 'v1',
-    namespace,
-    plural: 'kustomizations',
-    name: 'flux-system',
-  };
-  const object = (await custom.getNamespacedCustomObject(ref)) as { metadata: { generation: number } };
-  const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-  await custom.patchNamespacedCustomObjectStatus(
-    {
-      ...ref,
-      body: {
-        status: {
-          observedGeneration: object.metadata.generation,
-          conditions: conditions.map((c) => ({
-            ...c,
-            lastTransitionTime: now,
-            observedGeneration: object.metadata.generation,
-          })),
-        },
-      },
-    },
-    setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-  );
+  await new FluxPlayer(shoot).setStatus('kustomizations', 'flux-system', namespace, conditions);
 }
 
 async function createShoot(
@@ -77,59 +41,25 @@ async function createShoot(
   kubeconfig: string,
   fluxNamespace: string,
 ): Promise<void> {
-  const core = seed.makeApiClient(CoreV1Api);
-  const custom = seed.makeApiClient(CustomObjectsApi);
-  await core.createNamespace({
-    body: { metadata: { name: namespace, labels: { 'gardener.cloud/role': 'shoot' } } },
-  });
-  await custom.createClusterCustomObject({
-    group: 'extensions.gardener.cloud',
-    version: 'v1alpha1',
-    plural: 'clusters',
-    body: buildClusterObject(
-      namespace,
-      buildShootObject(namespace, { name: namespace.split('--').pop() ?? '' }),
-    ),
-  });
-  await core.createNamespacedSecret({
-    namespace,
-    body: {
-      metadata: { name: 'gardener' },
-      data: { kubeconfig: Buffer.from(kubeconfig).toString('base64') },
-    },
-  });
-  await custom.createNamespacedCustomObject({
-    group: 'extensions.gardener.cloud',
-    version: 'v1alpha1',
-    namespace,
-    plural: 'extensions',
-    body: buildExtensionObject({
-      providerConfig: {
-        apiVersion: 'flux.extensions.gardener.cloud/v1alpha1',
-        kind: 'FluxConfig',
-        flux: { namespace: fluxNamespace },
-        source: {
-          template: {
-            apiVersion: 'source.toolkit.fluxcd.io/v1',
-            kind: 'GitRepository',
-            spec: { url: 'https://git.example.com/org/fleet.git', ref: { branch: 'main' } },
-          },
-        },
-        kustomization: { template: { spec: { path: './clusters/shoot' } } },
+  const gardenlet = new Gardenlet(seed, { namespace, shootAccessKubeconfig: kubeconfig });
+  await gardenlet.createShoot({ name: namespace.split('--').pop() ?? '' });
+  await gardenlet.createExtension({
+    apiVersion: 'flux.extensions.gardener.cloud/v1alpha1',
+    kind: 'FluxConfig',
+    flux: { namespace: fluxNamespace },
+    source: {
+      template: {
+        apiVersion: 'source.toolkit.fluxcd.io/v1',
+        kind: 'GitRepository',
+        spec: { url: 'https://git.example.com/org/fleet.git', ref: { branch: 'main' } },
       },
-    }),
+    },
+    kustomization: { template: { spec: { path: './clusters/shoot' } } },
   });
 }
 
 async function fluxSynced(seed: KubeConfig, namespace: string): Promise<string | undefined> {
-  const extension = (await seed.makeApiClient(CustomObjectsApi).getNamespacedCustomObject({
-    group: 'extensions.gardener.cloud',
-    version: 'v1alpha1',
-    namespace,
-    plural: 'extensions',
-    name: 'shoot-flux',
-  })) as Extension;
-  return extension.status?.conditions?.find((c) => c.type === 'FluxSynced')?.status;
+  return (await new Gardenlet(seed, { namespace }).condition('FluxSynced'))?.status;
 }
 
 async function requestCount(manager: Manager): Promise<{ all: number; patches: number; checks: number }> {
@@ -146,30 +76,16 @@ async function requestCount(manager: Manager): Promise<{ all: number; patches: n
 }
 
 async function startManager(seed: KubeConfig, bundleBase: string, watch: boolean): Promise<Manager> {
-  const manager = new Manager({
+  return startTestManager({
     kubeConfig: seed,
-    createActuator: (dependencies) =>
-      createShootFluxActuator(
-        {
-          gardenClusterIdentity: 'bench',
-          fluxManifestsBases: [bundleBase],
-          shootClientMode: 'internal',
-          reconcileTimeoutMs: 180_000,
-          healthCheck: { periodMs, heartbeatMs: 5 * 60_000, watch },
-        },
-        dependencies,
-      ),
-    logger: discardLogger,
-    extensionClasses: [],
-    ignoreOperationAnnotation: false,
-    maxConcurrentReconciles: 5,
-    reconcileTimeoutMs: 180_000,
-    metricsBindAddress: '0',
-    healthBindAddress: '0',
-    defaultMetrics: false,
+    shootFlux: {
+      gardenClusterIdentity: 'bench',
+      fluxManifestsBases: [bundleBase],
+      reconcileTimeoutMs: 180_000,
+      healthCheck: { periodMs, heartbeatMs: 5 * 60_000, watch },
+    },
+    manager: { informerBackoffMs: undefined },
   });
-  await manager.start();
-  return manager;
 }
 
 async function failureLatency(seed: KubeConfig, shoot: KubeConfig, index: number): Promise<number> {
@@ -191,7 +107,7 @@ try {
   ]);
   planes.push(seed, shoot);
   const kubelet = await startKubelet(shoot.kubeConfig);
-  const stopFlux = startFluxStandIn(shoot.kubeConfig);
+  const flux = new FluxPlayer(shoot.kubeConfig).startReadyLoop();
   const access = await buildShootAccessKubeconfig(shoot);
   let manager = await startManager(seed.kubeConfig, bundleBase, false);
   const setupStart = Date.now();
@@ -238,7 +154,7 @@ try {
     `played Kustomization failure → FluxSynced=False, watched: ${watched.map((ms) => (ms / 1000).toFixed(2)).join(', ')} s`,
   );
   await manager.stop();
-  stopFlux();
+  flux.stop();
   await kubelet.stop();
 } finally {
   await Promise.all(planes.map((p) => p.stop()));

@@ -30,7 +30,7 @@ import {
   makeFluxManifestsBase,
 } from '../test/harness/gardener-objects.js';
 import { startKubelet } from '../test/harness/kubelet.js';
-import { startFluxStandIn } from './support/flux-stand-in.js';
+import { FluxPlayer } from '../test/harness/flux-player.js';
 
 const { values } = parseArgs({
   options: {
@@ -225,7 +225,7 @@ async function main(): Promise<void> {
     await writeDerivedFluxBundle(derived, from, to, 'bench');
     const bases = [await makeFluxManifestsBase(), derived];
     const kubelet = await startKubelet(shoot.kubeConfig);
-    const stopFlux = startFluxStandIn(shoot.kubeConfig);
+    const flux = new FluxPlayer(shoot.kubeConfig).startReadyLoop();
     const accessKubeconfig = await buildShootAccessKubeconfig(shoot);
     const namespaces = Array.from({ length: shootCount }, (_, i) => `shoot--bench--u${i}`);
 
@@ -276,7 +276,7 @@ async function main(): Promise<void> {
         `${count.total()} requests (${count.describe()})`,
     );
     await manager.stop();
-    stopFlux();
+    flux.stop();
     await kubelet.stop();
   } finally {
     await Promise.all(planes.map((p) => p.stop()));

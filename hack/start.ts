@@ -222,7 +222,7 @@ async function startLocalLandscape(options: StartOptions): Promise<void> {
       deployed.map(async (d) => {
         const extension = await d.gardenlet.extension().catch(() => undefined);
         const conditions = (extension?.status?.conditions ?? []).map(
-          (c) => `${c.type}=${c.status} (${c.reason ?? ''})`,
+          (c) => `${c.type}=${c.status} (${c.reason})`,
         );
         return [describeLastOperation(extension), ...conditions].join('; ');
       }),

@@ -1,10 +1,11 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { CustomObjectsApi } from '@kubernetes/client-node';
+import type { Gardenlet } from '../../test/harness/gardenlet.js';
+import { buildDockerConfigJson } from '../../test/harness/gardener-objects.js';
 import type { BasicAuth } from '../../test/harness/git-server.js';
 import { pushFluxArtifact } from '../../test/harness/oci-push.js';
 import type { ShootOutcome } from './bootstrap-report.js';
-import { buildDockerConfigJson, type ExtensionView, type ShootGardenlet } from './gardenlet.js';
 import type { Landscape, ShootCluster } from './landscape.js';
 import {
   buildSeedNamespace,
@@ -79,7 +80,7 @@ export async function publishSources(
 export interface DeployedShoot {
   shoot: LandscapeShoot;
   cluster: ShootCluster;
-  gardenlet: ShootGardenlet;
+  gardenlet: Gardenlet;
   seedNamespace: string;
   /** The Extension's providerConfig, placeholders replaced. */
   providerConfig: Record<string, unknown>;
@@ -88,7 +89,7 @@ export interface DeployedShoot {
 
 /** The `ref-*` secret behind the source's `secretResourceName`, with the credentials its server demands. */
 async function writeSourceCredentials(
-  gardenlet: ShootGardenlet,
+  gardenlet: Gardenlet,
   shoot: LandscapeShoot,
   served: ServedSource,
   credentials: SourceCredentials,
@@ -126,7 +127,8 @@ export async function deployShoot(
     gitBaseUrl: landscape.git.baseUrl,
     registryHost: landscape.registry?.host,
   });
-  const createdAt = await gardenlet.createExtension(providerConfig);
+  const createdAt = Date.now();
+  await gardenlet.createExtension(providerConfig);
   return { shoot, cluster, gardenlet, seedNamespace, providerConfig, createdAt };
 }
 
@@ -154,8 +156,13 @@ async function readSource(deployed: DeployedShoot): Promise<{ ready: boolean; re
   return { ready, revision: object?.status?.artifact?.revision ?? '' };
 }
 
+/** What of an Extension {@link describeLastOperation} reads; a status being written may lack fields. */
+interface LastOperationView {
+  status?: { lastOperation?: { state?: string; description?: string } | null };
+}
+
 /** The Extension's lastOperation as one line: `Processing: Waiting for …`. */
-export function describeLastOperation(extension: ExtensionView | undefined): string {
+export function describeLastOperation(extension: LastOperationView | undefined): string {
   const op = extension?.status?.lastOperation;
   if (!op) return 'no status yet';
   return `${op.state ?? '?'}: ${op.description ?? ''}`;
@@ -203,7 +210,7 @@ export async function waitForBootstrap(deployed: DeployedShoot, wait: BootstrapW
       return { name, sourceKind, bootstrapped: true, seconds, revision };
     }
     if (extension?.status?.lastError?.codes?.includes('ERR_CONFIGURATION_PROBLEM')) {
-      return fail(`configuration problem: ${extension.status.lastError.description ?? ''}`);
+      return fail(`configuration problem: ${extension.status.lastError.description}`);
     }
     const broken = wait.broken();
     if (broken) return fail(broken);

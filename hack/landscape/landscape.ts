@@ -10,12 +10,12 @@ import {
   type FluxControllers,
   type FluxControllersOptions,
 } from '../../test/harness/flux-controllers.js';
-import { makeFluxManifestsBase } from '../../test/harness/gardener-objects.js';
+import { Gardenlet } from '../../test/harness/gardenlet.js';
+import { buildShootAccessKubeconfig, makeFluxManifestsBase } from '../../test/harness/gardener-objects.js';
 import { startGitServer, type BasicAuth, type GitServer } from '../../test/harness/git-server.js';
 import { startKubelet, type Kubelet } from '../../test/harness/kubelet.js';
 import { startOciRegistry, type OciRegistry } from '../../test/harness/oci-registry.js';
 import { ManagedProcess, freePort, pollUntil } from '../../test/harness/processes.js';
-import { ShootGardenlet } from './gardenlet.js';
 
 /** The built controller's entry point; e2e tests and `npm start` run exactly what ships. */
 export const builtCli = path.join(repoRoot, 'dist', 'cli', 'main.js');
@@ -57,6 +57,8 @@ export interface ControllerCommand {
 export interface ShootCluster {
   readonly name: string;
   readonly controlPlane: ControlPlane;
+  /** The kubeconfig gardenlet writes into a shoot's `gardener` access secret (CA inlined). */
+  readonly accessKubeconfig: string;
   /** The real Flux controllers, once {@link ShootCluster.ensureFluxControllers} started them. */
   flux(): FluxControllers | undefined;
   /**
@@ -98,7 +100,7 @@ export interface Landscape {
   /** {@link ShootCluster.ensureFluxControllers} of the first shoot cluster. */
   ensureFluxControllers(timeoutMs?: number, binaries?: FluxBinaries): Promise<FluxControllers>;
   /** Plays gardenlet for one shoot in the seed namespace `namespace` (default: on the first shoot cluster). */
-  gardenlet(namespace: string, shoot?: ShootCluster): ShootGardenlet;
+  gardenlet(namespace: string, shoot?: ShootCluster): Gardenlet;
   /** The last lines of every process, labelled, for failure messages. */
   logs(lines?: number): string;
   /** Stops everything started, newest first, and removes temporary files. Idempotent. */
@@ -266,8 +268,12 @@ export async function startLandscape(options: LandscapeOptions = {}): Promise<La
       `controller running (pid ${controller.pid ?? '?'}), ${endpoints.metrics}, ${endpoints.healthz}, ${endpoints.readyz}`,
     );
 
-    const shoots = shootPlanes.map((plane) =>
-      buildShootCluster(plane, controller, progress, (flux) => started(flux)),
+    const shoots = await Promise.all(
+      shootPlanes.map(async (plane) =>
+        buildShootCluster(plane, await buildShootAccessKubeconfig(plane), controller, progress, (flux) =>
+          started(flux),
+        ),
+      ),
     );
     const first = shoots[0];
     if (!first) throw new Error('no shoot cluster');
@@ -285,7 +291,7 @@ export async function startLandscape(options: LandscapeOptions = {}): Promise<La
       flux: () => first.flux(),
       ensureFluxControllers: (timeoutMs, binaries) => first.ensureFluxControllers(timeoutMs, binaries),
       gardenlet: (namespace, shoot = first) =>
-        new ShootGardenlet(seed.kubeConfig, shoot.controlPlane, namespace),
+        new Gardenlet(seed.kubeConfig, { namespace, shootAccessKubeconfig: shoot.accessKubeconfig }),
       logs: (lines = 60) => describeLogs({ controller, shoots, registry, git, kubelets }, lines),
       stop: async () => {
         if (stopped) return;
@@ -301,6 +307,7 @@ export async function startLandscape(options: LandscapeOptions = {}): Promise<La
 
 function buildShootCluster(
   controlPlane: ControlPlane,
+  accessKubeconfig: string,
   controller: ManagedProcess,
   progress: (line: string) => void,
   register: (flux: FluxControllers) => FluxControllers,
@@ -310,6 +317,7 @@ function buildShootCluster(
   return {
     name: controlPlane.name,
     controlPlane,
+    accessKubeconfig,
     flux: () => flux,
     ensureFluxControllers: (timeoutMs = 180_000, binaries = {}) => {
       fluxStarting ??= (async () => {

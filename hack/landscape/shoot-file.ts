@@ -1,5 +1,4 @@
 import yaml from 'js-yaml';
-import type { ShootSpec } from './gardenlet.js';
 
 /** The host a Git URL names to mean "the landscape's own Git server". */
 export const gitPlaceholder = 'http://landscape-git.invalid';
@@ -16,6 +15,14 @@ export interface ServedSource {
   repository: string;
   /** The tag pushed for an OCIRepository (`spec.ref.tag`, default `latest`). */
   tag: string;
+}
+
+/** What gardenlet knows of a shoot: its name, project namespace and referenced resources. */
+export interface ShootSpec {
+  name: string;
+  projectNamespace: string;
+  /** `spec.resources` of the Shoot. */
+  resources?: { name: string; resourceRef: { apiVersion: string; kind: string; name: string } }[];
 }
 
 /** One shoot of the landscape, as read from a Shoot-like file. */

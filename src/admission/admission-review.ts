@@ -1,4 +1,5 @@
 import { Ajv, type ValidateFunction } from 'ajv';
+import { isRecord } from '../api/is-record.js';
 
 /** The AdmissionReview version this webhook speaks (`admissionReviewVersions: ["v1"]`). */
 export const admissionReviewApiVersion = 'admission.k8s.io/v1';
@@ -91,10 +92,6 @@ let compiledEnvelopeCheck: ValidateFunction | undefined;
 function envelopeCheck(): ValidateFunction {
   compiledEnvelopeCheck ??= new Ajv({ allErrors: false, strict: true }).compile(admissionReviewSchema);
   return compiledEnvelopeCheck;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /**

@@ -3,6 +3,7 @@ import { rebootstrapAnnotation } from '../api/constants.js';
 import { pathOfPointer } from '../api/schema.js';
 import type { SyncMode } from '../api/constants.js';
 import type { FluxConfig } from '../api/types.js';
+import { isRecord } from '../api/is-record.js';
 
 // What each syncMode keeps following after the bootstrap. Every mode syncs the referenced
 // secrets (and shoot-info); ManifestsOnly re-applies the source and the Kustomization; Full also
@@ -51,10 +52,6 @@ export function findChangesNotAppliedAfterBootstrap(before: FluxConfig, after: F
 
 /** What the Shoot's status tells about a bootstrap: the garden cannot see the seed's Extension. */
 export type BootstrapLikelihood = 'likely' | 'possible';
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /**
  * `likely` once the Shoot's creation has finished (its last operation is a successful Create or

@@ -6,6 +6,7 @@ import type { AdmissionRequest, AdmissionResponse } from './admission-review.js'
 import { buildFailureStatus, buildInvalidStatus, buildWarnings } from './admission-status.js';
 import { buildNotAppliedWarning, findChangesNotAppliedAfterBootstrap } from './bootstrap-changes.js';
 import { checkReferencedSecrets, listReferencedSecrets, type SecretReader } from './secret-references.js';
+import { isRecord } from '../api/is-record.js';
 
 /** The Shoot version the webhook is registered for (the API server converts others to it). */
 export const reviewedShootVersion = 'v1beta1';
@@ -31,10 +32,6 @@ export interface ShootReview {
 interface ExtensionEvaluation {
   extension: ShootFluxExtension;
   evaluation: FluxConfigEvaluation;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function metadataOf(object: unknown): Record<string, unknown> {

@@ -15,6 +15,7 @@ import type {
   SourceObject,
   TemplateMetadata,
 } from './types.js';
+import { isRecord } from './is-record.js';
 
 /** The providerConfig as the schema admits it: types checked, nothing defaulted yet. */
 export interface FluxConfigInput {
@@ -37,13 +38,9 @@ export function defaultFluxInstallation(flux: Partial<FluxInstallation> = {}): F
   };
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function objectField(parent: Record<string, unknown>, name: string): Record<string, unknown> {
   const value = parent[name];
-  return isObject(value) ? value : {};
+  return isRecord(value) ? value : {};
 }
 
 /** The template's fields other than the ones every object has, to follow them in the written object. */

@@ -15,6 +15,11 @@ export function validateFluxVersion(value: string): string[] {
   return [];
 }
 
+/** Whether a string is a Flux release we install (`vMAJOR.MINOR.PATCH`, at least v2.0.0). */
+export function isFluxReleaseVersion(version: string): boolean {
+  return validateFluxVersion(version).length === 0;
+}
+
 /**
  * The OCIRepository apiVersion Flux `version` serves: v1 since Flux v2.6.0 (v2.8 dropped v1beta2),
  * v1beta2 before. Undefined when the version is not valid.

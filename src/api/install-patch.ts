@@ -4,6 +4,7 @@ import yaml from 'js-yaml';
 import type { FieldPath } from './field-errors.js';
 import { invalid, required, type FieldError } from './field-errors.js';
 import type { FluxInstallPatch, FluxPatchTarget } from './types.js';
+import { isRecord } from './is-record.js';
 
 /** A `flux.patches[]` patch text, decoded: a JSON 6902 operation list or strategic merge documents. */
 export type DecodedInstallPatch =
@@ -15,10 +16,6 @@ export interface SelectorRequirement {
   key: string;
   operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
   values: string[];
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 // A label key: optional DNS subdomain prefix and a name of at most 63 characters.
@@ -110,7 +107,7 @@ function findDirective(value: unknown, path: string): string | undefined {
     }
     return undefined;
   }
-  if (!isObject(value)) return undefined;
+  if (!isRecord(value)) return undefined;
   for (const [key, item] of Object.entries(value)) {
     if (key.startsWith('$')) return `${path}.${key}`.replace(/^\./, '');
     const found = findDirective(item, `${path}.${key}`);
@@ -144,7 +141,7 @@ export function decodeInstallPatch(text: string): DecodedInstallPatch | string {
   }
   const objects: Record<string, unknown>[] = [];
   for (const document of documents) {
-    if (!isObject(document)) return 'must be a JSON 6902 operation list or strategic merge patch objects';
+    if (!isRecord(document)) return 'must be a JSON 6902 operation list or strategic merge patch objects';
     const directive = findDirective(document, '');
     if (directive) {
       return `strategic merge directives are not supported (${directive}): use a JSON 6902 patch`;
@@ -206,7 +203,7 @@ export function validateInstallPatches(
       errors.push(required(entryPath.child('target'), 'a JSON 6902 patch needs a target'));
     } else if (decoded.type === 'strategicMerge' && entry.target === undefined) {
       decoded.documents.forEach((document) => {
-        const metadata = isObject(document.metadata) ? document.metadata : {};
+        const metadata = isRecord(document.metadata) ? document.metadata : {};
         if (typeof document.kind !== 'string' || typeof metadata.name !== 'string') {
           errors.push(
             required(

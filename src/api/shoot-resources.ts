@@ -1,8 +1,5 @@
 import type { NamedResourceReference } from './types.js';
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+import { isRecord } from './is-record.js';
 
 /**
  * The well-formed entries of a Shoot's `spec.resources` (name, resourceRef kind and name strings);
@@ -11,7 +8,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
 export function decodeNamedResourceReferences(raw: unknown): NamedResourceReference[] {
   if (!Array.isArray(raw)) return [];
   return raw.flatMap((entry): NamedResourceReference[] => {
-    if (!isObject(entry) || typeof entry.name !== 'string' || !isObject(entry.resourceRef)) return [];
+    if (!isRecord(entry) || typeof entry.name !== 'string' || !isRecord(entry.resourceRef)) return [];
     const { apiVersion, kind, name } = entry.resourceRef;
     if (typeof kind !== 'string' || typeof name !== 'string') return [];
     return [

@@ -8,6 +8,7 @@ import {
   type FieldError,
   type FieldWarning,
 } from './field-errors.js';
+import { isRecord } from './is-record.js';
 
 /**
  * The OpenAPI v3 schemas of the Flux CRD versions templates may be written as, from the release
@@ -26,10 +27,6 @@ export function templateSchemaKey(apiVersion: string, kind: string): string {
 }
 
 type JsonObject = Record<string, unknown>;
-
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** Value validations ajv checks as the API server does; copied as they are. */
 const copiedKeywords = [
@@ -89,7 +86,7 @@ function translateBounds(node: JsonObject, out: JsonObject): void {
 }
 
 function translateObject(node: JsonObject, out: JsonObject, scope: TranslateScope): void {
-  const properties = isObject(node.properties) ? node.properties : undefined;
+  const properties = isRecord(node.properties) ? node.properties : undefined;
   if (properties) {
     out.properties = Object.fromEntries(
       Object.entries(properties).map(([name, child]) => [
@@ -105,7 +102,7 @@ function translateObject(node: JsonObject, out: JsonObject, scope: TranslateScop
     out.required = node.required.filter(
       (name): name is string =>
         typeof name === 'string' &&
-        !(properties && isObject(properties[name]) && 'default' in properties[name]),
+        !(properties && isRecord(properties[name]) && 'default' in properties[name]),
     );
   }
   if (scope.inJunctor) return;
@@ -118,7 +115,7 @@ function translateObject(node: JsonObject, out: JsonObject, scope: TranslateScop
       ...(out.properties as JsonObject | undefined),
     };
   }
-  if (isObject(node.additionalProperties)) {
+  if (isRecord(node.additionalProperties)) {
     out.additionalProperties = translateNode(node.additionalProperties, { inJunctor: false, isRoot: false });
   } else if (node.additionalProperties !== true && node['x-kubernetes-preserve-unknown-fields'] !== true) {
     // Structural schemas prune every field they do not declare; that is what is reported.
@@ -135,14 +132,14 @@ function translateObject(node: JsonObject, out: JsonObject, scope: TranslateScop
  * (`x-kubernetes-validations`) are left to the API server.
  */
 function translateNode(node: unknown, scope: TranslateScope): JsonObject {
-  if (!isObject(node)) return {};
+  if (!isRecord(node)) return {};
   const out: JsonObject = {};
   for (const keyword of copiedKeywords) if (keyword in node) out[keyword] = node[keyword];
   const pattern = compilablePattern(node.pattern);
   if (pattern !== undefined) out.pattern = pattern;
   translateBounds(node, out);
   if (!scope.inJunctor) translateType(node, out);
-  const isObjectNode = node.type === 'object' || isObject(node.properties);
+  const isObjectNode = node.type === 'object' || isRecord(node.properties);
   if (isObjectNode) translateObject(node, out, scope);
   if (node.items !== undefined) out.items = translateNode(node.items, { ...scope, isRoot: false });
   // int-or-string's anyOf only restates the type.
@@ -154,7 +151,7 @@ function translateNode(node: unknown, scope: TranslateScope): JsonObject {
       }
     }
   }
-  if (isObject(node.not)) out.not = translateNode(node.not, { inJunctor: true, isRoot: false });
+  if (isRecord(node.not)) out.not = translateNode(node.not, { inJunctor: true, isRoot: false });
   return out;
 }
 
@@ -187,9 +184,9 @@ export function compileTemplateSchema(schema: JsonObject): ValidateFunction | Er
 
 /** The fields a schema declares, as dotted paths from the object root (`spec.ref`, `spec.include[*].toPath`). */
 function declaredFields(schema: unknown, prefix = ''): string[] {
-  if (!isObject(schema)) return [];
+  if (!isRecord(schema)) return [];
   const fields: string[] = [];
-  if (isObject(schema.properties)) {
+  if (isRecord(schema.properties)) {
     for (const [name, child] of Object.entries(schema.properties)) {
       const field = prefix === '' ? name : `${prefix}.${name}`;
       fields.push(field, ...declaredFields(child, field));
@@ -318,7 +315,7 @@ export function validateTemplateSchema(
 ): { errors: FieldError[]; warnings: FieldWarning[] } {
   const described = `${object.kind} ${object.apiVersion} CRD of ${schemas.origin}`;
   const schema = schemas.schemas[templateSchemaKey(object.apiVersion, object.kind)];
-  const validate = isObject(schema) ? compileTemplateSchema(schema) : undefined;
+  const validate = isRecord(schema) ? compileTemplateSchema(schema) : undefined;
   if (validate === undefined || validate instanceof Error) {
     const why = validate instanceof Error ? 'its schema cannot be compiled' : 'it is not in the bundle';
     return {

@@ -2,11 +2,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { knownFluxComponents } from '../api/constants.js';
+import { isImageRegistry } from '../api/flux-install-options.js';
 import { validateFluxVersion } from '../api/flux-version.js';
 import { isValidVersionRange, type LandscapeFluxPolicy } from '../api/landscape-policy.js';
 import { validateDns1123Subdomain } from '../api/names.js';
 import { decodeImageVector, fluxRegistryOfImageVector, mergeImageVectors } from '../flux/image-vector.js';
-import { isImageRegistry } from '../flux/install/options.js';
 
 /** The landscape flags of `run`, as commander parses them. */
 export interface LandscapeFlags {

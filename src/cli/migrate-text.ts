@@ -107,31 +107,37 @@ function describeMigration(migration: SourceTemplateMigration): string {
 }
 
 /**
- * The YAML documents of a stream with their source ranges. The text is first read by the
- * bounded reader, which refuses alias bombs, deep nesting and duplicate keys; the `yaml` package,
- * which keeps the ranges an in-place edit needs, then runs without its own duplicate-key check,
- * which compares every key with every other (quadratic: 20k keys took seconds).
+ * The YAML documents of a stream: their values as the controller reads them (the bounded js-yaml
+ * reader, which refuses alias bombs, deep nesting and duplicate keys) and their source ranges,
+ * which only the `yaml` package keeps and an in-place edit needs. What to migrate is decided on
+ * the values, so `migrate` sees what the controller will see; `yaml` only locates the text. It
+ * runs without its own duplicate-key check (the reader did it), which compares every key with
+ * every other (quadratic: 20k keys took seconds).
  */
-function parseEditableDocuments(text: string, name: string): Document.Parsed[] {
-  decodeInputDocuments(text, name);
+function parseEditableDocuments(
+  text: string,
+  name: string,
+): { values: unknown[]; documents: Document.Parsed[] } {
+  const values = decodeInputDocuments(text, name);
   const documents = parseAllDocuments(text, { uniqueKeys: false });
-  if (!Array.isArray(documents)) return [];
+  if (!Array.isArray(documents)) return { values, documents: [] };
   documents.forEach((document, i) => {
     const [first] = document.errors;
     if (first)
       throw new InputError(InputErrorCode.InvalidSyntax, `${name}#${i}: cannot parse YAML: ${first.message}`);
   });
-  return documents;
+  return { values, documents };
 }
 
 /** The migrated text of a YAML stream, and a line per change; everything not migrated stays byte for byte. */
 export function migrateText(text: string, name: string): { text: string; changes: string[] } {
   const edits: TextEdit[] = [];
   const changes: string[] = [];
-  parseEditableDocuments(text, name).forEach((document, i) => {
-    // Aliases were bounded by the reader above; the yaml package need not count them again.
-    const content: unknown = document.toJS({ maxAliasCount: -1 });
-    for (const input of findProviderConfigs(content, name, i)) {
+  const { values, documents } = parseEditableDocuments(text, name);
+  // Both readers split a stream into the same documents (a stream of only comments is one null
+  // document to js-yaml and none to `yaml`: nothing to migrate either way).
+  documents.forEach((document, i) => {
+    for (const input of findProviderConfigs(values[i], name, i)) {
       const migration = buildSourceTemplateMigration(input.providerConfig);
       if (migration === undefined) continue;
       const templateEdits = buildTemplateEdits(text, document, input, migration);

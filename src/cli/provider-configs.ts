@@ -4,6 +4,7 @@ import type { CliContext, CliIo } from './cli-io.js';
 import { InputError, InputErrorCode, readInputDocuments, type InputDocuments } from './config-input.js';
 import { renderTextLines } from './text-output.js';
 import { findShootFluxExtensions, isShootDocument, readShootResources } from '../gardener/shoot.js';
+import { isRecord } from '../api/is-record.js';
 
 // TODO(#5): take these from src/gardener/constants.ts once the controller issue lands there.
 const extensionApiVersion = 'extensions.gardener.cloud/v1alpha1';
@@ -33,19 +34,15 @@ const acceptedDocuments =
   `${fluxConfigKind} (${fluxConfigApiVersion}), Extension (${extensionApiVersion}) of type ${extensionType}, ` +
   `Shoot (${shootApiVersion}) with a spec.extensions[] entry of type ${extensionType}`;
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** The shoot-flux providerConfigs of one document (none for other kinds or extension types). */
 export function findProviderConfigs(
   content: unknown,
   name: string,
   documentIndex: number,
 ): ProviderConfigInput[] {
-  if (!isObject(content)) return [];
+  if (!isRecord(content)) return [];
   const source = `${name}#${documentIndex}`;
-  const spec = isObject(content.spec) ? content.spec : {};
+  const spec = isRecord(content.spec) ? content.spec : {};
   if (content.kind === fluxConfigKind) {
     return [
       { source, kind: 'FluxConfig', documentIndex, nodePath: [], pathPrefix: '', providerConfig: content },
@@ -90,10 +87,10 @@ function describeValue(value: unknown): string {
 function describeDocument(content: unknown): string {
   if (content === null || content === undefined) return 'is empty';
   if (Array.isArray(content)) return 'is a list, not an object';
-  if (!isObject(content)) return `is ${describeValue(content)}, not an object`;
+  if (!isRecord(content)) return `is ${describeValue(content)}, not an object`;
   if (content.kind === undefined) return 'has no kind';
   const apiVersion = content.apiVersion === undefined ? 'no apiVersion' : describeValue(content.apiVersion);
-  const spec = isObject(content.spec) ? content.spec : {};
+  const spec = isRecord(content.spec) ? content.spec : {};
   if (content.kind === 'Extension' && content.apiVersion === extensionApiVersion) {
     return `is an Extension of type ${describeValue(spec.type)}`;
   }

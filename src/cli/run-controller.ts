@@ -1,4 +1,4 @@
-import { parseManifestsBases } from '../flux/bundle-loader.js';
+import { parseManifestsBases } from '../flux/bundle-locations.js';
 import {
   createControllerManager,
   type ActuatorSettings,

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { InvalidArgumentError, Option } from 'commander';
 import { extensionClasses, type ExtensionClass } from '../gardener/constants.js';
-import { parseManifestsChecksums } from '../flux/bundle-loader.js';
+import { parseManifestsChecksums } from '../flux/bundle-verification.js';
 import type { LogFormat, LogLevel } from '../log/winston-logger.js';
 import type { LandscapeFlags } from './landscape-flags.js';
 

@@ -1,6 +1,7 @@
 import { evaluateFluxConfig } from '../api/evaluate.js';
 import type { TemplateSchemas } from '../api/template-schema.js';
-import { FluxBundleLoader, parseManifestsBases } from '../flux/bundle-loader.js';
+import { FluxBundleLoader } from '../flux/bundle-loader.js';
+import { parseManifestsBases } from '../flux/bundle-locations.js';
 import { buildTemplateSchemas } from '../flux/crd-schemas.js';
 import type { ProviderConfigInput } from './provider-configs.js';
 

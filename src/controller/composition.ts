@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from '../kube/clock.js';
 import { registerUpgradeMetrics } from './shoot-flux/upgrade-metrics.js';
 import os from 'node:os';
 import path from 'node:path';
@@ -62,6 +63,11 @@ export const defaultShootTimeouts: RequestTimeouts = { connectMs: 10_000, reques
 /** Builds the actuator the manager drives; the shoot-flux actuator in production, a recorder in tests. */
 export type RunActuatorFactory = (settings: ActuatorSettings, dependencies: ActuatorDependencies) => Actuator;
 
+/** The system clock's timers with the time read from `now` (a test's moved clock). */
+function clockReading(now: () => Date): Clock {
+  return { ...systemClock, now: () => now().getTime() };
+}
+
 /** The shoot-flux actuator with its production dependencies. */
 export function createShootFluxActuator(
   settings: ActuatorSettings,
@@ -111,7 +117,7 @@ export function createShootFluxActuator(
       ? { maxConcurrentUpgrades: settings.maxConcurrentFluxUpgrades }
       : {}),
     observeUpgrade: registerUpgradeMetrics(metrics.registry),
-    ...(settings.now ? { now: settings.now } : {}),
+    ...(settings.now ? { clock: clockReading(settings.now) } : {}),
   });
 }
 

@@ -1,28 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../log/logger.js';
 import { errorMessage } from '../gardener/status.js';
+import { systemClock, type Clock } from '../kube/clock.js';
 import { findError, isTerminalError, RequeueAfterError } from './errors.js';
-
-/** Time source and timers; tests pass a fake one. */
-export interface Clock {
-  now(): number;
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-/** The real clock. */
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  setTimeout: (callback, ms) => {
-    const handle = setTimeout(callback, ms);
-    // A pending requeue must not keep the process alive after shutdown.
-    handle.unref();
-    return handle;
-  },
-  clearTimeout: (handle) => {
-    clearTimeout(handle as NodeJS.Timeout);
-  },
-};
 
 /** What a reconcile asks of the queue when it succeeds: nothing, or a timed requeue. */
 export type ReconcileOutcome = { requeueAfterMs?: number } | undefined;

@@ -1,8 +1,10 @@
 import fastJsonPatch from 'fast-json-patch';
 import pRetry, { AbortError } from 'p-retry';
+import { isRecord } from '../api/is-record.js';
 import { boundStatusText, formatLastErrDescription, formatTime } from '../gardener/status.js';
 import type { Extension, ExtensionStatus, ObjectMeta } from '../gardener/types.js';
 import type { Logger } from '../log/logger.js';
+import { currentDate, systemClock, type Clock } from '../kube/clock.js';
 import { statusCodeOf } from '../kube/errors.js';
 import type { ExtensionStatusSession } from './actuator.js';
 
@@ -17,11 +19,9 @@ export interface StatusPatcher {
 
 /** RFC 7386 JSON merge patch applied to a JSON value (objects merge, `null` removes, the rest replaces). */
 export function applyMergePatch(target: unknown, patch: unknown): unknown {
-  if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) return patch;
-  const result = new Map<string, unknown>(
-    typeof target === 'object' && target !== null && !Array.isArray(target) ? Object.entries(target) : [],
-  );
-  for (const [key, value] of Object.entries(patch as Record<string, unknown>)) {
+  if (!isRecord(patch)) return patch;
+  const result = new Map<string, unknown>(isRecord(target) ? Object.entries(target) : []);
+  for (const [key, value] of Object.entries(patch)) {
     if (value === null) result.delete(key);
     else result.set(key, applyMergePatch(result.get(key), value));
   }
@@ -63,7 +63,8 @@ export interface StatusWriterOptions {
   writeTimeoutMs?: number;
   /** Attempts for transient failures of one write. */
   retries?: number;
-  now?: () => Date;
+  /** Time source (default the system clock). */
+  clock?: Clock;
 }
 
 /**
@@ -74,12 +75,17 @@ export interface StatusWriterOptions {
 export class StatusWriter {
   private readonly writeTimeoutMs: number;
   private readonly retries: number;
-  readonly now: () => Date;
+  private readonly clock: Clock;
 
   constructor(private readonly options: StatusWriterOptions) {
     this.writeTimeoutMs = options.writeTimeoutMs ?? 30_000;
     this.retries = options.retries ?? 3;
-    this.now = options.now ?? (() => new Date());
+    this.clock = options.clock ?? systemClock;
+  }
+
+  /** The time written into status timestamps. */
+  now(): Date {
+    return currentDate(this.clock);
   }
 
   /** A status session for one reconcile of `extension`; it tracks the latest object written. */

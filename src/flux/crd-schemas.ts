@@ -1,6 +1,7 @@
 import yaml from 'js-yaml';
 import { templateSchemaKey, type TemplateSchemas } from '../api/template-schema.js';
 import type { FluxReleaseBundle } from './install/bundle.js';
+import { isRecord } from '../api/is-record.js';
 
 /** The CRDs templates are written as: the source kinds and the Kustomization, by API group. */
 const templateKinds: Readonly<Record<string, readonly string[]>> = {
@@ -8,24 +9,18 @@ const templateKinds: Readonly<Record<string, readonly string[]>> = {
   'kustomize.toolkit.fluxcd.io': ['Kustomization'],
 };
 
-type JsonObject = Record<string, unknown>;
-
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** The served versions' schemas of one CRD document, if it is one of the template kinds. */
 function schemasOfCrd(document: unknown): [string, unknown][] {
-  if (!isObject(document) || document.kind !== 'CustomResourceDefinition' || !isObject(document.spec))
+  if (!isRecord(document) || document.kind !== 'CustomResourceDefinition' || !isRecord(document.spec))
     return [];
   const { group, names, versions } = document.spec;
-  const kind = isObject(names) ? names.kind : undefined;
+  const kind = isRecord(names) ? names.kind : undefined;
   if (typeof group !== 'string' || typeof kind !== 'string' || !Array.isArray(versions)) return [];
   if (!templateKinds[group]?.includes(kind)) return [];
   return versions.flatMap((version: unknown): [string, unknown][] => {
-    if (!isObject(version) || version.served !== true || typeof version.name !== 'string') return [];
-    const schema = isObject(version.schema) ? version.schema.openAPIV3Schema : undefined;
-    return isObject(schema) ? [[templateSchemaKey(`${group}/${version.name}`, kind), schema]] : [];
+    if (!isRecord(version) || version.served !== true || typeof version.name !== 'string') return [];
+    const schema = isRecord(version.schema) ? version.schema.openAPIV3Schema : undefined;
+    return isRecord(schema) ? [[templateSchemaKey(`${group}/${version.name}`, kind), schema]] : [];
   });
 }
 

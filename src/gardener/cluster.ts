@@ -1,13 +1,10 @@
 import { forceDeletionAnnotation, operationStates } from './constants.js';
 import type { Cluster, ClusterObject, Shoot } from './types.js';
+import { isRecord } from '../api/is-record.js';
 
 /** Why a Cluster could not be decoded (the value, never a throw). */
 export interface ClusterDecodeError {
   error: string;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** The shoot status fields published into the shoot (shoot-info): strings in Gardener's API. */

@@ -1,5 +1,6 @@
 import yaml from 'js-yaml';
 import { truncateText } from '../log/truncate.js';
+import { isRecord } from '../api/is-record.js';
 
 /** Which shoot access secret to use (env `GARDENER_SHOOT_CLIENT`). */
 export type ShootClientMode = 'internal' | 'external';
@@ -37,10 +38,6 @@ const allowedUserFields = ['token', 'client-certificate-data', 'client-key-data'
 const maxKubeconfigBytes = 1024 * 1024;
 
 type Decoded<T> = { value: T; error?: undefined } | { error: string };
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** A name from the kubeconfig as messages show it: quoted, control characters escaped, bounded. */
 function quote(name: string): string {

@@ -2,6 +2,7 @@ import { extensionType } from '../api/constants.js';
 import { decodeNamedResourceReferences } from '../api/shoot-resources.js';
 import type { NamedResourceReference } from '../api/types.js';
 import { shootApiVersion, shootKind } from './constants.js';
+import { isRecord } from '../api/is-record.js';
 
 /** One `spec.extensions[]` entry of a Shoot that Gardener turns into a shoot-flux Extension. */
 export interface ShootFluxExtension {
@@ -11,10 +12,6 @@ export interface ShootFluxExtension {
   fieldPath: string;
   /** As written; undefined when the entry has none (Flux installed with nothing to reconcile). */
   providerConfig: unknown;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function specOf(shoot: unknown): Record<string, unknown> {

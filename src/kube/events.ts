@@ -3,6 +3,7 @@ import { CoreV1Api, PatchStrategy, type KubeConfig } from '@kubernetes/client-no
 import type { Logger } from '../log/logger.js';
 import { redactText } from '../log/redact.js';
 import { textLimits, truncateText } from '../log/truncate.js';
+import { systemClock, type Clock } from './clock.js';
 import { describeApiError } from './errors.js';
 import { callOptions, makeApiClient, type KubeRequestObserver } from './kubeconfig.js';
 
@@ -42,7 +43,8 @@ export interface EventRecorderOptions {
   maxSimilarEvents?: number;
   /** The window in which similar messages count (client-go: 10 minutes). */
   similarWindowMs?: number;
-  now?: () => number;
+  /** Time source (default the system clock). */
+  clock?: Clock;
 }
 
 /** Prefix of an Event that stands for several similar ones, as client-go writes it. */
@@ -67,7 +69,8 @@ export class EventRecorderFactory {
 
   constructor(private readonly options: EventRecorderOptions) {
     this.core = makeApiClient(options.kubeConfig, CoreV1Api, options.observer);
-    this.now = options.now ?? Date.now;
+    const clock = options.clock ?? systemClock;
+    this.now = () => clock.now();
   }
 
   /** A recorder bound to one object. */

@@ -1,4 +1,5 @@
 import type { Logger } from '../log/logger.js';
+import { currentDate, systemClock, type Clock } from './clock.js';
 import { describeApiError, statusCodeOf } from './errors.js';
 import { formatMicroTime, type LeaseClient } from './leader-election.js';
 
@@ -12,7 +13,8 @@ export interface HeartbeatOptions {
   holderIdentity: string;
   renewIntervalSeconds: number;
   logger: Logger;
-  now?: () => Date;
+  /** Time source (default the system clock). */
+  clock?: Clock;
 }
 
 /**
@@ -46,7 +48,7 @@ export class Heartbeat {
     const spec = {
       holderIdentity,
       leaseDurationSeconds: renewIntervalSeconds,
-      renewTime: formatMicroTime((this.options.now ?? (() => new Date()))()),
+      renewTime: formatMicroTime(currentDate(this.options.clock ?? systemClock)),
     };
     const signal = AbortSignal.timeout(Math.max(renewIntervalSeconds * 1000, 10_000));
     try {

@@ -3,6 +3,7 @@ import { describeApiError } from './errors.js';
 import type { Logger } from '../log/logger.js';
 import type { RequestTimeouts } from './http-transport.js';
 import type { KubeRequestObserver } from './kubeconfig.js';
+import { runListWatch, type ListWatchEventType } from './list-watch.js';
 import { KubeRawClient } from './raw-client.js';
 
 /** The object fields an informer needs. */
@@ -41,15 +42,6 @@ export interface InformerOptions<T> {
   timeouts?: RequestTimeouts;
 }
 
-class WatchEnded extends Error {
-  constructor(
-    message: string,
-    readonly relist: boolean,
-  ) {
-    super(message);
-  }
-}
-
 function keyOf(object: InformedObject): string {
   return `${object.metadata?.namespace ?? ''}/${object.metadata?.name ?? ''}`;
 }
@@ -62,12 +54,9 @@ function keyOf(object: InformedObject): string {
  */
 export class ResilientInformer<T extends InformedObject> {
   private readonly cache = new Map<string, T>();
-  private resourceVersion = '';
-  private stopped = true;
   private synced = false;
   private readonly client: KubeRawClient;
-  private currentWatch: AbortController | undefined;
-  private wakeUp: (() => void) | undefined;
+  private lifetime: AbortController | undefined;
   private loop: Promise<void> | undefined;
   private readonly syncWaiters: (() => void)[] = [];
   /** How many times the informer recovered from an error (for tests and logs). */
@@ -84,16 +73,16 @@ export class ResilientInformer<T extends InformedObject> {
 
   /** Starts listing and watching in the background. */
   start(): void {
-    if (!this.stopped) return;
-    this.stopped = false;
-    this.loop = this.run();
+    if (this.lifetime) return;
+    const lifetime = new AbortController();
+    this.lifetime = lifetime;
+    this.loop = this.run(lifetime.signal);
   }
 
   /** Stops the watch; resolves once the background loop ended. */
   async stop(): Promise<void> {
-    this.stopped = true;
-    this.currentWatch?.abort();
-    this.wakeUp?.();
+    this.lifetime?.abort();
+    this.lifetime = undefined;
     await this.loop;
   }
 
@@ -122,51 +111,49 @@ export class ResilientInformer<T extends InformedObject> {
     return [...this.cache.values()];
   }
 
-  private async run(): Promise<void> {
-    let failures = 0;
-    while (!this.stopped) {
-      try {
-        if (!this.resourceVersion) await this.relist();
-        failures = 0;
-        await this.watchOnce();
-      } catch (err) {
-        if (this.isStopped()) break;
-        if (err instanceof WatchEnded) {
-          // A normal close re-watches from where it was; 410 Gone relists at once.
-          if (err.relist) this.resourceVersion = '';
-          continue;
-        }
-        this.resourceVersion = '';
-        failures += 1;
+  private async run(signal: AbortSignal): Promise<void> {
+    const [low, high] = this.options.watchTimeoutSeconds ?? [300, 600];
+    await runListWatch<T>({
+      client: this.client,
+      path: this.options.path,
+      list: async () => {
+        const list = await this.options.list();
+        return { items: list.items, resourceVersion: list.metadata?.resourceVersion ?? '' };
+      },
+      onListed: (items) => {
+        this.replace(items);
+      },
+      onEvent: (type, object) => {
+        this.onWatchEvent(type, object);
+      },
+      signal,
+      watchTimeoutSeconds: () => Math.floor(low + Math.random() * (high - low)),
+      // A normal close re-watches from where it was; 410 Gone relists at once.
+      afterClose: 'rewatch',
+      relistOnGone: true,
+      failOnQuietClose: true,
+      onFailure: (err, phase, failures) => {
+        const error =
+          phase === 'list'
+            ? new Error(`list ${this.options.path}: ${describeApiError(err)}`, { cause: err })
+            : err;
         this.restarts += 1;
         const min = this.options.minBackoffMs ?? 500;
         const delay = Math.min(min * 2 ** (failures - 1), this.options.maxBackoffMs ?? 30_000);
         this.options.logger.info('Informer failed, restarting', {
           path: this.options.path,
-          error: describeApiError(err),
+          error: describeApiError(error),
           retryInMs: delay,
         });
-        await this.sleep(delay);
-      }
-    }
+        return delay;
+      },
+    });
   }
 
-  /** Read through a method: `stop()` flips it while the loop awaits. */
-  private isStopped(): boolean {
-    return this.stopped;
-  }
-
-  private async relist(): Promise<void> {
-    let list: ObjectList<T>;
-    try {
-      list = await this.options.list();
-    } catch (err) {
-      throw new Error(`list ${this.options.path}: ${describeApiError(err)}`, {
-        cause: err,
-      });
-    }
+  /** Makes the cache the listed objects, reporting what changed since the last view. */
+  private replace(items: readonly T[]): void {
     const seen = new Set<string>();
-    for (const object of list.items) {
+    for (const object of items) {
       const key = keyOf(object);
       seen.add(key);
       this.upsert(key, object);
@@ -176,7 +163,6 @@ export class ResilientInformer<T extends InformedObject> {
       this.cache.delete(key);
       this.emit(() => this.options.handlers.delete?.(object));
     }
-    this.resourceVersion = list.metadata?.resourceVersion ?? '';
     if (!this.synced) {
       this.synced = true;
       for (const resolve of this.syncWaiters.splice(0)) resolve();
@@ -203,72 +189,16 @@ export class ResilientInformer<T extends InformedObject> {
     }
   }
 
-  /** One watch from the current resourceVersion; always ends by throwing WatchEnded or an error. */
-  private async watchOnce(): Promise<never> {
-    const [low, high] = this.options.watchTimeoutSeconds ?? [300, 600];
-    const timeoutSeconds = Math.floor(low + Math.random() * (high - low));
-    const started = Date.now();
-    let events = 0;
-    const controller = new AbortController();
-    this.currentWatch = controller;
-    // stop() may have run while the relist awaited: then there is nothing to watch for.
-    if (this.isStopped()) controller.abort();
-    try {
-      await this.client.watch(
-        {
-          path: this.options.path,
-          query: { resourceVersion: this.resourceVersion, allowWatchBookmarks: true },
-          timeoutSeconds,
-          signal: controller.signal,
-        },
-        ({ type, object }) => {
-          events += 1;
-          this.onWatchEvent(type, object as T & { code?: number; message?: string });
-        },
-      );
-    } finally {
-      this.currentWatch = undefined;
-    }
-    // A watch the server closed at once without events means something is off: back off then.
-    if (events === 0 && Date.now() - started < 1000 && !this.stopped) {
-      throw new Error('watch closed immediately');
-    }
-    throw new WatchEnded('watch closed', false);
-  }
-
-  /** Applies one event to the cache; an ERROR event throws, which ends the watch. */
-  private onWatchEvent(phase: string, object: T & { code?: number; message?: string }): void {
-    switch (phase) {
+  /** Applies one watched change to the cache. */
+  private onWatchEvent(type: ListWatchEventType, object: T): void {
+    switch (type) {
       case 'ADDED':
       case 'MODIFIED':
         this.upsert(keyOf(object), object);
         break;
-      case 'DELETED': {
-        const key = keyOf(object);
-        if (this.cache.delete(key)) this.emit(() => this.options.handlers.delete?.(object));
+      case 'DELETED':
+        if (this.cache.delete(keyOf(object))) this.emit(() => this.options.handlers.delete?.(object));
         break;
-      }
-      case 'BOOKMARK':
-        break;
-      case 'ERROR':
-        throw object.code === 410
-          ? new WatchEnded('resource version too old', true)
-          : new Error(`watch error: ${object.message ?? 'unknown'}`);
-      default:
-        return;
     }
-    const resourceVersion = object.metadata?.resourceVersion;
-    if (resourceVersion) this.resourceVersion = resourceVersion;
-  }
-
-  private async sleep(ms: number): Promise<void> {
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.wakeUp = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
-    this.wakeUp = undefined;
   }
 }

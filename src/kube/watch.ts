@@ -1,5 +1,6 @@
 import { discardLogger, type Logger } from '../log/logger.js';
 import { KubernetesApiError, describeApiError } from './errors.js';
+import { runListWatch } from './list-watch.js';
 import type { KubeRawClient } from './raw-client.js';
 
 /** One collection to keep an up-to-date view of: its API path and optional selectors. */
@@ -41,23 +42,6 @@ interface ListBody {
 
 function keyOf(object: ListedObject): string {
   return `${object.metadata?.namespace ?? ''}/${object.metadata?.name ?? ''}`;
-}
-
-/** Resolves after `ms`, or at once when the signal aborts. */
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) {
-      resolve();
-      return;
-    }
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
 
 /**
@@ -109,74 +93,58 @@ export async function waitForCollections<P>(
       const collection = options.collections[index];
       const view = views[index];
       if (!collection || !view) return;
-      while (!isSettled()) {
-        let resourceVersion: string;
-        try {
+      await runListWatch<ListedObject>({
+        client,
+        path: collection.path,
+        labelSelector: collection.labelSelector,
+        fieldSelector: collection.fieldSelector,
+        list: async (signal) => {
           const { body } = await client.request({
             method: 'GET',
             path: collection.path,
             query: { labelSelector: collection.labelSelector, fieldSelector: collection.fieldSelector },
-            signal: settledSignal,
+            signal,
             verb: 'list',
             object: collection.path,
           });
           const list = (body ?? {}) as ListBody;
+          return { items: list.items ?? [], resourceVersion: list.metadata?.resourceVersion ?? '' };
+        },
+        onListed: (items) => {
           view.clear();
-          for (const item of list.items ?? []) view.set(keyOf(item), item);
-          resourceVersion = list.metadata?.resourceVersion ?? '';
+          for (const item of items) view.set(keyOf(item), item);
           listed[index] = true;
-        } catch (err) {
-          if (isSettled()) return;
+          check();
+        },
+        onEvent: (type, object) => {
+          if (type === 'DELETED') view.delete(keyOf(object));
+          else view.set(keyOf(object), object);
+          check();
+        },
+        signal: settledSignal,
+        watchTimeoutSeconds: () => options.watchTimeoutSeconds ?? 300,
+        // Each closed watch re-lists, so the view never trusts a resourceVersion twice.
+        afterClose: 'relist',
+        relistOnGone: false,
+        failOnQuietClose: false,
+        onFailure: (err, phase) => {
           // Forbidden or a missing API will not heal by waiting; anything else is retried.
-          if (err instanceof KubernetesApiError && (err.statusCode === 401 || err.statusCode === 403)) {
-            finish(err);
-            return;
+          if (
+            phase === 'list' &&
+            err instanceof KubernetesApiError &&
+            (err.statusCode === 401 || err.statusCode === 403)
+          ) {
+            throw err;
           }
-          logger.debug('List failed, retrying', { path: collection.path, error: describeApiError(err) });
-          await pause(options.restartDelayMs ?? 1_000, options.signal);
-          continue;
-        }
-        check();
-        if (isSettled()) return;
-        const ended = await client
-          .watch(
-            {
-              path: collection.path,
-              query: {
-                resourceVersion,
-                allowWatchBookmarks: true,
-                labelSelector: collection.labelSelector,
-                fieldSelector: collection.fieldSelector,
-              },
-              timeoutSeconds: options.watchTimeoutSeconds ?? 300,
-              signal: settledSignal,
-            },
-            ({ type, object }) => {
-              const listed = object as ListedObject;
-              if (type === 'ADDED' || type === 'MODIFIED') view.set(keyOf(listed), listed);
-              else if (type === 'DELETED') view.delete(keyOf(listed));
-              else if (type === 'ERROR')
-                throw new KubernetesApiError(
-                  'watch',
-                  collection.path,
-                  undefined,
-                  undefined,
-                  'error event (e.g. 410 Gone)',
-                );
-              else return;
-              check();
-            },
-          )
-          .then(
-            () => undefined,
-            (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
-          );
-        if (isSettled()) return;
-        if (ended) {
-          logger.debug('Watch ended, re-listing', { path: collection.path, error: ended.message });
-          await pause(options.restartDelayMs ?? 1_000, options.signal);
-        }
-      }
+          if (phase === 'list') {
+            logger.debug('List failed, retrying', { path: collection.path, error: describeApiError(err) });
+          } else {
+            const message = err instanceof Error ? err.message : String(err);
+            logger.debug('Watch ended, re-listing', { path: collection.path, error: message });
+          }
+          return options.restartDelayMs ?? 1_000;
+        },
+      });
     };
     for (const [index] of options.collections.entries()) {
       run(index).catch((err: unknown) => {

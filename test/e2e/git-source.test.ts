@@ -67,7 +67,8 @@ describe('e2e: GitRepository sources with real Flux', () => {
       resources: gitCredentialsResource,
     });
     await gardenlet.writeSecret('ref-fleet-git-credentials', gitAuth);
-    const createdAt = await gardenlet.createExtension(gitConfig('flux-system', landscape.git.url('fleet')));
+    const createdAt = Date.now();
+    await gardenlet.createExtension(gitConfig('flux-system', landscape.git.url('fleet')));
     await landscape.ensureFluxControllers();
 
     await expectBootstrapped(gardenlet, createdAt, 'GitRepository with basic auth');
@@ -91,18 +92,20 @@ describe('e2e: GitRepository sources with real Flux', () => {
     });
     await gardenlet.writeSecret('ref-fleet-git-credentials', gitAuth);
     const url = landscape.git.url('branches');
-    const createdAt = await gardenlet.createExtension(
-      gitConfig('flux-branches', url, { syncMode: 'ManifestsOnly' }),
-    );
+    const createdAt = Date.now();
+    await gardenlet.createExtension(gitConfig('flux-branches', url, { syncMode: 'ManifestsOnly' }));
     await landscape.ensureFluxControllers();
     await expectBootstrapped(gardenlet, createdAt, 'GitRepository in ManifestsOnly');
     await expect
       .poll(() => readShootConfigMap(landscape.shoot.kubeConfig, 'from-main'), { timeout: 120_000 })
       .toBeDefined();
 
-    await gardenlet.updateProviderConfig(
-      gitConfig('flux-branches', url, { syncMode: 'ManifestsOnly', branch: 'release' }),
-    );
+    await gardenlet.patchExtension({
+      metadata: { annotations: { 'gardener.cloud/operation': 'reconcile' } },
+      spec: {
+        providerConfig: gitConfig('flux-branches', url, { syncMode: 'ManifestsOnly', branch: 'release' }),
+      },
+    });
     // No rebootstrap annotation: the mode re-applies the source; the real controllers follow it.
     await expect
       .poll(() => readShootConfigMap(landscape.shoot.kubeConfig, 'from-release'), { timeout: 180_000 })
@@ -123,9 +126,8 @@ describe('e2e: GitRepository sources with real Flux', () => {
       resources: gitCredentialsResource,
     });
     await gardenlet.writeSecret('ref-fleet-git-credentials', { ...gitAuth, password: 'wrong' });
-    const createdAt = await gardenlet.createExtension(
-      gitConfig('flux-wrong-auth', landscape.git.url('fleet-auth')),
-    );
+    const createdAt = Date.now();
+    await gardenlet.createExtension(gitConfig('flux-wrong-auth', landscape.git.url('fleet-auth')));
     await landscape.ensureFluxControllers();
 
     await expect
@@ -143,9 +145,15 @@ describe('e2e: GitRepository sources with real Flux', () => {
     console.log(
       `[e2e]   fixed secret synced into the shoot after ${((Date.now() - fixedAt) / 1000).toFixed(1)}s`,
     );
-    await expectBootstrapped(gardenlet, createdAt, 'GitRepository with wrong, then fixed credentials');
+    const bootstrapped = await expectBootstrapped(
+      gardenlet,
+      createdAt,
+      'GitRepository with wrong, then fixed credentials',
+    );
     console.log(`[e2e]   of which after fixing the secret: ${((Date.now() - fixedAt) / 1000).toFixed(1)}s`);
     expect((await readShootConfigMap(landscape.shoot.kubeConfig, 'from-git-fixed'))?.shoot).toBe('auth');
+    // Bootstrapped means done: no reconcile nobody asked for turns it back to Processing.
+    await bootstrapped.expectHeld();
   });
 
   it('bootstraps a legacy kind-less config and warns about it with an Event', async () => {
@@ -169,7 +177,8 @@ describe('e2e: GitRepository sources with real Flux', () => {
       },
       kustomization: { template: kustomizationTemplate },
     };
-    const createdAt = await gardenlet.createExtension(legacy);
+    const createdAt = Date.now();
+    await gardenlet.createExtension(legacy);
     await landscape.ensureFluxControllers();
 
     await expectBootstrapped(gardenlet, createdAt, 'legacy kind-less GitRepository config');

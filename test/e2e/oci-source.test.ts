@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
+import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { assets, type AssetSpec } from '../harness/assets.js';
 import { fluxReleases } from '../harness/asset-versions.js';
@@ -14,7 +14,8 @@ import {
   readShootConfigMap,
   useLandscape,
 } from './support/cases.js';
-import { buildDockerConfigJson } from '../../hack/landscape/gardenlet.js';
+import { FluxPlayer } from '../harness/flux-player.js';
+import { buildDockerConfigJson } from '../harness/gardener-objects.js';
 
 // The OCIRepository apiVersion matrix: a v1beta2 and a v1 template bootstrap against the real
 // source-controllers of two Flux releases, one serving OCIRepository only as v1beta2 (before
@@ -92,45 +93,21 @@ async function playKustomizeController(
   await expect
     .poll(async () => (await readOciRepository(shoot, served, namespace))?.status?.artifact?.revision)
     .toBe(revision);
-  const custom = shoot.makeApiClient(CustomObjectsApi);
-  const kustomization = {
-    group: 'kustomize.toolkit.fluxcd.io',
-    version: 'v1',
+  const flux = new FluxPlayer(shoot);
+  await expect.poll(() => flux.generationOf('kustomizations', namespace, 'flux-system')).toBeGreaterThan(0);
+  await flux.setStatus(
+    'kustomizations',
+    'flux-system',
     namespace,
-    plural: 'kustomizations',
-  };
-  let generation = 0;
-  await expect
-    .poll(async () => {
-      const object = (await custom
-        .getNamespacedCustomObject({ ...kustomization, name: 'flux-system' })
-        .catch(() => undefined)) as { metadata?: { generation?: number } } | undefined;
-      generation = object?.metadata?.generation ?? 0;
-      return generation;
-    })
-    .toBeGreaterThan(0);
-  await custom.patchNamespacedCustomObjectStatus(
-    {
-      ...kustomization,
-      name: 'flux-system',
-      body: {
-        status: {
-          observedGeneration: generation,
-          lastAppliedRevision: revision,
-          conditions: [
-            {
-              type: 'Ready',
-              status: 'True',
-              reason: 'ReconciliationSucceeded',
-              message: `Applied revision: ${revision}`,
-              observedGeneration: generation,
-              lastTransitionTime: new Date().toISOString(),
-            },
-          ],
-        },
+    [
+      {
+        type: 'Ready',
+        status: 'True',
+        reason: 'ReconciliationSucceeded',
+        message: `Applied revision: ${revision}`,
       },
-    },
-    setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    ],
+    { extra: { lastAppliedRevision: revision } },
   );
 }
 
@@ -182,7 +159,8 @@ for (const leg of legs) {
           'kubernetes.io/dockerconfigjson',
         );
         const fluxNamespace = `flux-${shootName}`;
-        const createdAt = await gardenlet.createExtension({
+        const createdAt = Date.now();
+        await gardenlet.createExtension({
           apiVersion: 'flux.extensions.gardener.cloud/v1alpha1',
           kind: 'FluxConfig',
           flux: { version: leg.version, namespace: fluxNamespace },

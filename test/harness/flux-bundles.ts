@@ -6,8 +6,8 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { computeBundleDigest } from '../../src/flux/bundle-digest.js';
-import { readTarballFiles } from '../../src/flux/bundle-loader.js';
+import { computeBundleDigest } from '../../src/flux/bundle-verification.js';
+import { readTarballFiles } from '../../src/flux/bundle-tarball.js';
 import { assets, cacheDir, repoRoot, resolveAsset } from './assets.js';
 import { fluxReleases, type FluxReleasePin } from './asset-versions.js';
 import { assembleFluxBundle } from './flux-bundle-assembly.js';

@@ -5,6 +5,7 @@ import yaml from 'js-yaml';
 import { defaultFluxVersion } from '../../src/api/constants.js';
 import { fluxReleases } from './asset-versions.js';
 import { findFluxBundle } from './flux-bundles.js';
+import type { BasicAuth } from './git-server.js';
 import { findFluxBundleDir } from './testdata.js';
 
 /** What gardenlet writes about a shoot that the tests vary. */
@@ -83,6 +84,14 @@ export function buildExtensionObject(extension: ExtensionFacts = {}): Record<str
       ...(extension.providerConfig === undefined ? {} : { providerConfig: extension.providerConfig }),
     },
   };
+}
+
+/** The `kubernetes.io/dockerconfigjson` payload of a `ref-*` secret for one registry host. */
+export function buildDockerConfigJson(host: string, auth: BasicAuth): string {
+  const basic = Buffer.from(`${auth.username}:${auth.password}`).toString('base64');
+  return JSON.stringify({
+    auths: { [host]: { username: auth.username, password: auth.password, auth: basic } },
+  });
 }
 
 /**

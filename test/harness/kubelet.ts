@@ -112,6 +112,25 @@ export async function markDeploymentsAvailable(
   return marked;
 }
 
+/**
+ * Plays the kubelet's view of one Deployment: writes the status `status` builds from it (a
+ * rollout stuck, replicas lost), whatever its generation. For failures the available status of
+ * {@link buildAvailableDeploymentStatus} does not describe.
+ */
+export async function writeDeploymentStatus(
+  kubeConfig: KubeConfig,
+  namespace: string,
+  name: string,
+  status: (deployment: V1Deployment) => Record<string, unknown>,
+): Promise<void> {
+  const apps = kubeConfig.makeApiClient(AppsV1Api);
+  const deployment = await apps.readNamespacedDeployment({ name, namespace });
+  await apps.patchNamespacedDeploymentStatus(
+    { name, namespace, body: { status: status(deployment) } },
+    setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+  );
+}
+
 /** A running kubelet stand-in; see {@link startKubelet}. */
 export interface Kubelet {
   /** Errors met while marking (the watch carries on); tests assert it stays empty. */

@@ -1,10 +1,7 @@
 import { Command, Option } from 'commander';
-import {
-  FluxBundleError,
-  FluxBundleLoader,
-  parseManifestsBases,
-  parseManifestsChecksums,
-} from '../../flux/bundle-loader.js';
+import { FluxBundleError, FluxBundleLoader } from '../../flux/bundle-loader.js';
+import { parseManifestsBases } from '../../flux/bundle-locations.js';
+import { parseManifestsChecksums } from '../../flux/bundle-verification.js';
 import {
   FluxInstallError,
   buildFluxInstallOptions,

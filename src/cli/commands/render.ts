@@ -1,12 +1,11 @@
 import { Command } from 'commander';
 import type { SyncMode } from '../../api/constants.js';
-import { stringify } from 'yaml';
 import { buildBootstrapObjects, type BootstrapObject } from '../../flux/bootstrap-objects.js';
 import { buildSecretTargets } from '../../flux/secret-plan.js';
 import type { CliContext } from '../cli-io.js';
 import { buildFilenameOption, requireInputFiles } from '../config-input.js';
 import { addHelpSections, inputExitCodes } from '../help-text.js';
-import { buildOutputOption } from '../output-format.js';
+import { buildOutputOption, renderData } from '../output-format.js';
 import { readEveryProviderConfig } from '../provider-configs.js';
 import { renderTextLines } from '../text-output.js';
 import { checkProviderConfig, formatCheckLines } from './validate.js';
@@ -59,7 +58,8 @@ export function buildRenderCommand(context: CliContext): Command {
       if (options.output === 'json') {
         io.stdout.write(`${JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }, null, 2)}\n`);
       } else {
-        io.stdout.write(objects.map((object) => stringify(object)).join('---\n'));
+        // The one YAML writer of the CLI: it quotes `yes`, `on`, `0777`… so kubectl (YAML 1.1) reads strings.
+        io.stdout.write(objects.map((object) => renderData(object, 'yaml')).join('---\n'));
       }
       context.exitCode = 0;
     });

@@ -5,6 +5,7 @@ import { decodeNamedResourceReferences } from '../../api/shoot-resources.js';
 import { isHibernatingOrWakingUp, isHibernationEnabled } from '../../gardener/cluster.js';
 import { errorMessage } from '../../gardener/status.js';
 import type { Extension } from '../../gardener/types.js';
+import { currentDate, systemClock, type Clock } from '../../kube/clock.js';
 import type { RequestTimeouts } from '../../kube/http-transport.js';
 import type { KubeRequestObserver } from '../../kube/kubeconfig.js';
 import { KubeRawClient } from '../../kube/raw-client.js';
@@ -54,7 +55,8 @@ export interface ShootFluxActuatorOptions {
    * new wake-up watches open, and a reconcile it interrupts is recorded as in progress.
    */
   stopping?: AbortSignal;
-  now?: () => Date;
+  /** Time source (default the system clock). */
+  clock?: Clock;
   /** The day-2 health checks of bootstrapped shoots; none when undefined. */
   health?: ShootFluxHealthSettings;
   /** The landscape's Flux defaults and enforcement (flags of `run`). */
@@ -68,7 +70,7 @@ export interface ShootFluxActuatorOptions {
 /** Health monitor options the actuator does not fill in itself. */
 export type ShootFluxHealthSettings = Omit<
   ShootFluxHealthMonitorOptions,
-  'seed' | 'accessShoot' | 'logger' | 'observer' | 'now'
+  'seed' | 'accessShoot' | 'logger' | 'observer' | 'clock'
 >;
 
 /**
@@ -101,7 +103,8 @@ export class ShootFluxActuator implements Actuator {
       lifetime: this.lifetime.signal,
     });
     this.waker = new ShootWaker(options.enqueue, options.logger.named('shoot-waker'));
-    this.now = options.now ?? (() => new Date());
+    const clock = options.clock ?? systemClock;
+    this.now = () => currentDate(clock);
     this.upgradeSlots = new UpgradeSlots(options.maxConcurrentUpgrades ?? 10, options.enqueue);
     this.delayed = new DelayedEnqueue(options.enqueue);
     if (options.health) {
@@ -111,7 +114,7 @@ export class ShootFluxActuator implements Actuator {
         accessShoot: (namespace) => this.shoots.connect(namespace),
         logger: options.logger.named('health'),
         observer: options.requestObserver,
-        now: this.now,
+        clock,
       });
     }
     options.stopping?.addEventListener(

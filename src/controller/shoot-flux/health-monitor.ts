@@ -11,6 +11,7 @@ import {
   operationAnnotationValues,
 } from '../../gardener/constants.js';
 import type { ClusterObject, Extension } from '../../gardener/types.js';
+import { currentDate, systemClock, type Clock } from '../../kube/clock.js';
 import { ResilientInformer } from '../../kube/informer.js';
 import type { KubeRequestObserver } from '../../kube/kubeconfig.js';
 import { buildResourcePath, encodePathSegment } from '../../kube/rest-mapper.js';
@@ -52,7 +53,8 @@ export interface ShootFluxHealthMonitorOptions {
   /** Checks running at the same time. */
   concurrency?: number;
   observer?: KubeRequestObserver;
-  now?: () => Date;
+  /** Time source (default the system clock). */
+  clock?: Clock;
 }
 
 interface CheckTarget {
@@ -85,7 +87,8 @@ export class ShootFluxHealthMonitor {
   private round: Promise<void> | undefined;
 
   constructor(private readonly options: ShootFluxHealthMonitorOptions) {
-    this.now = options.now ?? (() => new Date());
+    const clock = options.clock ?? systemClock;
+    this.now = () => currentDate(clock);
     this.shootMetrics = new ShootHealthMetrics(options.metrics);
     this.clusters = new ResilientInformer<ClusterObject>({
       kubeConfig: options.seed,
@@ -281,7 +284,9 @@ export class ShootFluxHealthMonitor {
                   .join(','),
               )
               .join('|');
-            if (seen !== undefined && versions !== seen) this.checkKey(key);
+            // The first list checks too: a change between the check that opened this watch and
+            // the watch's own list would otherwise wait for the next period.
+            if (versions !== seen) this.checkKey(key);
             seen = versions;
             return { done: false, progress: undefined };
           },

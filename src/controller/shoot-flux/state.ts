@@ -1,9 +1,10 @@
-import { createHash } from 'node:crypto';
 import { rebootstrapAnnotation } from '../../api/constants.js';
 import { validateDns1123Label, validateDns1123Subdomain } from '../../api/names.js';
 import type { FluxConfig } from '../../api/types.js';
 import { findCondition } from '../../gardener/condition.js';
 import type { Extension } from '../../gardener/types.js';
+import { hashCanonicalJson } from '../../api/canonical-json.js';
+import { isRecord } from '../../api/is-record.js';
 
 /** The condition that records a finished bootstrap. */
 export const fluxBootstrappedCondition = 'FluxBootstrapped';
@@ -60,10 +61,6 @@ function readRecordedSync(value: unknown): RecordedSync | undefined {
   if (!isRecord(value) || typeof value.desired !== 'string' || typeof value.live !== 'string')
     return undefined;
   return { desired: value.desired, live: value.live };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** The state recorded in `status.state.flux`, tolerating anything else being there. */
@@ -183,19 +180,7 @@ export function wantsRebootstrap(extension: Extension): boolean {
 export function hashBootstrapConfig(config: FluxConfig): string {
   const applied: Partial<FluxConfig> = { ...config };
   delete applied.syncMode;
-  const canonical = (value: unknown): unknown => {
-    if (Array.isArray(value)) return value.map(canonical);
-    if (!isRecord(value)) return value;
-    return Object.fromEntries(
-      Object.keys(value)
-        .sort()
-        .map((key) => [key, canonical(value[key])]),
-    );
-  };
-  return createHash('sha256')
-    .update(JSON.stringify(canonical(applied)))
-    .digest('hex')
-    .slice(0, 16);
+  return hashCanonicalJson(applied).slice(0, 16);
 }
 
 /** A stable hash of `flux` (what the installation is rendered from). */

@@ -1,9 +1,8 @@
 import { resolveFluxComponents } from '../../api/components.js';
-import { defaultFluxRegistry, knownFluxComponents } from '../../api/constants.js';
 import { defaultFluxInstallation } from '../../api/defaults.js';
-import { validateFluxVersion } from '../../api/flux-version.js';
-import { validateDns1123Label, validateDns1123Subdomain } from '../../api/names.js';
-import { fluxLogLevels, type FluxInstallPatch } from '../../api/types.js';
+import { FieldPath, formatFieldError } from '../../api/field-errors.js';
+import { validateEffectiveFluxInstall } from '../../api/flux-install-options.js';
+import type { FluxInstallPatch } from '../../api/types.js';
 
 /** What to install: the inputs of `flux install --export` that a FluxConfig controls. */
 export interface FluxInstallOptions {
@@ -95,79 +94,12 @@ export function buildFluxInstallOptions(spec: FluxInstallationSpec = {}): FluxIn
   };
 }
 
-// host[:port][/path] without scheme, tag or whitespace, as kustomize's images newName takes it.
-const registryPattern = /^[a-z0-9]([a-z0-9._-]*[a-z0-9])?(:[0-9]+)?(\/[a-z0-9]([a-z0-9._/-]*[a-z0-9])?)?$/;
-
-/** Whether a string is an image repository prefix (`host[:port][/path]`) that can replace `fluxcd`. */
-export function isImageRegistry(value: string): boolean {
-  return registryPattern.test(value);
-}
-
-/** Whether a string is a Flux release we install (`vMAJOR.MINOR.PATCH`, at least v2.0.0; the API's rule). */
-export function isFluxReleaseVersion(version: string): boolean {
-  return validateFluxVersion(version).length === 0;
-}
-
 /**
- * Checks install options and returns the first problem, naming the field; `undefined` when fine.
- * Catches what the Go reference let through: `latest` or `2.9.2` (which installed the latest release)
- * and unknown component names.
+ * The first problem of install options as a FluxInstallError naming the field; `undefined` when
+ * fine. The rules and their wording are the API's ({@link validateEffectiveFluxInstall}); this
+ * only turns the first field error into the error renderInstallManifests throws.
  */
 export function validateFluxInstallOptions(options: FluxInstallOptions): FluxInstallError | undefined {
-  const [versionProblem] = validateFluxVersion(options.version);
-  if (versionProblem) {
-    return new FluxInstallError(`Invalid value: "${options.version}": ${versionProblem}`, 'flux.version');
-  }
-  const [namespaceProblem] = validateDns1123Label(options.namespace);
-  if (namespaceProblem) {
-    return new FluxInstallError(
-      `Invalid value: "${options.namespace}": ${namespaceProblem}`,
-      'flux.namespace',
-    );
-  }
-  if (options.registry !== '' && !isImageRegistry(options.registry)) {
-    return new FluxInstallError(
-      `Invalid value: "${options.registry}": must be an image repository prefix like ${defaultFluxRegistry}`,
-      'flux.registry',
-    );
-  }
-  if (!(fluxLogLevels as readonly string[]).includes(options.logLevel)) {
-    return new FluxInstallError(
-      `Unsupported value: "${options.logLevel}": supported values: ${fluxLogLevels.map((l) => `"${l}"`).join(', ')}`,
-      'flux.logLevel',
-    );
-  }
-  const [domainProblem] = validateDns1123Subdomain(options.clusterDomain);
-  if (domainProblem) {
-    return new FluxInstallError(
-      `Invalid value: "${options.clusterDomain}": ${domainProblem}`,
-      'flux.clusterDomain',
-    );
-  }
-  const [pullSecretProblem] =
-    options.imagePullSecret === '' ? [] : validateDns1123Subdomain(options.imagePullSecret);
-  if (pullSecretProblem) {
-    return new FluxInstallError(
-      `Invalid value: "${options.imagePullSecret}": ${pullSecretProblem}`,
-      'flux.imagePullSecret',
-    );
-  }
-  if (options.components.length === 0) {
-    return new FluxInstallError('Required value: at least one component', 'flux.components');
-  }
-  const known: readonly string[] = knownFluxComponents;
-  const seen = new Set<string>();
-  for (const [index, component] of options.components.entries()) {
-    if (!known.includes(component)) {
-      return new FluxInstallError(
-        `Unsupported value: "${component}": supported values: ${knownFluxComponents.map((c) => `"${c}"`).join(', ')}`,
-        `flux.components[${index}]`,
-      );
-    }
-    if (seen.has(component)) {
-      return new FluxInstallError(`Duplicate value: "${component}"`, `flux.components[${index}]`);
-    }
-    seen.add(component);
-  }
-  return undefined;
+  const [first] = validateEffectiveFluxInstall(options, FieldPath.root().child('flux'));
+  return first && new FluxInstallError(formatFieldError({ ...first, field: '' }), first.field);
 }

@@ -8,12 +8,9 @@ import {
 import type { FluxInstallPatch, FluxPatchTarget } from '../../api/types.js';
 import { describeManifest, isManifest, type Manifest } from './manifest.js';
 import { FluxInstallError } from './options.js';
+import { isRecord } from '../../api/is-record.js';
 
 type Json = unknown;
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function groupVersionOf(manifest: Manifest): { group: string; version: string } {
   const slash = manifest.apiVersion.indexOf('/');
@@ -50,7 +47,7 @@ function matchesTarget(manifest: Manifest, target: FluxPatchTarget): boolean {
 
 /** The target a strategic merge patch without one names: its own kind, name and (if set) namespace. */
 function targetOfDocument(document: Record<string, unknown>): FluxPatchTarget {
-  const metadata = isObject(document.metadata) ? document.metadata : {};
+  const metadata = isRecord(document.metadata) ? document.metadata : {};
   const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   return {
     kind: escape(String(document.kind)),
@@ -99,8 +96,8 @@ function mergeKeyAt(path: readonly string[]): string | undefined {
  * matches), then the existing elements the patch does not name.
  */
 function strategicMerge(base: Json, patch: Json, path: readonly string[]): Json {
-  if (isObject(patch)) {
-    const result = new Map<string, unknown>(isObject(base) ? Object.entries(base) : []);
+  if (isRecord(patch)) {
+    const result = new Map<string, unknown>(isRecord(base) ? Object.entries(base) : []);
     for (const [key, value] of Object.entries(patch)) {
       if (value === null) result.delete(key);
       else result.set(key, strategicMerge(result.get(key), value, [...path, key]));
@@ -111,7 +108,7 @@ function strategicMerge(base: Json, patch: Json, path: readonly string[]): Json 
     const key = mergeKeyAt(path);
     if (key === undefined || !Array.isArray(base)) return structuredClone(patch) as unknown[];
     const existingList = base as unknown[];
-    const idOf = (element: unknown) => (isObject(element) ? element[key] : undefined);
+    const idOf = (element: unknown) => (isRecord(element) ? element[key] : undefined);
     const patched = (patch as unknown[]).map((element) => {
       const id = idOf(element);
       const existing = id === undefined ? undefined : existingList.find((e) => idOf(e) === id);
@@ -176,7 +173,7 @@ function applyStrategicMerge(manifest: Manifest, document: Record<string, unknow
   const body = Object.fromEntries(
     Object.entries(document).filter(([key]) => key !== 'apiVersion' && key !== 'kind'),
   );
-  const metadata = isObject(document.metadata) ? document.metadata : {};
+  const metadata = isRecord(document.metadata) ? document.metadata : {};
   body.metadata = Object.fromEntries(
     Object.entries(metadata).filter(([key]) => key !== 'name' && key !== 'namespace'),
   );

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
-import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
+import { afterAll, beforeAll, beforeEach, expect, onTestFinished } from 'vitest';
+import type { Extension } from '../../../src/gardener/types.js';
+import type { Gardenlet } from '../../harness/gardenlet.js';
 import { livePids } from '../../harness/processes.js';
-import type { ShootGardenlet } from '../../../hack/landscape/gardenlet.js';
 import { startLandscape, type Landscape, type LandscapeOptions } from '../../../hack/landscape/landscape.js';
 
 /**
@@ -72,28 +73,73 @@ export async function expectShootInfoApplied(
   });
 }
 
+/** Why an Extension is not (yet) settled bootstrapped, or `settled`. */
+function describeSettlement(extension: Extension | undefined): string {
+  if (!extension) return 'no Extension';
+  const bootstrapped = extension.status?.conditions?.find((c) => c.type === 'FluxBootstrapped');
+  const last = extension.status?.lastOperation;
+  if (bootstrapped?.status !== 'True') return `FluxBootstrapped=${bootstrapped?.status ?? 'absent'}`;
+  if (last?.state !== 'Succeeded') return `lastOperation ${last?.state ?? 'absent'}`;
+  if (extension.status?.observedGeneration !== extension.metadata.generation)
+    return 'generation not observed';
+  if (extension.metadata.annotations?.['gardener.cloud/operation']) return 'operation annotation pending';
+  return 'settled';
+}
+
+/** What {@link expectBootstrapped} measured, and the check that the end state holds. */
+export interface Bootstrapped {
+  /** Seconds from the Extension's creation to its settled bootstrap. */
+  seconds: number;
+  /**
+   * Asserts that the bootstrapped state held from the settled read until now: no
+   * `lastOperation` other than `Succeeded` was written since (nobody asked for another
+   * reconcile), and the Extension still says so.
+   */
+  expectHeld(): Promise<void>;
+}
+
 /**
- * Waits for `FluxBootstrapped=True`, prints the time since the Extension was created and
- * asserts the Extension ended `Succeeded`; resolves with the seconds measured.
+ * Waits for the settled end state of a bootstrap: one read of the Extension showing
+ * `FluxBootstrapped=True` and `lastOperation` `Succeeded` for its current generation with no
+ * operation pending (two separate reads could straddle a later reconcile). Prints the time
+ * since the Extension was created, asserts that read, and records every later `lastOperation`
+ * for {@link Bootstrapped.expectHeld}.
  */
 export async function expectBootstrapped(
-  gardenlet: ShootGardenlet,
+  gardenlet: Gardenlet,
   createdAt: number,
   label: string,
-): Promise<number> {
+): Promise<Bootstrapped> {
+  let settled: Extension | undefined;
   await expect
-    .poll(async () => (await gardenlet.condition('FluxBootstrapped'))?.status, { timeout: 300_000 })
-    .toBe('True');
+    .poll(
+      async () => {
+        settled = await gardenlet.readExtension();
+        return describeSettlement(settled);
+      },
+      { timeout: 300_000 },
+    )
+    .toBe('settled');
   const seconds = (Date.now() - createdAt) / 1000;
   console.log(`[e2e] ${label}: Extension created → FluxBootstrapped=True in ${seconds.toFixed(1)}s`);
-  await expect.poll(async () => (await gardenlet.extension()).status?.lastOperation?.state).toBe('Succeeded');
-  const extension = await gardenlet.extension();
-  expect(extension.status?.conditions?.find((c) => c.type === 'FluxBootstrapped')).toMatchObject({
+  expect(settled?.status?.conditions?.find((c) => c.type === 'FluxBootstrapped')).toMatchObject({
     status: 'True',
     reason: 'BootstrapSuccessful',
   });
-  expect(extension.status?.lastOperation).toMatchObject({ state: 'Succeeded', progress: 100 });
-  return seconds;
+  expect(settled?.status?.lastOperation).toMatchObject({ state: 'Succeeded', progress: 100 });
+  const recorder = await gardenlet.recordLastOperations(settled?.metadata.resourceVersion);
+  onTestFinished(() => {
+    recorder.stop();
+  });
+  return {
+    seconds,
+    expectHeld: async () => {
+      const extension = await gardenlet.extension();
+      expect(recorder.seen.filter((operation) => operation.state !== 'Succeeded')).toEqual([]);
+      expect(extension.status?.lastOperation).toMatchObject({ state: 'Succeeded', progress: 100 });
+      expect(extension.status?.conditions?.find((c) => c.type === 'FluxBootstrapped')?.status).toBe('True');
+    },
+  };
 }
 
 /**

@@ -3,7 +3,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import yaml from 'js-yaml';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { removeNamespace } from '../../harness/namespace-removal.js';
 import { buildProgram } from '../../../src/cli/program.js';
 import { repoRoot } from '../../harness/assets.js';
 import { clusterKubeConfig } from '../support/clusters.js';
@@ -324,6 +325,9 @@ describe('admission charts', () => {
 
     beforeAll(async () => {
       namespace = await prepareDryRunNamespace(kubeConfig, 'extension-shoot-flux-admission');
+    });
+    afterAll(async () => {
+      await removeNamespace(kubeConfig, namespace);
     });
 
     it.each([

@@ -1,4 +1,5 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { removeNamespace } from '../../harness/namespace-removal.js';
 import { clusterKubeConfig } from '../support/clusters.js';
 import { buildProgram } from '../../../src/cli/program.js';
 import {
@@ -360,6 +361,9 @@ describe('Helm chart', () => {
 
     beforeAll(async () => {
       namespace = await prepareDryRunNamespace(kubeConfig, 'extension-shoot-flux');
+    });
+    afterAll(async () => {
+      await removeNamespace(kubeConfig, namespace);
     });
 
     it.each([

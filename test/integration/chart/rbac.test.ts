@@ -12,16 +12,17 @@ import {
   AuthorizationV1Api,
   CoordinationV1Api,
   CoreV1Api,
-  CustomObjectsApi,
   KubeConfig,
   RbacAuthorizationV1Api,
   type V1RoleBinding,
 } from '@kubernetes/client-node';
 import yaml from 'js-yaml';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { buildProgram } from '../../../src/cli/program.js';
 import { repoRoot } from '../../harness/assets.js';
-import { clusterKubeConfig, createTestNamespace } from '../support/clusters.js';
+import { Gardenlet } from '../../harness/gardenlet.js';
+import { removeNamespace } from '../../harness/namespace-removal.js';
+import { clusterKubeConfig } from '../support/clusters.js';
 import { onlyObject, renderChart } from './helm.js';
 
 const hasRunCommand = buildProgram().commands.some((c) => c.name() === 'run');
@@ -99,6 +100,7 @@ describe('the chart RBAC', () => {
     const name = `gardener-extension-shoot-flux-${suffix}`;
     await rbac.deleteClusterRoleBinding({ name }).catch(() => undefined);
     await rbac.deleteClusterRole({ name }).catch(() => undefined);
+    await removeNamespace(admin, releaseNamespace);
     await rm(work, { recursive: true, force: true });
   });
 
@@ -206,71 +208,24 @@ describe('the chart RBAC', () => {
     });
 
     it('takes the leader and heartbeat Leases and reconciles an Extension without a 403', async () => {
-      const namespace = await createTestNamespace(admin);
-      const custom = admin.makeApiClient(CustomObjectsApi);
+      const gardenlet = new Gardenlet(admin);
+      onTestFinished(() => gardenlet.remove());
       // Play gardenlet: a hibernated shoot's Cluster and its Extension, annotated for reconcile.
-      await custom.createClusterCustomObject({
-        group: 'extensions.gardener.cloud',
-        version: 'v1alpha1',
-        plural: 'clusters',
-        body: {
-          apiVersion: 'extensions.gardener.cloud/v1alpha1',
-          kind: 'Cluster',
-          metadata: { name: namespace },
-          spec: {
-            cloudProfile: { apiVersion: 'core.gardener.cloud/v1beta1', kind: 'CloudProfile' },
-            seed: { apiVersion: 'core.gardener.cloud/v1beta1', kind: 'Seed' },
-            shoot: {
-              apiVersion: 'core.gardener.cloud/v1beta1',
-              kind: 'Shoot',
-              metadata: { name: 'rbac', namespace: 'garden-it' },
-              spec: { hibernation: { enabled: true } },
-              status: { isHibernated: true },
-            },
+      await gardenlet.createShoot({ name: 'rbac', projectNamespace: 'garden-it', hibernated: true });
+      await gardenlet.createExtension({
+        apiVersion: 'flux.extensions.gardener.cloud/v1alpha1',
+        kind: 'FluxConfig',
+        source: {
+          template: {
+            apiVersion: 'source.toolkit.fluxcd.io/v1',
+            kind: 'GitRepository',
+            spec: { url: 'https://example.com/repo.git', ref: { branch: 'main' } },
           },
         },
-      });
-      await custom.createNamespacedCustomObject({
-        group: 'extensions.gardener.cloud',
-        version: 'v1alpha1',
-        plural: 'extensions',
-        namespace,
-        body: {
-          apiVersion: 'extensions.gardener.cloud/v1alpha1',
-          kind: 'Extension',
-          metadata: {
-            name: 'shoot-flux',
-            namespace,
-            annotations: { 'gardener.cloud/operation': 'reconcile' },
-          },
-          spec: {
-            type: 'shoot-flux',
-            providerConfig: {
-              apiVersion: 'flux.extensions.gardener.cloud/v1alpha1',
-              kind: 'FluxConfig',
-              source: {
-                template: {
-                  apiVersion: 'source.toolkit.fluxcd.io/v1',
-                  kind: 'GitRepository',
-                  spec: { url: 'https://example.com/repo.git', ref: { branch: 'main' } },
-                },
-              },
-              kustomization: { template: { spec: { path: './clusters/rbac' } } },
-            },
-          },
-        },
+        kustomization: { template: { spec: { path: './clusters/rbac' } } },
       });
       await expect
-        .poll(async () => {
-          const extension = (await custom.getNamespacedCustomObject({
-            group: 'extensions.gardener.cloud',
-            version: 'v1alpha1',
-            plural: 'extensions',
-            namespace,
-            name: 'shoot-flux',
-          })) as { status?: { lastOperation?: { state?: string } } };
-          return extension.status?.lastOperation?.state;
-        })
+        .poll(async () => (await gardenlet.extension()).status?.lastOperation?.state)
         .toBe('Succeeded');
       const leases = admin.makeApiClient(CoordinationV1Api);
       await expect

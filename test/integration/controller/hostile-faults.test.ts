@@ -12,18 +12,17 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createShootFluxActuator } from '../../../src/controller/composition.js';
-import { Manager } from '../../../src/controller/manager.js';
+import type { Manager } from '../../../src/controller/manager.js';
 import { evaluateExtensionReadiness } from '../../../src/gardener/status.js';
-import { discardLogger } from '../../../src/log/logger.js';
 import { repoRoot } from '../../harness/assets.js';
+import { Gardenlet } from '../../harness/gardenlet.js';
 import { startControlPlane, type ControlPlane } from '../../harness/control-plane.js';
 import { buildShootAccessKubeconfig, makeFluxManifestsBase } from '../../harness/gardener-objects.js';
-import { startKubelet, type Kubelet } from '../../harness/kubelet.js';
+import { fluxReadyConditions } from '../../harness/flux-player.js';
 import { freePort, ManagedProcess } from '../../harness/processes.js';
 import { startSilentServer, type SilentServer } from '../../harness/silent-server.js';
-import { createTestNamespace } from '../support/clusters.js';
-import { Gardenlet, readyCondition, type TestClusters } from './shoot-flux-support.js';
+import { startTestManager } from '../../harness/test-manager.js';
+import { TestShoot, type TestClusters } from './shoot-flux-support.js';
 
 const builtCli = path.join(repoRoot, 'dist', 'cli', 'main.js');
 /** The token of every silent shoot's access secret: it must never show up anywhere. */
@@ -91,33 +90,17 @@ describe('hostile faults: silent and refusing shoots, signals, failover', () => 
 
   /** A manager in this process with short shoot timeouts, serving only Extensions of `type`. */
   async function startManager(type: string, maxConcurrentReconciles = 2): Promise<Manager> {
-    const manager = new Manager({
+    const manager = await startTestManager({
       kubeConfig: seed.kubeConfig,
-      createActuator: (dependencies) =>
-        createShootFluxActuator(
-          {
-            gardenClusterIdentity: 'garden-it',
-            fluxManifestsBases: [bundleBase],
-            shootClientMode: 'internal',
-            reconcileTimeoutMs: 120_000,
-            shootTimeouts: { connectMs: 1_000, requestMs: 1_500 },
-          },
-          dependencies,
-        ),
-      logger: discardLogger,
-      extensionType: type,
-      extensionClasses: [],
-      ignoreOperationAnnotation: false,
-      maxConcurrentReconciles,
-      // Longer than the central poll timeout: a shoot that held a worker for a whole reconcile
-      // would make every test here fail, not just slow down.
-      reconcileTimeoutMs: 120_000,
-      metricsBindAddress: '0',
-      healthBindAddress: '0',
-      defaultMetrics: false,
-      informerBackoffMs: [50, 1000],
+      shootFlux: {
+        fluxManifestsBases: [bundleBase],
+        // Longer than the central poll timeout: a shoot that held a worker for a whole reconcile
+        // would make every test here fail, not just slow down.
+        reconcileTimeoutMs: 120_000,
+        shootTimeouts: { connectMs: 1_000, requestMs: 1_500 },
+      },
+      manager: { extensionType: type, maxConcurrentReconciles },
     });
-    await manager.start();
     return later(manager, (m) => m.stop());
   }
 
@@ -125,13 +108,24 @@ describe('hostile faults: silent and refusing shoots, signals, failover', () => 
     return later(await startSilentServer(mode), (s) => s.stop());
   }
 
-  async function kubelet(gardenlet: Gardenlet): Promise<Kubelet> {
-    return later(await startKubelet(gardenlet.shoot, gardenlet.fluxNamespace), (k) => k.stop());
+  /** A shoot of this file's clusters, removed after the test. */
+  function testShoot(type: string): TestShoot {
+    return later(new TestShoot(type, clusters), (s) => s.remove());
+  }
+
+  /** A seed namespace for the controllers' leases, removed after the test. */
+  async function createLeaseNamespace(): Promise<string> {
+    const gardenlet = later(
+      new Gardenlet(seed.kubeConfig, { namespace: `hostile-lease--${randomBytes(4).toString('hex')}` }),
+      (g) => g.remove(),
+    );
+    await gardenlet.createNamespace();
+    return gardenlet.namespace;
   }
 
   /** A shoot with an Extension of `type` whose access secret points at `server` (CA from `caFile`). */
-  async function shootAt(type: string, server: string, caFile: string): Promise<Gardenlet> {
-    const gardenlet = new Gardenlet(type, clusters);
+  async function shootAt(type: string, server: string, caFile: string): Promise<TestShoot> {
+    const gardenlet = testShoot(type);
     await gardenlet.createShoot();
     await gardenlet.writeSecret('gardener', {
       kubeconfig: await buildShootAccessKubeconfig({ server, token: silentToken, caFile }),
@@ -139,12 +133,12 @@ describe('hostile faults: silent and refusing shoots, signals, failover', () => 
     return gardenlet;
   }
 
-  async function lastError(gardenlet: Gardenlet): Promise<string | undefined> {
+  async function lastError(gardenlet: TestShoot): Promise<string | undefined> {
     return (await gardenlet.extension()).status?.lastError?.description;
   }
 
   /** Everything of a shoot's Extension a user can read: status and events. */
-  async function visibleText(gardenlet: Gardenlet): Promise<string> {
+  async function visibleText(gardenlet: TestShoot): Promise<string> {
     return JSON.stringify([(await gardenlet.extension()).status, await gardenlet.events()]);
   }
 
@@ -195,7 +189,7 @@ describe('hostile faults: silent and refusing shoots, signals, failover', () => 
   }
   const holderOf = async (namespace: string) => (await readLease(namespace))?.spec?.holderIdentity ?? '';
 
-  async function fluxInstalledEvents(gardenlet: Gardenlet): Promise<number> {
+  async function fluxInstalledEvents(gardenlet: TestShoot): Promise<number> {
     const events = await seed.kubeConfig
       .makeApiClient(CoreV1Api)
       .listNamespacedEvent({ namespace: gardenlet.namespace });
@@ -205,13 +199,15 @@ describe('hostile faults: silent and refusing shoots, signals, failover', () => 
   }
 
   /** Plays Flux: the source and the Kustomization become Ready once they exist. */
-  async function playFluxReady(gardenlet: Gardenlet): Promise<void> {
+  async function playFluxReady(gardenlet: TestShoot): Promise<void> {
     const ns = gardenlet.fluxNamespace;
     await expect
-      .poll(() => gardenlet.shootObject('kustomize.toolkit.fluxcd.io', 'kustomizations', ns, 'flux-system'))
+      .poll(() =>
+        gardenlet.flux.readObject('kustomize.toolkit.fluxcd.io', 'kustomizations', ns, 'flux-system'),
+      )
       .toBeDefined();
-    await gardenlet.setFluxStatus('gitrepositories', 'flux-system', ns, readyCondition);
-    await gardenlet.setFluxStatus('kustomizations', 'flux-system', ns, readyCondition);
+    await gardenlet.flux.setStatus('gitrepositories', 'flux-system', ns, fluxReadyConditions);
+    await gardenlet.flux.setStatus('kustomizations', 'flux-system', ns, fluxReadyConditions);
   }
 
   it('a shoot that accepts TLS and never answers fails within the request timeout, naming step, server and request', async () => {
@@ -278,16 +274,16 @@ describe('hostile faults: silent and refusing shoots, signals, failover', () => 
 
   it('six silent shoots do not keep a healthy new shoot from being bootstrapped', async () => {
     const type = uniqueType();
-    const silent: Gardenlet[] = [];
+    const silent: TestShoot[] = [];
     for (let i = 0; i < 6; i++) {
       const server = await startSilent('tls');
       const gardenlet = await shootAt(type, server.server, server.caFile);
       await gardenlet.createExtension(gitConfig(gardenlet.fluxNamespace));
       silent.push(gardenlet);
     }
-    const healthy = new Gardenlet(type, clusters);
+    const healthy = testShoot(type);
     await healthy.createShoot();
-    await kubelet(healthy);
+    await healthy.startKubelet();
     // Two workers for seven shoots: without per-request timeouts the silent ones hold both for a
     // whole reconcile (longer than the poll timeout), without fairness they keep taking them.
     await startManager(type, 2);
@@ -313,10 +309,10 @@ describe('hostile faults: silent and refusing shoots, signals, failover', () => 
   });
 
   it('SIGTERM while a bootstrap waits for Flux: exit 0, Lease released, the wait recorded; the next process finishes', async () => {
-    const leaseNamespace = await createTestNamespace(seed.kubeConfig, 'hostile-lease');
-    const gardenlet = new Gardenlet('shoot-flux', clusters);
+    const leaseNamespace = await createLeaseNamespace();
+    const gardenlet = testShoot('shoot-flux');
     await gardenlet.createShoot();
-    await kubelet(gardenlet);
+    await gardenlet.startKubelet();
     const first = startCli('controller-a', leaseNamespace);
     await expect.poll(() => holderOf(leaseNamespace)).not.toBe('');
     await gardenlet.createExtension(gitConfig(gardenlet.fluxNamespace));
@@ -348,10 +344,10 @@ describe('hostile faults: silent and refusing shoots, signals, failover', () => 
   });
 
   it('SIGKILL of the leader mid-bootstrap: the standby takes over after the lease expired and finishes', async () => {
-    const leaseNamespace = await createTestNamespace(seed.kubeConfig, 'hostile-lease');
-    const gardenlet = new Gardenlet('shoot-flux', clusters);
+    const leaseNamespace = await createLeaseNamespace();
+    const gardenlet = testShoot('shoot-flux');
     await gardenlet.createShoot();
-    await kubelet(gardenlet);
+    await gardenlet.startKubelet();
     const leader = startCli('controller-leader', leaseNamespace);
     await expect.poll(() => holderOf(leaseNamespace)).not.toBe('');
     const leaderIdentity = await holderOf(leaseNamespace);
@@ -359,7 +355,7 @@ describe('hostile faults: silent and refusing shoots, signals, failover', () => 
     await gardenlet.createExtension(gitConfig(gardenlet.fluxNamespace));
     await expect
       .poll(() =>
-        gardenlet.shootObject(
+        gardenlet.flux.readObject(
           'kustomize.toolkit.fluxcd.io',
           'kustomizations',
           gardenlet.fluxNamespace,

@@ -7,11 +7,17 @@ import { ExtensionClient } from '../../../src/controller/extension-client.js';
 import type { Extension } from '../../../src/gardener/types.js';
 import { evaluateExtensionReadiness } from '../../../src/gardener/status.js';
 import { discardLogger } from '../../../src/log/logger.js';
-import { clusterKubeConfig, createTestNamespace } from '../support/clusters.js';
-import { Gardenlet, RecordingActuator, startManager, uniqueType } from './support.js';
+import type { Gardenlet } from '../../harness/gardenlet.js';
+import { clusterKubeConfig } from '../support/clusters.js';
+import {
+  RecordingActuator,
+  buildMinimalShoot,
+  createGardenlet,
+  startManager,
+  uniqueType,
+} from './support.js';
 
 const seed = clusterKubeConfig('seed');
-const gardenlet = new Gardenlet(seed);
 const custom = seed.makeApiClient(CustomObjectsApi);
 
 const readLease = async (namespace: string, name: string) => {
@@ -68,13 +74,16 @@ async function startProxy(
 
 describe('manager', () => {
   const managers: Manager[] = [];
+  const gardenlets: Gardenlet[] = [];
   afterEach(async () => {
     await Promise.all(managers.splice(0).map((m) => m.stop()));
+    for (const gardenlet of gardenlets.splice(0)) await gardenlet.remove();
   });
 
   it('with leader election only the leader reconciles; stopping releases the lease to the other', async () => {
-    const namespace = await createTestNamespace(seed);
     const type = uniqueType();
+    const gardenlet = await createGardenlet(seed, type, gardenlets);
+    const namespace = gardenlet.namespace;
     const election = {
       namespace,
       id: 'shoot-flux-leader-election',
@@ -98,11 +107,11 @@ describe('manager', () => {
     await expect.poll(() => b.readiness()).toBeUndefined();
     expect(b.isLeader).toBe(false);
 
-    await gardenlet.createCluster(namespace);
-    await gardenlet.createExtension(namespace, type);
+    await gardenlet.writeCluster(buildMinimalShoot());
+    await gardenlet.createExtension();
     await expect
       .poll(async () => {
-        const extension = await gardenlet.readExtension(namespace);
+        const extension = await gardenlet.readExtension();
         return extension ? evaluateExtensionReadiness(extension) : 'gone';
       })
       .toBeUndefined();
@@ -112,15 +121,15 @@ describe('manager', () => {
     await a.stop();
     expect((await readLease(namespace, election.id))?.spec.holderIdentity).not.toBe('a');
     await expect.poll(() => b.isLeader).toBe(true);
-    await gardenlet.annotate(namespace, 'reconcile');
+    await gardenlet.annotate('reconcile');
     await expect.poll(() => second.calls.length).toBe(1);
     expect(first.calls).toHaveLength(1);
     expect((await readLease(namespace, election.id))?.spec.holderIdentity).toBe('b');
   });
 
   it('renews the heartbeat lease and serves health, readiness and metrics', async () => {
-    const namespace = await createTestNamespace(seed, 'extension-it');
     const type = uniqueType();
+    const { namespace } = await createGardenlet(seed, type, gardenlets, 'extension-it');
     const manager = await startManager(seed, new RecordingActuator(), {
       extensionType: type,
       heartbeat: { namespace, renewIntervalSeconds: 1 },
@@ -150,8 +159,9 @@ describe('manager', () => {
   });
 
   it('the informer restarts after the connection breaks and relists what changed meanwhile', async () => {
-    const namespace = await createTestNamespace(seed);
     const type = uniqueType();
+    const gardenlet = await createGardenlet(seed, `${type}-a`, gardenlets);
+    const namespace = gardenlet.namespace;
     const server = new URL(seed.getCurrentCluster()?.server ?? '');
     const proxy = await startProxy(server);
     const viaProxy = new KubeConfig();
@@ -176,19 +186,19 @@ describe('manager', () => {
     try {
       informer.start();
       await informer.waitForSync(AbortSignal.timeout(30_000));
-      await gardenlet.createExtension(namespace, `${type}-a`);
+      await gardenlet.createExtension();
       await expect.poll(() => seen).toContain(`${namespace}/${type}-a`);
 
       // Break every connection; the next one fails too until the proxy is back.
       await proxy.close();
-      await gardenlet.patchExtension(namespace, { metadata: { labels: { during: 'outage' } } });
-      const other = await createTestNamespace(seed);
-      await gardenlet.createExtension(other, `${type}-b`);
+      await gardenlet.patchExtension({ metadata: { labels: { during: 'outage' } } });
+      const other = await createGardenlet(seed, `${type}-b`, gardenlets);
+      await other.createExtension();
       await expect.poll(() => informer.restarts).toBeGreaterThan(0);
       // Bring a proxy back on the same port.
       const again = await startProxy(server, proxy.port);
       try {
-        await expect.poll(() => seen).toContain(`${other}/${type}-b`);
+        await expect.poll(() => seen).toContain(`${other.namespace}/${type}-b`);
         await expect
           .poll(() => informer.get(namespace, 'shoot-flux')?.metadata.labels?.during)
           .toBe('outage');
@@ -196,10 +206,8 @@ describe('manager', () => {
         await informer.stop();
         await again.close();
       }
-      await gardenlet.deleteExtension(other);
     } finally {
       await informer.stop();
-      await gardenlet.deleteExtension(namespace).catch(() => undefined);
     }
   });
 });

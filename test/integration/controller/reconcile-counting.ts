@@ -1,7 +1,7 @@
 // Counting what one reconcile sends, for tests that prove a steady state writes nothing more.
 import { expect } from 'vitest';
 import type { Manager } from '../../../src/controller/manager.js';
-import type { Gardenlet } from './shoot-flux-support.js';
+import type { TestShoot } from './shoot-flux-support.js';
 
 /** The sum of a counter's samples (of the given verbs only, when given). */
 async function metricSum(manager: Manager, name: string, verbs?: readonly string[]): Promise<number> {
@@ -16,7 +16,7 @@ async function metricSum(manager: Manager, name: string, verbs?: readonly string
  * Asks for a reconcile as gardenlet does and waits until it ran (Processing, then Succeeded) and
  * the manager counted it as finished, so every request it made is counted too.
  */
-export async function reconcileOnce(manager: Manager, gardenlet: Gardenlet): Promise<void> {
+export async function reconcileOnce(manager: Manager, gardenlet: TestShoot): Promise<void> {
   const before = await metricSum(manager, 'controller_runtime_reconcile_total');
   const operations = await gardenlet.recordLastOperations();
   try {

@@ -2,28 +2,33 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigurationError, RequeueAfterError } from '../../../src/controller/errors.js';
 import type { Manager } from '../../../src/controller/manager.js';
 import { evaluateExtensionReadiness } from '../../../src/gardener/status.js';
-import { clusterKubeConfig, createTestNamespace } from '../support/clusters.js';
+import type { Gardenlet } from '../../harness/gardenlet.js';
+import { clusterKubeConfig } from '../support/clusters.js';
 import { captureLogs } from '../support/log-capture.js';
-import { Gardenlet, RecordingActuator, startManager, uniqueType } from './support.js';
+import {
+  RecordingActuator,
+  buildMinimalShoot,
+  createGardenlet,
+  startManager,
+  uniqueType,
+} from './support.js';
 
 describe('generic Extension reconciler', () => {
   const seed = clusterKubeConfig('seed');
-  const gardenlet = new Gardenlet(seed);
   const managers: Manager[] = [];
-  const namespaces: string[] = [];
+  const gardenlets: Gardenlet[] = [];
   let actuator: RecordingActuator;
   let type: string;
 
   const setup = async (options: Parameters<typeof startManager>[2] | object = {}) => {
-    const namespace = await createTestNamespace(seed);
-    namespaces.push(namespace);
+    const gardenlet = await createGardenlet(seed, type, gardenlets);
     const manager = await startManager(seed, actuator, { extensionType: type, ...options });
     managers.push(manager);
-    return { namespace, manager };
+    return { gardenlet, namespace: gardenlet.namespace, manager };
   };
 
-  const readiness = async (namespace: string) => {
-    const extension = await gardenlet.readExtension(namespace);
+  const readiness = async (gardenlet: Gardenlet) => {
+    const extension = await gardenlet.readExtension();
     return extension ? evaluateExtensionReadiness(extension) : 'gone';
   };
 
@@ -33,21 +38,7 @@ describe('generic Extension reconciler', () => {
 
   afterEach(async () => {
     await Promise.all(managers.splice(0).map((m) => m.stop()));
-    for (const namespace of namespaces.splice(0)) {
-      const extension = await gardenlet.readExtension(namespace);
-      if (extension) {
-        await gardenlet.patchExtension(namespace, { metadata: { finalizers: null } });
-        await gardenlet.deleteExtension(namespace).catch(() => undefined);
-      }
-      await gardenlet.custom
-        .deleteClusterCustomObject({
-          group: 'extensions.gardener.cloud',
-          version: 'v1alpha1',
-          plural: 'clusters',
-          name: namespace,
-        })
-        .catch(() => undefined);
-    }
+    for (const gardenlet of gardenlets.splice(0)) await gardenlet.remove();
   });
 
   const fresh = () => {
@@ -57,11 +48,11 @@ describe('generic Extension reconciler', () => {
 
   it('creates: finalizer, reconcile annotation removed before reconciling, status gardenlet accepts', async () => {
     fresh();
-    const { namespace } = await setup();
-    await gardenlet.createCluster(namespace);
-    await gardenlet.createExtension(namespace, type);
-    await expect.poll(() => readiness(namespace)).toBeUndefined();
-    const extension = await gardenlet.readExtension(namespace);
+    const { gardenlet } = await setup();
+    await gardenlet.writeCluster(buildMinimalShoot());
+    await gardenlet.createExtension();
+    await expect.poll(() => readiness(gardenlet)).toBeUndefined();
+    const extension = await gardenlet.readExtension();
     expect(extension?.metadata.finalizers).toEqual(['extensions.gardener.cloud/shoot-flux']);
     expect(extension?.status?.lastOperation).toMatchObject({
       type: 'Create',
@@ -75,12 +66,12 @@ describe('generic Extension reconciler', () => {
     expect(actuator.calls[0]?.annotations['gardener.cloud/operation']).toBeUndefined();
 
     // A spec change without the annotation is not reconciled (annotation mode) ...
-    await gardenlet.patchExtension(namespace, { spec: { providerConfig: { a: 1 } } });
+    await gardenlet.patchExtension({ spec: { providerConfig: { a: 1 } } });
     // ... until gardenlet asks for it.
-    await gardenlet.annotate(namespace, 'reconcile');
+    await gardenlet.annotate('reconcile');
     await expect.poll(() => actuator.calls.length).toBe(2);
-    await expect.poll(() => readiness(namespace)).toBeUndefined();
-    expect((await gardenlet.readExtension(namespace))?.status?.lastOperation?.type).toBe('Reconcile');
+    await expect.poll(() => readiness(gardenlet)).toBeUndefined();
+    expect((await gardenlet.readExtension())?.status?.lastOperation?.type).toBe('Reconcile');
   });
 
   it('records errors with codes and no retry storm for configuration problems', async () => {
@@ -91,27 +82,27 @@ describe('generic Extension reconciler', () => {
           cause: new ConfigurationError('flux.version: Invalid value: "x"'),
         }),
       );
-    const { namespace } = await setup();
-    await gardenlet.createCluster(namespace);
-    await gardenlet.createExtension(namespace, type);
+    const { gardenlet } = await setup();
+    await gardenlet.writeCluster(buildMinimalShoot());
+    await gardenlet.createExtension();
     await expect
-      .poll(async () => (await gardenlet.readExtension(namespace))?.status?.lastError)
+      .poll(async () => (await gardenlet.readExtension())?.status?.lastError)
       .toMatchObject({
         description: 'Error reconciling Extension: decode providerConfig',
         codes: ['ERR_CONFIGURATION_PROBLEM'],
       });
-    const extension = await gardenlet.readExtension(namespace);
+    const extension = await gardenlet.readExtension();
     expect(extension?.status?.lastOperation).toMatchObject({ type: 'Create', state: 'Error', progress: 50 });
     expect(extension?.status?.observedGeneration).toBe(extension?.metadata.generation);
-    expect(await readiness(namespace)).toBe(
+    expect(await readiness(gardenlet)).toBe(
       'error during reconciliation: Error reconciling Extension: decode providerConfig',
     );
     expect(actuator.calls).toHaveLength(1);
 
     // Fixed config: gardenlet redeploys with the annotation; success clears lastError.
     actuator.behaviour = () => Promise.resolve();
-    await gardenlet.annotate(namespace, 'reconcile');
-    await expect.poll(() => readiness(namespace)).toBeUndefined();
+    await gardenlet.annotate('reconcile');
+    await expect.poll(() => readiness(gardenlet)).toBeUndefined();
   });
 
   it('records an internal error by step and reconcileID, and logs its stack without credentials', async () => {
@@ -119,15 +110,15 @@ describe('generic Extension reconciler', () => {
     actuator.behaviour = () =>
       Promise.reject(new TypeError("Cannot read properties of null (reading 'find'): Bearer s3cr3t-t0ken"));
     const logs = captureLogs();
-    const { namespace } = await setup({ logger: logs.logger });
-    await gardenlet.createCluster(namespace);
-    await gardenlet.createExtension(namespace, type);
+    const { gardenlet } = await setup({ logger: logs.logger });
+    await gardenlet.writeCluster(buildMinimalShoot());
+    await gardenlet.createExtension();
     await expect
-      .poll(async () => (await gardenlet.readExtension(namespace))?.status?.lastError?.description)
+      .poll(async () => (await gardenlet.readExtension())?.status?.lastError?.description)
       .toMatch(
         /^Error reconciling Extension: internal error in step "Reconciling the Extension" \(reconcileID [0-9a-f-]{36}; the controller log has the details\)$/,
       );
-    const extension = await gardenlet.readExtension(namespace);
+    const extension = await gardenlet.readExtension();
     expect(JSON.stringify(extension?.status)).not.toMatch(/Cannot read|s3cr3t/);
     const reconcileID = /reconcileID ([0-9a-f-]{36})/.exec(
       extension?.status?.lastError?.description ?? '',
@@ -149,11 +140,11 @@ describe('generic Extension reconciler', () => {
         ? Promise.reject(new RequeueAfterError(50, 'waiting for the source: connection refused'))
         : Promise.resolve();
     };
-    const { namespace } = await setup();
-    await gardenlet.createCluster(namespace);
-    await gardenlet.createExtension(namespace, type);
-    await expect.poll(() => readiness(namespace)).toBeUndefined();
-    await gardenlet.annotate(namespace, 'reconcile');
+    const { gardenlet } = await setup();
+    await gardenlet.writeCluster(buildMinimalShoot());
+    await gardenlet.createExtension();
+    await expect.poll(() => readiness(gardenlet)).toBeUndefined();
+    await gardenlet.annotate('reconcile');
     await expect.poll(() => startDescriptions.length).toBe(3);
     expect(startDescriptions).toEqual([
       'Reconciling the Extension',
@@ -170,45 +161,42 @@ describe('generic Extension reconciler', () => {
           reject(new Error('waiting for Flux: deadline exceeded'));
         });
       });
-    const { namespace } = await setup({ reconcileTimeoutMs: 500 });
-    await gardenlet.createCluster(namespace);
-    await gardenlet.createExtension(namespace, type);
+    const { gardenlet } = await setup({ reconcileTimeoutMs: 500 });
+    await gardenlet.writeCluster(buildMinimalShoot());
+    await gardenlet.createExtension();
     await expect
-      .poll(async () => (await gardenlet.readExtension(namespace))?.status?.lastOperation?.state)
+      .poll(async () => (await gardenlet.readExtension())?.status?.lastOperation?.state)
       .toBe('Error');
-    expect((await gardenlet.readExtension(namespace))?.status?.lastError?.description).toBe(
+    expect((await gardenlet.readExtension())?.status?.lastError?.description).toBe(
       'Error reconciling Extension: waiting for Flux: deadline exceeded',
     );
   });
 
   it('wait-for-state waits, restore restores and removes the annotation, migrate drops finalizers', async () => {
     fresh();
-    const { namespace } = await setup();
-    await gardenlet.createCluster(namespace);
-    await gardenlet.createExtension(namespace, type, {
+    const { gardenlet } = await setup();
+    await gardenlet.writeCluster(buildMinimalShoot());
+    await gardenlet.createExtension(undefined, {
       annotations: { 'gardener.cloud/operation': 'wait-for-state' },
     });
     // Nothing happens while waiting for the state; the restore request starts the work.
-    await gardenlet.patchExtensionStatus(namespace, { state: { bootstrapped: true } });
-    await gardenlet.annotate(namespace, 'restore');
-    await expect.poll(() => readiness(namespace)).toBeUndefined();
+    await gardenlet.patchExtensionStatus({ state: { bootstrapped: true } });
+    await gardenlet.annotate('restore');
+    await expect.poll(() => readiness(gardenlet)).toBeUndefined();
     // Our own status writes while the restore annotation is still there requeue the key once
     // (Gardener's predicate does the same), so a Reconcile may follow the Restore.
     expect(actuator.calls[0]?.method).toBe('restore');
     expect(new Set(actuator.calls.slice(1).map((c) => c.method))).not.toContain('restore');
-    let extension = await gardenlet.readExtension(namespace);
+    let extension = await gardenlet.readExtension();
     expect(extension?.status?.lastOperation?.state).toBe('Succeeded');
     expect(extension?.status?.state).toEqual({ bootstrapped: true });
     expect(extension?.metadata.finalizers).toEqual(['extensions.gardener.cloud/shoot-flux']);
 
-    await gardenlet.annotate(namespace, 'migrate');
+    await gardenlet.annotate('migrate');
     await expect
-      .poll(
-        async () =>
-          (await gardenlet.readExtension(namespace))?.metadata.annotations?.['gardener.cloud/operation'],
-      )
+      .poll(async () => (await gardenlet.readExtension())?.metadata.annotations?.['gardener.cloud/operation'])
       .toBeUndefined();
-    extension = await gardenlet.readExtension(namespace);
+    extension = await gardenlet.readExtension();
     expect(extension?.status?.lastOperation).toMatchObject({ type: 'Migrate', state: 'Succeeded' });
     expect(extension?.metadata.finalizers).toBeUndefined();
     expect(extension?.status?.state).toEqual({ bootstrapped: true });
@@ -216,68 +204,64 @@ describe('generic Extension reconciler', () => {
     const callsAfterMigrate = actuator.calls.length;
 
     // After a successful migration, a reconcile request is consumed but skipped.
-    await gardenlet.annotate(namespace, 'reconcile');
+    await gardenlet.annotate('reconcile');
     await expect
-      .poll(
-        async () =>
-          (await gardenlet.readExtension(namespace))?.metadata.annotations?.['gardener.cloud/operation'],
-      )
+      .poll(async () => (await gardenlet.readExtension())?.metadata.annotations?.['gardener.cloud/operation'])
       .toBeUndefined();
     expect(actuator.calls).toHaveLength(callsAfterMigrate);
   });
 
   it('deletes: Delete operation, then the finalizer goes and the object with it', async () => {
     fresh();
-    const { namespace } = await setup();
-    await gardenlet.createCluster(namespace);
-    await gardenlet.createExtension(namespace, type);
-    await expect.poll(() => readiness(namespace)).toBeUndefined();
-    await gardenlet.deleteExtension(namespace);
-    await expect.poll(() => gardenlet.readExtension(namespace)).toBeUndefined();
+    const { gardenlet } = await setup();
+    await gardenlet.writeCluster(buildMinimalShoot());
+    await gardenlet.createExtension();
+    await expect.poll(() => readiness(gardenlet)).toBeUndefined();
+    await gardenlet.deleteExtension();
+    await expect.poll(() => gardenlet.readExtension()).toBeUndefined();
     expect(actuator.calls.map((c) => c.method)).toEqual(['reconcile', 'delete']);
   });
 
   it('force-deletes when the shoot is marked for force deletion', async () => {
     fresh();
-    const { namespace } = await setup();
-    await gardenlet.createCluster(namespace, {
-      metadata: {
-        name: 's',
-        namespace: 'garden-it',
-        annotations: { 'confirmation.gardener.cloud/force-deletion': 'true' },
-      },
-    });
-    await gardenlet.createExtension(namespace, type);
-    await expect.poll(() => readiness(namespace)).toBeUndefined();
-    await gardenlet.deleteExtension(namespace);
-    await expect.poll(() => gardenlet.readExtension(namespace)).toBeUndefined();
+    const { gardenlet } = await setup();
+    await gardenlet.writeCluster(
+      buildMinimalShoot({
+        metadata: {
+          name: 's',
+          namespace: 'garden-it',
+          annotations: { 'confirmation.gardener.cloud/force-deletion': 'true' },
+        },
+      }),
+    );
+    await gardenlet.createExtension();
+    await expect.poll(() => readiness(gardenlet)).toBeUndefined();
+    await gardenlet.deleteExtension();
+    await expect.poll(() => gardenlet.readExtension()).toBeUndefined();
     expect(actuator.calls.map((c) => c.method)).toEqual(['reconcile', 'forceDelete']);
   });
 
   it('skips Extensions of failed shoots and reports an undecodable Cluster as an error', async () => {
     fresh();
-    const { namespace } = await setup();
-    await gardenlet.createCluster(namespace, {
-      status: { lastOperation: { type: 'Reconcile', state: 'Failed' } },
-    });
-    await gardenlet.createExtension(namespace, type);
+    const { gardenlet, namespace } = await setup();
+    await gardenlet.writeCluster(
+      buildMinimalShoot({ status: { lastOperation: { type: 'Reconcile', state: 'Failed' } } }),
+    );
+    await gardenlet.createExtension();
     // The request is consumed (annotation removed) but nothing runs and no status is written.
     await expect
-      .poll(
-        async () =>
-          (await gardenlet.readExtension(namespace))?.metadata.annotations?.['gardener.cloud/operation'],
-      )
+      .poll(async () => (await gardenlet.readExtension())?.metadata.annotations?.['gardener.cloud/operation'])
       .toBeUndefined();
     expect(actuator.calls).toEqual([]);
-    expect((await gardenlet.readExtension(namespace))?.status?.lastOperation).toBeUndefined();
+    expect((await gardenlet.readExtension())?.status?.lastOperation).toBeUndefined();
 
-    await gardenlet.patchCluster(namespace, { spec: { shoot: { metadata: { name: null }, status: null } } });
-    await gardenlet.annotate(namespace, 'reconcile');
+    await gardenlet.patchCluster({ spec: { shoot: { metadata: { name: null }, status: null } } });
+    await gardenlet.annotate('reconcile');
     await expect
-      .poll(async () => (await gardenlet.readExtension(namespace))?.status?.lastError?.description)
+      .poll(async () => (await gardenlet.readExtension())?.status?.lastError?.description)
       .toBe(`Error reconciling Extension: cluster ${namespace}: spec.shoot.metadata.name is missing`);
     // gardenlet's object, not the user's: coded as a dependency that is retried.
-    expect((await gardenlet.readExtension(namespace))?.status?.lastError?.codes).toEqual([
+    expect((await gardenlet.readExtension())?.status?.lastError?.codes).toEqual([
       'ERR_RETRYABLE_INFRA_DEPENDENCIES',
     ]);
     expect(actuator.calls).toEqual([]);
@@ -285,17 +269,16 @@ describe('generic Extension reconciler', () => {
 
   it('--extension-classes selects Extensions by class', async () => {
     fresh();
-    const { namespace } = await setup({ extensionClasses: ['seed'] });
-    await gardenlet.createExtension(namespace, type, { class: 'seed' });
-    await expect.poll(() => readiness(namespace)).toBeUndefined();
+    const { gardenlet, namespace } = await setup({ extensionClasses: ['seed'] });
+    await gardenlet.createExtension(undefined, { class: 'seed' });
+    await expect.poll(() => readiness(gardenlet)).toBeUndefined();
     // Seed-class Extensions need no Cluster.
     expect(actuator.calls[0]).toMatchObject({ method: 'reconcile', hasCluster: false });
 
-    const other = await createTestNamespace(seed);
-    namespaces.push(other);
-    await gardenlet.createCluster(other);
-    await gardenlet.createExtension(other, type); // class shoot: not ours
-    await gardenlet.annotate(namespace, 'reconcile');
+    const other = await createGardenlet(seed, type, gardenlets);
+    await other.writeCluster(buildMinimalShoot());
+    await other.createExtension(); // class shoot: not ours
+    await gardenlet.annotate('reconcile');
     await expect.poll(() => actuator.calls.length).toBe(2);
     expect(actuator.calls.map((c) => c.namespace)).toEqual([namespace, namespace]);
   });
@@ -304,25 +287,24 @@ describe('generic Extension reconciler', () => {
     fresh();
     // The Cluster exists and the manager has seen it before the Extension appears: otherwise a
     // Cluster event that arrives late (a loaded machine) legitimately causes a second reconcile.
-    const namespace = await createTestNamespace(seed);
-    namespaces.push(namespace);
-    await gardenlet.createCluster(namespace);
+    const gardenlet = await createGardenlet(seed, type, gardenlets);
+    await gardenlet.writeCluster(buildMinimalShoot());
     const manager = await startManager(seed, actuator, {
       extensionType: type,
       ignoreOperationAnnotation: true,
     });
     managers.push(manager);
     await expect.poll(() => manager.readiness()).toBeUndefined();
-    await gardenlet.createExtension(namespace, type, { annotations: {} });
+    await gardenlet.createExtension(undefined, { annotations: {} });
     await expect.poll(() => actuator.calls.length).toBe(1);
-    await gardenlet.patchExtension(namespace, { spec: { providerConfig: { changed: true } } });
+    await gardenlet.patchExtension({ spec: { providerConfig: { changed: true } } });
     await expect.poll(() => actuator.calls.length).toBe(2);
-    await gardenlet.patchCluster(namespace, {
+    await gardenlet.patchCluster({
       spec: { shoot: { spec: { hibernation: { enabled: true } } } },
     });
     await expect.poll(() => actuator.calls.length).toBe(3);
     await expect
-      .poll(async () => (await gardenlet.readExtension(namespace))?.status?.lastOperation?.state)
+      .poll(async () => (await gardenlet.readExtension())?.status?.lastOperation?.state)
       .toBe('Succeeded');
   });
 });

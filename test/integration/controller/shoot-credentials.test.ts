@@ -2,10 +2,14 @@ import { randomBytes } from 'node:crypto';
 import yaml from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Manager } from '../../../src/controller/manager.js';
-import { startKubelet, type Kubelet } from '../../harness/kubelet.js';
 import { shootAccessKubeconfig } from '../support/clusters.js';
 import { captureLogs } from '../support/log-capture.js';
-import { Gardenlet, publicGitConfig, startShootFluxManager } from './shoot-flux-support.js';
+import {
+  type TestShoot,
+  useTestShoots,
+  publicGitConfig,
+  startShootFluxManager,
+} from './shoot-flux-support.js';
 
 interface KubeconfigShape {
   users: { user: { token: string } }[];
@@ -28,24 +32,23 @@ const extensionType = 'shoot-flux-credentials';
 describe('shoot-flux controller against hostile input', () => {
   let manager: Manager;
   const logs = captureLogs();
-  const kubelets: Kubelet[] = [];
+  const shoots = useTestShoots();
 
   beforeAll(async () => {
     manager = await startShootFluxManager({ logger: logs.logger, extensionType });
   });
   afterAll(async () => {
-    for (const kubelet of kubelets) await kubelet.stop();
     await manager.stop();
   });
 
   /** Everything a user or operator can read about one shoot: the Extension, the namespace's Events, the log. */
-  async function everythingVisible(gardenlet: Gardenlet): Promise<string> {
-    const events = await gardenlet.seedCore.listNamespacedEvent({ namespace: gardenlet.namespace });
+  async function everythingVisible(gardenlet: TestShoot): Promise<string> {
+    const events = await gardenlet.core.listNamespacedEvent({ namespace: gardenlet.namespace });
     return JSON.stringify([await gardenlet.extension(), events.items]) + logs.text();
   }
 
-  async function warningEvents(gardenlet: Gardenlet) {
-    const events = await gardenlet.seedCore.listNamespacedEvent({ namespace: gardenlet.namespace });
+  async function warningEvents(gardenlet: TestShoot) {
+    const events = await gardenlet.core.listNamespacedEvent({ namespace: gardenlet.namespace });
     return events.items.filter((e) => e.reason === 'ProviderConfigWarning');
   }
 
@@ -54,15 +57,15 @@ describe('shoot-flux controller against hostile input', () => {
     ['a trailing CR/LF', (t: string) => `${t}\r\n`],
     ['surrounding tabs', (t: string) => `\t${t}\t`],
   ])('trims a token with %s, reaches the shoot and never shows the token', async (_name, mangle) => {
-    const gardenlet = new Gardenlet(extensionType);
+    const gardenlet = shoots.create(extensionType);
     await gardenlet.createShoot();
     await gardenlet.writeSecret('gardener', { kubeconfig: kubeconfigWithToken(mangle) });
-    kubelets.push(await startKubelet(gardenlet.shoot, gardenlet.fluxNamespace));
+    await gardenlet.startKubelet();
     await gardenlet.createExtension(publicGitConfig(gardenlet.fluxNamespace));
     // The GitRepository exists only after Flux was installed with the trimmed token.
     await expect
       .poll(() =>
-        gardenlet.shootObject(
+        gardenlet.flux.readObject(
           'source.toolkit.fluxcd.io',
           'gitrepositories',
           gardenlet.fluxNamespace,
@@ -80,7 +83,7 @@ describe('shoot-flux controller against hostile input', () => {
     ['a tab inside', (secret: string) => `${secret}\tx`],
   ])('refuses a token with %s with a coded error that never shows it', async (_name, mangle) => {
     const secret = `s3cr3t-${randomBytes(12).toString('hex')}`;
-    const gardenlet = new Gardenlet(extensionType);
+    const gardenlet = shoots.create(extensionType);
     await gardenlet.createShoot();
     await gardenlet.writeSecret('gardener', { kubeconfig: kubeconfigWithToken(() => mangle(secret)) });
     await gardenlet.createExtension(publicGitConfig(gardenlet.fluxNamespace));
@@ -96,7 +99,7 @@ describe('shoot-flux controller against hostile input', () => {
   });
 
   it('turns 3000 unknown fields into one Event per reconcile, counted again on the next', async () => {
-    const gardenlet = new Gardenlet(extensionType);
+    const gardenlet = shoots.create(extensionType);
     await gardenlet.createShoot();
     const unknown = Object.fromEntries(Array.from({ length: 3000 }, (_, i) => [`unknownField${i}`, i]));
     // Invalid as well (a Kustomization without a source), so no shoot work is needed to finish.
@@ -123,7 +126,7 @@ describe('shoot-flux controller against hostile input', () => {
   });
 
   it('records lastError for a 700 KiB bad value, bounded', async () => {
-    const gardenlet = new Gardenlet(extensionType);
+    const gardenlet = shoots.create(extensionType);
     await gardenlet.createShoot();
     const config = publicGitConfig(gardenlet.fluxNamespace);
     // Not a git URL scheme, so validation reports it with its (huge) value.
@@ -136,7 +139,7 @@ describe('shoot-flux controller against hostile input', () => {
     expect(status?.lastOperation?.state).toBe('Error');
     expect(JSON.stringify(status).length).toBeLessThan(20 * 1024);
     // The spec holds the value as the user wrote it; status, Events and logs must not.
-    const events = await gardenlet.seedCore.listNamespacedEvent({ namespace: gardenlet.namespace });
+    const events = await gardenlet.core.listNamespacedEvent({ namespace: gardenlet.namespace });
     expect(`${JSON.stringify([status, events.items])}${logs.text()}`.includes('t0ken')).toBe(false);
   });
 });

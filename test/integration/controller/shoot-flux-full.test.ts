@@ -7,12 +7,7 @@ import type { Manager } from '../../../src/controller/manager.js';
 import { writeDerivedFluxBundle } from '../../harness/derived-flux-bundle.js';
 import type { Kubelet } from '../../harness/kubelet.js';
 import { reconcileOnce, writeRequests } from './reconcile-counting.js';
-import {
-  bootstrapTestShoot,
-  gitConfig,
-  startShootFluxManager,
-  type Gardenlet,
-} from './shoot-flux-support.js';
+import { TestShoot, bootstrapTestShoot, gitConfig, startShootFluxManager } from './shoot-flux-support.js';
 
 // syncMode Full through the real manager against real API servers: upgrades (explicit at once, a
 // changed default in the maintenance window), drift repair of the installation and a stopped
@@ -46,7 +41,7 @@ async function metricValue(manager: Manager, name: string, labels: Record<string
   );
 }
 
-async function setMaintenanceWindow(gardenlet: Gardenlet, begin: string, end: string): Promise<void> {
+async function setMaintenanceWindow(gardenlet: TestShoot, begin: string, end: string): Promise<void> {
   await gardenlet.seed.makeApiClient(CustomObjectsApi).patchClusterCustomObject(
     {
       group: 'extensions.gardener.cloud',
@@ -85,13 +80,13 @@ describe('shoot-flux syncMode Full', () => {
     managers.push(manager);
     return manager;
   };
-  const images = async (g: Gardenlet) =>
+  const images = async (g: TestShoot) =>
     (await g.shoot.makeApiClient(AppsV1Api).listNamespacedDeployment({ namespace: g.fluxNamespace })).items
       .map((d) => d.spec?.template.spec?.containers[0]?.image ?? '')
       .sort();
-  const condition = async (g: Gardenlet) =>
+  const condition = async (g: TestShoot) =>
     (await g.extension()).status?.conditions?.find((c) => c.type === 'FluxBootstrapped');
-  const fluxState = async (g: Gardenlet) =>
+  const fluxState = async (g: TestShoot) =>
     (
       (await g.extension()).status?.state as
         { flux?: { fluxVersion?: string; upgrade?: unknown } } | undefined
@@ -102,7 +97,7 @@ describe('shoot-flux syncMode Full', () => {
     const manager = await start(type);
     const config = (ns: string, version: string) =>
       gitConfig(ns, { syncMode: 'Full', flux: { namespace: ns, version } });
-    const gardenlet = await bootstrapTestShoot(kubelets, (ns) => config(ns, current), type);
+    const gardenlet = await bootstrapTestShoot(new TestShoot(type), (ns) => config(ns, current));
     const ns = gardenlet.fluxNamespace;
     // Windows are closed all day but for one minute: the explicit change must not wait for them.
     await setMaintenanceWindow(gardenlet, '030000+0000', '030100+0000');
@@ -157,7 +152,7 @@ describe('shoot-flux syncMode Full', () => {
     const type = 'shoot-flux-full-steady';
     const manager = await start(type);
     const config = (ns: string, syncMode: string) => gitConfig(ns, { syncMode, flux: { namespace: ns } });
-    const gardenlet = await bootstrapTestShoot(kubelets, (ns) => config(ns, 'Once'), type);
+    const gardenlet = await bootstrapTestShoot(new TestShoot(type), (ns) => config(ns, 'Once'));
     await reconcileOnce(manager, gardenlet);
     let before = await writeRequests(manager);
     await reconcileOnce(manager, gardenlet);
@@ -176,7 +171,7 @@ describe('shoot-flux syncMode Full', () => {
     const clock = startClock();
     const config = (ns: string) => gitConfig(ns, { syncMode: 'Full', flux: { namespace: ns } });
     await start(type, { landscape: { defaultVersion: current }, now: clock.now });
-    const gardenlet = await bootstrapTestShoot(kubelets, config, type);
+    const gardenlet = await bootstrapTestShoot(new TestShoot(type), config);
     await setMaintenanceWindow(gardenlet, '220000+0100', '230000+0100');
     // The landscape raises its default: a new controller (a new release of the extension).
     for (const manager of managers.splice(0)) await manager.stop();
@@ -205,11 +200,10 @@ describe('shoot-flux syncMode Full', () => {
     const manager = await start(type);
     const config = (ns: string, version: string) =>
       gitConfig(ns, { syncMode: 'Full', flux: { namespace: ns, version } });
-    const gardenlet = await bootstrapTestShoot(kubelets, (ns) => config(ns, current), type);
+    const gardenlet = await bootstrapTestShoot(new TestShoot(type), (ns) => config(ns, current));
     const ns = gardenlet.fluxNamespace;
     // From now on this test plays the kubelet and the Deployment controller itself.
-    const kubelet = kubelets.pop();
-    await kubelet?.stop();
+    await gardenlet.stopKubelets();
     await gardenlet.patchExtension({ spec: { providerConfig: config(ns, broken) } });
     await gardenlet.annotate();
     const apps = gardenlet.shoot.makeApiClient(AppsV1Api);

@@ -5,16 +5,16 @@ import type { Condition, Extension } from '../../../src/gardener/types.js';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { buildAvailableDeploymentStatus, type Kubelet } from '../../harness/kubelet.js';
+import { buildAvailableDeploymentStatus, writeDeploymentStatus } from '../../harness/kubelet.js';
 import { clusterKubeconfigText } from '../support/clusters.js';
 import { runCliInProcess } from '../../unit/cli/support/cli.js';
+import { fluxReadyConditions } from '../../harness/flux-player.js';
 import {
-  bootstrapTestShoot,
   gitConfig,
-  readyCondition,
   startShootFluxManager,
   testShootResources,
-  type Gardenlet,
+  type TestShoot,
+  useTestShoots,
 } from './shoot-flux-support.js';
 
 // Day-2 health against real API servers: the test plays gardenlet, the kubelet (Deployment
@@ -28,7 +28,7 @@ function conditionOf(extension: Extension, type: string): Condition | undefined 
   return extension.status?.conditions?.find((c) => c.type === type);
 }
 
-async function condition(gardenlet: Gardenlet, type: string): Promise<Condition | undefined> {
+async function condition(gardenlet: TestShoot, type: string): Promise<Condition | undefined> {
   return conditionOf(await gardenlet.extension(), type);
 }
 
@@ -63,19 +63,14 @@ const kustomizationFailed = [
 ];
 
 async function patchDeploymentStatus(
-  gardenlet: Gardenlet,
+  gardenlet: TestShoot,
   name: string,
   status: (deployment: V1Deployment) => Record<string, unknown>,
 ): Promise<void> {
-  const apps = gardenlet.shoot.makeApiClient(AppsV1Api);
-  const deployment = await apps.readNamespacedDeployment({ name, namespace: gardenlet.fluxNamespace });
-  await apps.patchNamespacedDeploymentStatus(
-    { name, namespace: gardenlet.fluxNamespace, body: { status: status(deployment) } },
-    setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-  );
+  await writeDeploymentStatus(gardenlet.shoot, gardenlet.fluxNamespace, name, status);
 }
 
-async function bumpDeploymentGeneration(gardenlet: Gardenlet, name: string): Promise<void> {
+async function bumpDeploymentGeneration(gardenlet: TestShoot, name: string): Promise<void> {
   const apps = gardenlet.shoot.makeApiClient(AppsV1Api);
   await apps.patchNamespacedDeployment(
     {
@@ -89,7 +84,7 @@ async function bumpDeploymentGeneration(gardenlet: Gardenlet, name: string): Pro
 
 describe('shoot-flux health checks', () => {
   let manager: Manager;
-  const kubelets: Kubelet[] = [];
+  const shoots = useTestShoots();
 
   beforeAll(async () => {
     manager = await startShootFluxManager({
@@ -103,12 +98,11 @@ describe('shoot-flux health checks', () => {
     });
   });
   afterAll(async () => {
-    for (const kubelet of kubelets) await kubelet.stop();
     await manager.stop();
   });
 
   it('reports a healthy, synced shoot with its FluxStatus and gauges', async () => {
-    const gardenlet = await bootstrapTestShoot(kubelets, undefined, extensionType);
+    const gardenlet = await shoots.bootstrap(undefined, extensionType);
     await expect
       .poll(async () => (await condition(gardenlet, 'SystemComponentsHealthy'))?.status)
       .toBe('True');
@@ -160,7 +154,7 @@ describe('shoot-flux health checks', () => {
   });
 
   it('the status command lists the shoot with its health, and --failing only when it fails', async () => {
-    const gardenlet = await bootstrapTestShoot(kubelets, undefined, extensionType);
+    const gardenlet = await shoots.bootstrap(undefined, extensionType);
     await expect.poll(async () => (await condition(gardenlet, 'FluxSynced'))?.status).toBe('True');
     const dir = await mkdtemp(path.join(os.tmpdir(), 'shoot-flux-status-'));
     const kubeconfig = path.join(dir, 'seed.kubeconfig');
@@ -184,7 +178,7 @@ describe('shoot-flux health checks', () => {
       new RegExp(`^${gardenlet.namespace}\\s+Succeeded\\s+true\\s+Once\\s+v2\\.9\\.2/v2\\.9\\.2`, 'm'),
     );
 
-    await gardenlet.setFluxStatus(
+    await gardenlet.flux.setStatus(
       'kustomizations',
       'flux-system',
       gardenlet.fluxNamespace,
@@ -199,7 +193,7 @@ describe('shoot-flux health checks', () => {
   });
 
   it('writes nothing while nothing changes', async () => {
-    const gardenlet = await bootstrapTestShoot(kubelets, undefined, extensionType);
+    const gardenlet = await shoots.bootstrap(undefined, extensionType);
     await expect.poll(async () => (await condition(gardenlet, 'FluxSynced'))?.status).toBe('True');
     const before = await gardenlet.extension();
     const checks = await checksDone(manager);
@@ -210,12 +204,12 @@ describe('shoot-flux health checks', () => {
   });
 
   it('FluxSynced follows the Kustomization: False with Flux reason and message, Unknown, True again', async () => {
-    const gardenlet = await bootstrapTestShoot(kubelets, undefined, extensionType);
+    const gardenlet = await shoots.bootstrap(undefined, extensionType);
     const ns = gardenlet.fluxNamespace;
     await expect.poll(async () => (await condition(gardenlet, 'FluxSynced'))?.status).toBe('True');
     const synced = await condition(gardenlet, 'FluxSynced');
 
-    await gardenlet.setFluxStatus('kustomizations', 'flux-system', ns, kustomizationFailed);
+    await gardenlet.flux.setStatus('kustomizations', 'flux-system', ns, kustomizationFailed);
     await expect.poll(async () => (await condition(gardenlet, 'FluxSynced'))?.status).toBe('False');
     const failed = await condition(gardenlet, 'FluxSynced');
     expect(failed).toMatchObject({
@@ -250,7 +244,7 @@ describe('shoot-flux health checks', () => {
     );
     await expect.poll(async () => (await condition(gardenlet, 'FluxSynced'))?.status).toBe('Unknown');
 
-    await gardenlet.setFluxStatus('kustomizations', 'flux-system', ns, readyCondition);
+    await gardenlet.flux.setStatus('kustomizations', 'flux-system', ns, fluxReadyConditions);
     await expect.poll(async () => (await condition(gardenlet, 'FluxSynced'))?.status).toBe('True');
     await expect
       .poll(() => metricValue(manager, 'shoot_flux_synced', { namespace, reason: 'Succeeded' }))
@@ -258,9 +252,9 @@ describe('shoot-flux health checks', () => {
   });
 
   it('FluxSynced is False when Flux stalls the source, with the stalled reason', async () => {
-    const gardenlet = await bootstrapTestShoot(kubelets, undefined, extensionType);
+    const gardenlet = await shoots.bootstrap(undefined, extensionType);
     const ns = gardenlet.fluxNamespace;
-    await gardenlet.setFluxStatus('gitrepositories', 'flux-system', ns, [
+    await gardenlet.flux.setStatus('gitrepositories', 'flux-system', ns, [
       { type: 'Ready', status: 'False', reason: 'InvalidURL', message: 'invalid URL' },
       { type: 'Stalled', status: 'True', reason: 'InvalidURL', message: 'invalid URL: unsupported scheme' },
     ]);
@@ -272,14 +266,14 @@ describe('shoot-flux health checks', () => {
   });
 
   it('SystemComponentsHealthy: rollout Progressing, stopped rollout False naming the Deployment, then True', async () => {
-    const gardenlet = await bootstrapTestShoot(kubelets, undefined, extensionType);
+    const gardenlet = await shoots.bootstrap(undefined, extensionType);
     const ns = gardenlet.fluxNamespace;
     await expect
       .poll(async () => (await condition(gardenlet, 'SystemComponentsHealthy'))?.status)
       .toBe('True');
     const healthy = await condition(gardenlet, 'SystemComponentsHealthy');
     // From now on the test plays the kubelet by hand.
-    await kubelets.pop()?.stop();
+    await gardenlet.stopKubelets();
 
     await bumpDeploymentGeneration(gardenlet, 'helm-controller');
     await expect
@@ -342,10 +336,10 @@ describe('shoot-flux health checks', () => {
   });
 
   it('a hibernated shoot is reported hibernated without looking at it', async () => {
-    const gardenlet = await bootstrapTestShoot(kubelets, undefined, extensionType);
+    const gardenlet = await shoots.bootstrap(undefined, extensionType);
     const ns = gardenlet.fluxNamespace;
     await expect.poll(async () => (await condition(gardenlet, 'FluxSynced'))?.status).toBe('True');
-    await gardenlet.writeCluster({
+    await gardenlet.updateShoot({
       resources: testShootResources,
       hibernated: true,
     });
@@ -358,17 +352,17 @@ describe('shoot-flux health checks', () => {
       message: 'Shoot is hibernated',
     });
     // Broken content in the shoot stays unseen while hibernated: no check reads the shoot.
-    await gardenlet.setFluxStatus('kustomizations', 'flux-system', ns, kustomizationFailed);
+    await gardenlet.flux.setStatus('kustomizations', 'flux-system', ns, kustomizationFailed);
     const checks = await checksDone(manager);
     await expect.poll(() => checksDone(manager)).toBeGreaterThan(checks + 20);
     expect((await condition(gardenlet, 'FluxSynced'))?.status).toBe('True');
 
-    await gardenlet.writeCluster({ resources: testShootResources });
+    await gardenlet.updateShoot({ resources: testShootResources });
     await expect.poll(async () => (await condition(gardenlet, 'FluxSynced'))?.status).toBe('False');
   });
 
   it('a deleted Flux namespace makes SystemComponentsHealthy False and FluxSynced Unknown', async () => {
-    const gardenlet = await bootstrapTestShoot(kubelets, undefined, extensionType);
+    const gardenlet = await shoots.bootstrap(undefined, extensionType);
     await expect.poll(async () => (await condition(gardenlet, 'FluxSynced'))?.status).toBe('True');
     await gardenlet.shootCore.deleteNamespace({ name: gardenlet.fluxNamespace });
     await expect
@@ -385,18 +379,12 @@ describe('shoot-flux health checks', () => {
   });
 
   it('drops the gauges of a shoot whose Extension is gone', async () => {
-    const gardenlet = await bootstrapTestShoot(kubelets, undefined, extensionType);
+    const gardenlet = await shoots.bootstrap(undefined, extensionType);
     const namespace = gardenlet.namespace;
     await expect
       .poll(() => metricValue(manager, 'shoot_flux_system_components_healthy', { namespace }))
       .toBe(1);
-    await gardenlet.seedCustom.deleteNamespacedCustomObject({
-      group: 'extensions.gardener.cloud',
-      version: 'v1alpha1',
-      namespace,
-      plural: 'extensions',
-      name: 'shoot-flux',
-    });
+    await gardenlet.deleteExtension();
     await expect
       .poll(() => metricValue(manager, 'shoot_flux_system_components_healthy', { namespace }))
       .toBeUndefined();
@@ -404,7 +392,7 @@ describe('shoot-flux health checks', () => {
   });
 
   it('shows credentials in no source URL of the FluxStatus', async () => {
-    const gardenlet = await bootstrapTestShoot(kubelets, undefined, extensionType);
+    const gardenlet = await shoots.bootstrap(undefined, extensionType);
     const ns = gardenlet.fluxNamespace;
     // A user edits the source in the shoot and puts a token into its URL.
     await gardenlet.shootCustom.patchNamespacedCustomObject(
@@ -430,7 +418,7 @@ describe('shoot-flux health checks', () => {
 
 describe('shoot-flux health heartbeat', () => {
   let manager: Manager;
-  const kubelets: Kubelet[] = [];
+  const shoots = useTestShoots();
 
   beforeAll(async () => {
     manager = await startShootFluxManager({
@@ -439,12 +427,11 @@ describe('shoot-flux health heartbeat', () => {
     });
   });
   afterAll(async () => {
-    for (const kubelet of kubelets) await kubelet.stop();
     await manager.stop();
   });
 
   it('refreshes lastCheckTime at the heartbeat while the conditions keep their times', async () => {
-    const gardenlet = await bootstrapTestShoot(kubelets, (ns) => gitConfig(ns), heartbeatType);
+    const gardenlet = await shoots.bootstrap((ns) => gitConfig(ns), heartbeatType);
     await expect.poll(async () => (await condition(gardenlet, 'FluxSynced'))?.status).toBe('True');
     const first = await gardenlet.extension();
     const checkTime = (e: Extension) =>
@@ -460,7 +447,7 @@ describe('shoot-flux health heartbeat', () => {
 
 describe('shoot-flux health watch', () => {
   let manager: Manager;
-  const kubelets: Kubelet[] = [];
+  const shoots = useTestShoots();
 
   beforeAll(async () => {
     // A period far beyond the test: every check after the first one comes from the watch.
@@ -470,17 +457,16 @@ describe('shoot-flux health watch', () => {
     });
   });
   afterAll(async () => {
-    for (const kubelet of kubelets) await kubelet.stop();
     await manager.stop();
   });
 
   it('checks a shoot right after its bootstrap and again on every change of its Flux objects', async () => {
-    const gardenlet = await bootstrapTestShoot(kubelets, undefined, watchType);
+    const gardenlet = await shoots.bootstrap(undefined, watchType);
     const ns = gardenlet.fluxNamespace;
     await expect.poll(async () => (await condition(gardenlet, 'FluxSynced'))?.status).toBe('True');
-    await gardenlet.setFluxStatus('kustomizations', 'flux-system', ns, kustomizationFailed);
+    await gardenlet.flux.setStatus('kustomizations', 'flux-system', ns, kustomizationFailed);
     await expect.poll(async () => (await condition(gardenlet, 'FluxSynced'))?.status).toBe('False');
-    await kubelets.pop()?.stop();
+    await gardenlet.stopKubelets();
     const apps = gardenlet.shoot.makeApiClient(AppsV1Api);
     await apps.deleteNamespacedDeployment({ name: 'helm-controller', namespace: ns });
     await expect

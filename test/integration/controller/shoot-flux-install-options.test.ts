@@ -2,8 +2,8 @@ import { AppsV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Manager } from '../../../src/controller/manager.js';
 import { evaluateExtensionReadiness } from '../../../src/gardener/status.js';
-import { startKubelet, type Kubelet } from '../../harness/kubelet.js';
-import { Gardenlet, gitConfig, readyCondition, startShootFluxManager } from './shoot-flux-support.js';
+import { fluxReadyConditions } from '../../harness/flux-player.js';
+import { useTestShoots, gitConfig, startShootFluxManager } from './shoot-flux-support.js';
 
 // The `flux install` options, the landscape's enforced registry and the Kubernetes-version
 // preflight, through the real manager against real API servers. Extensions of a type of their own.
@@ -17,18 +17,17 @@ const pullSecretResource = {
 
 describe('shoot-flux install options', () => {
   let manager: Manager;
-  const kubelets: Kubelet[] = [];
+  const shoots = useTestShoots();
 
   beforeAll(async () => {
     manager = await startShootFluxManager({ extensionType, landscape: { enforceRegistry: mirror } });
   });
   afterAll(async () => {
-    for (const kubelet of kubelets) await kubelet.stop();
     await manager.stop();
   });
 
   it('refuses Flux v2.9.2 on a Kubernetes 1.32 shoot at flux.version and writes nothing to the shoot', async () => {
-    const gardenlet = new Gardenlet(extensionType);
+    const gardenlet = shoots.create(extensionType);
     await gardenlet.createShoot({ kubernetesVersion: '1.32.0' });
     await gardenlet.createExtension({ flux: { namespace: gardenlet.fluxNamespace, version: 'v2.9.2' } });
     await expect
@@ -42,7 +41,7 @@ describe('shoot-flux install options', () => {
   });
 
   it('installs with tolerations, a resources patch, the pull secret and the enforced registry', async () => {
-    const gardenlet = new Gardenlet(extensionType);
+    const gardenlet = shoots.create(extensionType);
     const ns = gardenlet.fluxNamespace;
     await gardenlet.createShoot({
       kubernetesVersion: '1.35.4',
@@ -62,7 +61,7 @@ describe('shoot-flux install options', () => {
       { '.dockerconfigjson': '{"auths":{}}' },
       'kubernetes.io/dockerconfigjson',
     );
-    kubelets.push(await startKubelet(gardenlet.shoot, ns));
+    await gardenlet.startKubelet();
     await gardenlet.createExtension(
       gitConfig(ns, {
         flux: {
@@ -81,13 +80,15 @@ describe('shoot-flux install options', () => {
       }),
     );
     await expect
-      .poll(() => gardenlet.shootObject('source.toolkit.fluxcd.io', 'gitrepositories', ns, 'flux-system'))
+      .poll(() => gardenlet.flux.readObject('source.toolkit.fluxcd.io', 'gitrepositories', ns, 'flux-system'))
       .toBeDefined();
-    await gardenlet.setFluxStatus('gitrepositories', 'flux-system', ns, readyCondition);
+    await gardenlet.flux.setStatus('gitrepositories', 'flux-system', ns, fluxReadyConditions);
     await expect
-      .poll(() => gardenlet.shootObject('kustomize.toolkit.fluxcd.io', 'kustomizations', ns, 'flux-system'))
+      .poll(() =>
+        gardenlet.flux.readObject('kustomize.toolkit.fluxcd.io', 'kustomizations', ns, 'flux-system'),
+      )
       .toBeDefined();
-    await gardenlet.setFluxStatus('kustomizations', 'flux-system', ns, readyCondition);
+    await gardenlet.flux.setStatus('kustomizations', 'flux-system', ns, fluxReadyConditions);
     await expect.poll(async () => evaluateExtensionReadiness(await gardenlet.extension())).toBeUndefined();
 
     const apps = gardenlet.shoot.makeApiClient(AppsV1Api);
@@ -119,7 +120,7 @@ describe('shoot-flux install options', () => {
   });
 
   it('reports a pull secret that is no dockerconfigjson and a patch that targets nothing at their fields', async () => {
-    const gardenlet = new Gardenlet(extensionType);
+    const gardenlet = shoots.create(extensionType);
     const ns = gardenlet.fluxNamespace;
     await gardenlet.createShoot({ kubernetesVersion: '1.35.4', resources: [pullSecretResource] });
     await gardenlet.writeSecret('ref-regcred', { token: 'not-a-docker-config' });

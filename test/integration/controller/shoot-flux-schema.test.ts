@@ -1,8 +1,7 @@
 import { AdmissionregistrationV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Manager } from '../../../src/controller/manager.js';
-import { startKubelet, type Kubelet } from '../../harness/kubelet.js';
-import { Gardenlet, publicGitConfig, startShootFluxManager } from './shoot-flux-support.js';
+import { useTestShoots, publicGitConfig, startShootFluxManager } from './shoot-flux-support.js';
 
 // Templates checked against the Flux CRDs of the installed bundle, and the error codes of
 // failures in the shoot. The Extensions are of a type of their own, so this file's manager and
@@ -11,21 +10,20 @@ const extensionType = 'shoot-flux-schema';
 
 describe('shoot-flux actuator: template schemas and error codes', () => {
   let manager: Manager;
-  const kubelets: Kubelet[] = [];
+  const shoots = useTestShoots();
 
   beforeAll(async () => {
     manager = await startShootFluxManager({ extensionType });
   });
   afterAll(async () => {
-    for (const kubelet of kubelets) await kubelet.stop();
     await manager.stop();
   });
 
   it('warns about a misspelled template field, naming its path and the field meant', async () => {
-    const gardenlet = new Gardenlet(extensionType);
+    const gardenlet = shoots.create(extensionType);
     const ns = gardenlet.fluxNamespace;
     await gardenlet.createShoot();
-    kubelets.push(await startKubelet(gardenlet.shoot, ns));
+    await gardenlet.startKubelet();
     await gardenlet.createExtension({
       ...publicGitConfig(ns),
       kustomization: { template: { spec: { path: './', intervall: '5m' } } },
@@ -43,7 +41,7 @@ describe('shoot-flux actuator: template schemas and error codes', () => {
   });
 
   it('refuses a wrongly typed template field before anything is written to the shoot', async () => {
-    const gardenlet = new Gardenlet(extensionType);
+    const gardenlet = shoots.create(extensionType);
     const ns = gardenlet.fluxNamespace;
     await gardenlet.createShoot();
     const config = publicGitConfig(ns);
@@ -64,7 +62,7 @@ describe('shoot-flux actuator: template schemas and error codes', () => {
   });
 
   it('reports a webhook in the shoot that cannot be called as ERR_PROBLEMATIC_WEBHOOK', async () => {
-    const gardenlet = new Gardenlet(extensionType);
+    const gardenlet = shoots.create(extensionType);
     const ns = gardenlet.fluxNamespace;
     const webhooks = gardenlet.shoot.makeApiClient(AdmissionregistrationV1Api);
     const name = `refusing-${ns}`;

@@ -3,32 +3,28 @@ import { randomBytes } from 'node:crypto';
 import {
   CoreV1Api,
   CustomObjectsApi,
-  PatchStrategy,
-  Watch,
-  setHeaderOptions,
+  RbacAuthorizationV1Api,
   type KubeConfig,
 } from '@kubernetes/client-node';
-import { createShootFluxActuator, type HealthCheckSettings } from '../../../src/controller/composition.js';
-import { Manager } from '../../../src/controller/manager.js';
-import type { Extension } from '../../../src/gardener/types.js';
+import type { HealthCheckSettings } from '../../../src/controller/composition.js';
+import type { Manager } from '../../../src/controller/manager.js';
 import { evaluateExtensionReadiness } from '../../../src/gardener/status.js';
-import { discardLogger, type Logger } from '../../../src/log/logger.js';
+import type { Logger } from '../../../src/log/logger.js';
 import { createLogger } from '../../../src/log/winston-logger.js';
-import {
-  buildClusterObject,
-  buildExtensionObject,
-  buildShootObject,
-  makeFluxManifestsBase,
-} from '../../harness/gardener-objects.js';
+import { fluxReadyConditions, FluxPlayer } from '../../harness/flux-player.js';
+import { Gardenlet } from '../../harness/gardenlet.js';
+import { buildShootObject, makeFluxManifestsBase, type ShootFacts } from '../../harness/gardener-objects.js';
 import { startKubelet, type Kubelet } from '../../harness/kubelet.js';
-import { clusterKubeConfig, createTestNamespace, shootAccessKubeconfig } from '../support/clusters.js';
-import { expect } from 'vitest';
+import { removeNamespace } from '../../harness/namespace-removal.js';
+import { startTestManager } from '../../harness/test-manager.js';
+import { clusterKubeConfig, shootAccessKubeconfig } from '../support/clusters.js';
+import { afterEach, expect } from 'vitest';
 
 /**
  * A manager running the real shoot-flux actuator against the run's seed, as `run` wires it.
  * Test files run in parallel against one seed: a file that starts its own manager gives it an
- * `extensionType` of its own (and its Gardenlets the same), so no two managers reconcile the same
- * Extension.
+ * `extensionType` of its own (and its test shoots the same), so no two managers reconcile the
+ * same Extension.
  */
 export async function startShootFluxManager(
   options: {
@@ -45,42 +41,28 @@ export async function startShootFluxManager(
     now?: () => Date;
   } = {},
 ): Promise<Manager> {
-  const base = await makeFluxManifestsBase();
-  const manager = new Manager({
+  return startTestManager({
     kubeConfig: clusterKubeConfig('seed'),
-    createActuator: (dependencies) =>
-      createShootFluxActuator(
-        {
-          gardenClusterIdentity: 'garden-it',
-          fluxManifestsBases: [base, ...(options.extraFluxManifestsBases ?? [])],
-          shootClientMode: 'internal',
-          reconcileTimeoutMs: options.reconcileTimeoutMs ?? 40_000,
-          ...(options.healthCheck ? { healthCheck: options.healthCheck } : {}),
-          ...(options.landscape ? { landscape: options.landscape } : {}),
-          ...(options.maxConcurrentFluxUpgrades !== undefined
-            ? { maxConcurrentFluxUpgrades: options.maxConcurrentFluxUpgrades }
-            : {}),
-          ...(options.now ? { now: options.now } : {}),
-        },
-        dependencies,
-      ),
+    shootFlux: {
+      fluxManifestsBases: [await makeFluxManifestsBase(), ...(options.extraFluxManifestsBases ?? [])],
+      ...(options.maxConcurrentFluxUpgrades !== undefined
+        ? { maxConcurrentFluxUpgrades: options.maxConcurrentFluxUpgrades }
+        : {}),
+      ...(options.now ? { now: options.now } : {}),
+      ...(options.reconcileTimeoutMs ? { reconcileTimeoutMs: options.reconcileTimeoutMs } : {}),
+      ...(options.healthCheck ? { healthCheck: options.healthCheck } : {}),
+      ...(options.landscape ? { landscape: options.landscape } : {}),
+    },
+    manager: {
+      ...(options.extensionType ? { extensionType: options.extensionType } : {}),
+      ignoreOperationAnnotation: options.ignoreOperationAnnotation ?? false,
+    },
     logger:
       options.logger ??
       (process.env.SHOOT_FLUX_TEST_LOGS
         ? createLogger({ level: 'debug', format: 'text', name: 'it' })
-        : discardLogger),
-    ...(options.extensionType ? { extensionType: options.extensionType } : {}),
-    extensionClasses: [],
-    ignoreOperationAnnotation: options.ignoreOperationAnnotation ?? false,
-    maxConcurrentReconciles: 5,
-    reconcileTimeoutMs: options.reconcileTimeoutMs ?? 40_000,
-    metricsBindAddress: '0',
-    healthBindAddress: '0',
-    defaultMetrics: false,
-    informerBackoffMs: [50, 1000],
+        : undefined),
   });
-  await manager.start();
-  return manager;
 }
 
 /** What a test may vary of the Shoot in the Cluster. */
@@ -90,7 +72,19 @@ interface ShootOverrides {
   kubernetesVersion?: string;
 }
 
-/** The clusters a Gardenlet works on. */
+/** The Shoot of every test shoot, with what the test varies. */
+function buildTestShootFacts(overrides: ShootOverrides): ShootFacts {
+  return {
+    name: 'my-shoot',
+    projectNamespace: 'garden-it',
+    resources: overrides.resources,
+    hibernated: overrides.hibernated,
+    kubernetesVersion: overrides.kubernetesVersion,
+    clusterIdentity: 'shoot-identity',
+  };
+}
+
+/** The clusters a test shoot lives on. */
 export interface TestClusters {
   seed: KubeConfig;
   shoot: KubeConfig;
@@ -98,18 +92,22 @@ export interface TestClusters {
   shootAccessKubeconfig: string;
 }
 
-/** Plays gardenlet for one shoot: namespace, Cluster, access secret, referenced secrets, Extension. */
-export class Gardenlet {
-  readonly seed: KubeConfig;
+/**
+ * One shoot of a test: gardenlet's side in the seed ({@link Gardenlet}), a Flux namespace of its
+ * own in the shoot (all tests share one shoot API server) with the Flux player and a kubelet
+ * stand-in for it. {@link TestShoot.remove} removes all of it again, from both clusters.
+ */
+export class TestShoot extends Gardenlet {
   readonly shoot: KubeConfig;
-  readonly seedCore: CoreV1Api;
-  readonly seedCustom: CustomObjectsApi;
   readonly shootCore: CoreV1Api;
   readonly shootCustom: CustomObjectsApi;
-  private readonly shootAccessKubeconfig: string;
-  namespace = '';
+  /** Plays source- and kustomize-controller in the shoot. */
+  readonly flux: FluxPlayer;
   /** A Flux namespace unique to this test: all tests share one shoot API server. */
   readonly fluxNamespace = `flux-${randomBytes(3).toString('hex')}`;
+  /** More shoot namespaces the test created, removed with the shoot. */
+  readonly shootNamespaces: string[] = [];
+  private readonly kubelets: Kubelet[] = [];
 
   /**
    * `extensionType`: the type of the Extensions it creates. `clusters`: the run's seed and shoot,
@@ -117,207 +115,84 @@ export class Gardenlet {
    * serves every `shoot-flux` Extension of its seed) must not share the run's clusters.
    */
   constructor(
-    readonly extensionType = 'shoot-flux',
+    extensionType = 'shoot-flux',
     clusters: TestClusters = {
       seed: clusterKubeConfig('seed'),
       shoot: clusterKubeConfig('shoot'),
       shootAccessKubeconfig: shootAccessKubeconfig(),
     },
   ) {
-    this.seed = clusters.seed;
+    super(clusters.seed, { extensionType, shootAccessKubeconfig: clusters.shootAccessKubeconfig });
     this.shoot = clusters.shoot;
-    this.seedCore = clusters.seed.makeApiClient(CoreV1Api);
-    this.seedCustom = clusters.seed.makeApiClient(CustomObjectsApi);
     this.shootCore = clusters.shoot.makeApiClient(CoreV1Api);
     this.shootCustom = clusters.shoot.makeApiClient(CustomObjectsApi);
-    this.shootAccessKubeconfig = clusters.shootAccessKubeconfig;
+    this.flux = new FluxPlayer(clusters.shoot);
   }
 
-  async createShoot(shootOverrides: ShootOverrides = {}): Promise<void> {
-    this.namespace = await createTestNamespace(this.seed);
-    await this.writeCluster(shootOverrides);
-    await this.writeSecret('gardener', { kubeconfig: this.shootAccessKubeconfig });
+  /** The seed namespace, Cluster (project `garden-it`, shoot `my-shoot`) and access secret. */
+  override async createShoot(overrides: ShootOverrides = {}): Promise<void> {
+    await super.createShoot(buildTestShootFacts(overrides));
   }
 
-  async writeCluster(shootOverrides: ShootOverrides = {}): Promise<void> {
-    const body = buildClusterObject(
-      this.namespace,
-      buildShootObject(this.namespace, {
-        name: 'my-shoot',
-        projectNamespace: 'garden-it',
-        resources: shootOverrides.resources,
-        hibernated: shootOverrides.hibernated,
-        kubernetesVersion: shootOverrides.kubernetesVersion,
-        clusterIdentity: 'shoot-identity',
-      }),
-    );
-    await this.seedCustom.patchClusterCustomObject(
-      {
-        group: 'extensions.gardener.cloud',
-        version: 'v1alpha1',
-        plural: 'clusters',
-        name: this.namespace,
-        body,
-        fieldManager: 'gardenlet',
-        force: true,
-      },
-      setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply),
-    );
+  /** Writes the Cluster again with a changed Shoot, as gardenlet does when the Shoot changes. */
+  async updateShoot(overrides: ShootOverrides = {}): Promise<void> {
+    await this.writeCluster(buildShootObject(this.namespace, buildTestShootFacts(overrides)));
   }
 
-  /** A secret in the seed namespace (data given as plain strings). */
-  async writeSecret(name: string, data: Record<string, string>, type = 'Opaque'): Promise<void> {
-    const body = {
-      apiVersion: 'v1',
-      kind: 'Secret',
-      metadata: { name, namespace: this.namespace },
-      type,
-      data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
-    };
-    try {
-      await this.seedCore.deleteNamespacedSecret({ name, namespace: this.namespace });
-    } catch {
-      // not there yet
-    }
-    await this.seedCore.createNamespacedSecret({ namespace: this.namespace, body });
+  /** Starts a kubelet stand-in for the Flux namespace; it stops when the shoot is removed. */
+  async startKubelet(): Promise<Kubelet> {
+    const kubelet = await startKubelet(this.shoot, this.fluxNamespace);
+    this.kubelets.push(kubelet);
+    return kubelet;
   }
 
-  async createExtension(providerConfig: unknown): Promise<void> {
-    await this.seedCustom.createNamespacedCustomObject({
-      group: 'extensions.gardener.cloud',
-      version: 'v1alpha1',
-      namespace: this.namespace,
-      plural: 'extensions',
-      body: buildExtensionObject({ providerConfig, type: this.extensionType }),
-    });
-  }
-
-  /** Merge-patches the Extension, like gardenlet does on every shoot reconcile. */
-  async patchExtension(patch: Record<string, unknown>): Promise<void> {
-    await this.seedCustom.patchNamespacedCustomObject(
-      {
-        group: 'extensions.gardener.cloud',
-        version: 'v1alpha1',
-        namespace: this.namespace,
-        plural: 'extensions',
-        name: 'shoot-flux',
-        body: patch,
-      },
-      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-    );
-  }
-
-  /** Asks for a reconcile, as gardenlet does. */
-  async annotate(operation = 'reconcile'): Promise<void> {
-    await this.patchExtension({
-      metadata: {
-        annotations: {
-          'gardener.cloud/operation': operation,
-          'gardener.cloud/timestamp': new Date().toISOString(),
-        },
-      },
-    });
-  }
-
-  async extension(): Promise<Extension> {
-    return (await this.seedCustom.getNamespacedCustomObject({
-      group: 'extensions.gardener.cloud',
-      version: 'v1alpha1',
-      namespace: this.namespace,
-      plural: 'extensions',
-      name: 'shoot-flux',
-    })) as Extension;
+  /** Stops the kubelet stand-ins: from now on the test plays the kubelet by hand. */
+  async stopKubelets(): Promise<void> {
+    for (const kubelet of this.kubelets.splice(0)) await kubelet.stop();
   }
 
   /**
-   * Records every `lastOperation` the Extension shows from now on (a watch, so no write is
-   * missed between two reads); `stop` ends the watch.
+   * Removes the shoot from both clusters: the seed side (see {@link Gardenlet.remove}), the
+   * Flux namespace with everything in it and the cluster-scoped objects of its Flux install
+   * (labelled with its namespace as instance), and the shoot namespaces the test added.
    */
-  async recordLastOperations(): Promise<{
-    seen: { state?: string; description?: string }[];
-    stop: () => void;
-  }> {
-    const seen: { state?: string; description?: string }[] = [];
-    const controller = await new Watch(this.seed).watch(
-      `/apis/extensions.gardener.cloud/v1alpha1/namespaces/${this.namespace}/extensions`,
-      { fieldSelector: 'metadata.name=shoot-flux' },
-      (_phase: string, object: Extension) => {
-        const last = object.status?.lastOperation;
-        if (last) seen.push({ state: last.state, description: last.description });
-      },
-      () => undefined,
-    );
-    return {
-      seen,
-      stop: () => {
-        controller.abort();
-      },
-    };
-  }
-
-  async events(): Promise<{ reason?: string; type?: string; message?: string }[]> {
-    const list = await this.seedCore.listNamespacedEvent({ namespace: this.namespace });
-    return list.items.map((e) => ({ reason: e.reason, type: e.type, message: e.message }));
-  }
-
-  /** Plays Flux: marks a source or Kustomization Ready (or anything else) for its generation. */
-  async setFluxStatus(
-    plural: 'gitrepositories' | 'ocirepositories' | 'kustomizations',
-    name: string,
-    namespace: string,
-    conditions: { type: string; status: string; reason: string; message: string }[],
-    observe = true,
-  ): Promise<void> {
-    const group = plural === 'kustomizations' ? 'kustomize.toolkit.fluxcd.io' : 'source.toolkit.fluxcd.io';
-    const object = (await this.shootCustom.getNamespacedCustomObject({
-      group,
-      version: 'v1',
-      namespace,
-      plural,
-      name,
-    })) as { metadata: { generation: number } };
-    const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-    await this.shootCustom.patchNamespacedCustomObjectStatus(
-      {
-        group,
-        version: 'v1',
-        namespace,
-        plural,
-        name,
-        body: {
-          status: {
-            ...(observe ? { observedGeneration: object.metadata.generation } : {}),
-            conditions: conditions.map((c) => ({
-              ...c,
-              lastTransitionTime: now,
-              observedGeneration: observe ? object.metadata.generation : 0,
-            })),
-          },
-        },
-      },
-      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-    );
-  }
-
-  async shootObject(group: string, plural: string, namespace: string, name: string): Promise<unknown> {
-    try {
-      return await this.shootCustom.getNamespacedCustomObject({
-        group,
-        version: 'v1',
-        namespace,
-        plural,
-        name,
-      });
-    } catch {
-      return undefined;
+  override async remove(): Promise<void> {
+    await this.stopKubelets();
+    await super.remove();
+    const rbac = this.shoot.makeApiClient(RbacAuthorizationV1Api);
+    const labelSelector = `app.kubernetes.io/instance=${this.fluxNamespace}`;
+    await rbac.deleteCollectionClusterRoleBinding({ labelSelector });
+    await rbac.deleteCollectionClusterRole({ labelSelector });
+    for (const namespace of [this.fluxNamespace, ...this.shootNamespaces]) {
+      await removeNamespace(this.shoot, namespace);
     }
   }
 }
 
-/** `Ready=True` as source- and kustomize-controller write it. */
-export const readyCondition = [
-  { type: 'Ready', status: 'True', reason: 'Succeeded', message: 'stored artifact' },
-];
+/**
+ * The test shoots of a test file (or describe block): each test's shoots are removed after it,
+ * from seed and shoot, kubelet stand-ins stopped. Call it where `afterEach` belongs.
+ */
+export function useTestShoots(): {
+  /** A test shoot (nothing written yet). */
+  create: (extensionType?: string, clusters?: TestClusters) => TestShoot;
+  /** {@link bootstrapTestShoot} of a shoot removed after the test. */
+  bootstrap: (config?: (fluxNamespace: string) => unknown, extensionType?: string) => Promise<TestShoot>;
+} {
+  const shoots: TestShoot[] = [];
+  afterEach(async () => {
+    for (const shoot of shoots.splice(0)) await shoot.remove();
+  });
+  const create = (extensionType?: string, clusters?: TestClusters) => {
+    const shoot = new TestShoot(extensionType, clusters);
+    shoots.push(shoot);
+    return shoot;
+  };
+  return {
+    create,
+    bootstrap: (config, extensionType) => bootstrapTestShoot(create(extensionType), config),
+  };
+}
 
 /** The Shoot resources the shoot-flux tests reference: Git credentials and one extra secret. */
 export const testShootResources = [
@@ -346,31 +221,28 @@ export function gitConfig(fluxNamespace: string, overrides: Record<string, unkno
 }
 
 /**
- * A shoot bootstrapped to the end (the test plays gardenlet, the kubelet and Flux): the seed
- * copies of the referenced secrets, the Extension with `config` (default gitConfig), source and
- * Kustomization marked Ready. The started kubelet is added to `kubelets` for the caller to stop;
- * `extensionType` as for startShootFluxManager.
+ * Bootstraps `gardenlet`'s shoot to the end (the test plays gardenlet, the kubelet and Flux):
+ * the seed copies of the referenced secrets, a kubelet stand-in, the Extension with `config`
+ * (default gitConfig), source and Kustomization marked Ready; resolves with the shoot.
  */
 export async function bootstrapTestShoot(
-  kubelets: Kubelet[],
+  gardenlet: TestShoot,
   config?: (fluxNamespace: string) => unknown,
-  extensionType?: string,
-): Promise<Gardenlet> {
-  const gardenlet = new Gardenlet(extensionType);
+): Promise<TestShoot> {
   const ns = gardenlet.fluxNamespace;
   await gardenlet.createShoot({ resources: testShootResources });
   await gardenlet.writeSecret('ref-git-basic-auth', { username: 'git', password: 's3cret' });
   await gardenlet.writeSecret('ref-extra-secret', { token: 'extra' });
-  kubelets.push(await startKubelet(gardenlet.shoot, ns));
+  await gardenlet.startKubelet();
   await gardenlet.createExtension(config ? config(ns) : gitConfig(ns));
   await expect
-    .poll(() => gardenlet.shootObject('source.toolkit.fluxcd.io', 'gitrepositories', ns, 'flux-system'))
+    .poll(() => gardenlet.flux.readObject('source.toolkit.fluxcd.io', 'gitrepositories', ns, 'flux-system'))
     .toBeDefined();
-  await gardenlet.setFluxStatus('gitrepositories', 'flux-system', ns, readyCondition);
+  await gardenlet.flux.setStatus('gitrepositories', 'flux-system', ns, fluxReadyConditions);
   await expect
-    .poll(() => gardenlet.shootObject('kustomize.toolkit.fluxcd.io', 'kustomizations', ns, 'flux-system'))
+    .poll(() => gardenlet.flux.readObject('kustomize.toolkit.fluxcd.io', 'kustomizations', ns, 'flux-system'))
     .toBeDefined();
-  await gardenlet.setFluxStatus('kustomizations', 'flux-system', ns, readyCondition);
+  await gardenlet.flux.setStatus('kustomizations', 'flux-system', ns, fluxReadyConditions);
   await expect.poll(async () => evaluateExtensionReadiness(await gardenlet.extension())).toBeUndefined();
   return gardenlet;
 }

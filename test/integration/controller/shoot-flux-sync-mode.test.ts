@@ -3,12 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Manager } from '../../../src/controller/manager.js';
 import type { Kubelet } from '../../harness/kubelet.js';
 import { reconcileOnce, writeRequests } from './reconcile-counting.js';
-import {
-  bootstrapTestShoot,
-  gitConfig,
-  startShootFluxManager,
-  type Gardenlet,
-} from './shoot-flux-support.js';
+import { TestShoot, bootstrapTestShoot, gitConfig, startShootFluxManager } from './shoot-flux-support.js';
 
 // syncMode after the bootstrap, through the real manager against real API servers; the test
 // plays gardenlet, the kubelet and Flux (and, for self-management, kustomize-controller's apply).
@@ -48,17 +43,17 @@ describe('shoot-flux syncMode', () => {
     await manager.stop();
   });
 
-  const gitRepository = async (g: Gardenlet) =>
-    (await g.shootObject(gitGroup, 'gitrepositories', g.fluxNamespace, 'flux-system')) as
+  const gitRepository = async (g: TestShoot) =>
+    (await g.flux.readObject(gitGroup, 'gitrepositories', g.fluxNamespace, 'flux-system')) as
       FluxObject | undefined;
-  const kustomization = async (g: Gardenlet) =>
-    (await g.shootObject(kustomizeGroup, 'kustomizations', g.fluxNamespace, 'flux-system')) as
+  const kustomization = async (g: TestShoot) =>
+    (await g.flux.readObject(kustomizeGroup, 'kustomizations', g.fluxNamespace, 'flux-system')) as
       FluxObject | undefined;
-  const bootstrappedCondition = async (g: Gardenlet) =>
+  const bootstrappedCondition = async (g: TestShoot) =>
     (await g.extension()).status?.conditions?.find((c) => c.type === 'FluxBootstrapped');
 
   it('ManifestsOnly sends nothing more than Once in a steady state, then follows a branch and path change without annotation', async () => {
-    const gardenlet = await bootstrapTestShoot(kubelets, (ns) => configWith(ns, 'Once'), extensionType);
+    const gardenlet = await bootstrapTestShoot(new TestShoot(extensionType), (ns) => configWith(ns, 'Once'));
     const ns = gardenlet.fluxNamespace;
     await reconcileOnce(manager, gardenlet);
     let before = await writeRequests(manager);
@@ -89,7 +84,7 @@ describe('shoot-flux syncMode', () => {
   });
 
   it('Once does not follow a branch change and says so', async () => {
-    const gardenlet = await bootstrapTestShoot(kubelets, (ns) => configWith(ns, 'Once'), extensionType);
+    const gardenlet = await bootstrapTestShoot(new TestShoot(extensionType), (ns) => configWith(ns, 'Once'));
     await gardenlet.patchExtension({
       spec: { providerConfig: configWith(gardenlet.fluxNamespace, 'Once', 'release') },
     });
@@ -101,10 +96,8 @@ describe('shoot-flux syncMode', () => {
   });
 
   it('ManifestsOnly restores a changed field and a deleted Kustomization, and says a flux change is not applied', async () => {
-    const gardenlet = await bootstrapTestShoot(
-      kubelets,
-      (ns) => configWith(ns, 'ManifestsOnly'),
-      extensionType,
+    const gardenlet = await bootstrapTestShoot(new TestShoot(extensionType), (ns) =>
+      configWith(ns, 'ManifestsOnly'),
     );
     const ns = gardenlet.fluxNamespace;
     // kubectl edit: an Update by another manager is drift, not self-management.
@@ -146,10 +139,8 @@ describe('shoot-flux syncMode', () => {
   });
 
   it('leaves a source that kustomize-controller applies alone and reports FluxSelfManaged naming it', async () => {
-    const gardenlet = await bootstrapTestShoot(
-      kubelets,
-      (ns) => configWith(ns, 'ManifestsOnly'),
-      extensionType,
+    const gardenlet = await bootstrapTestShoot(new TestShoot(extensionType), (ns) =>
+      configWith(ns, 'ManifestsOnly'),
     );
     const ns = gardenlet.fluxNamespace;
     // Flux's own repository now holds the source: kustomize-controller server-side applies it.

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import {
   AppsV1Api,
-  CustomObjectsApi,
   NetworkingV1Api,
   PatchStrategy,
   setHeaderOptions,
@@ -10,11 +9,9 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Manager } from '../../../src/controller/manager.js';
 import { evaluateExtensionReadiness } from '../../../src/gardener/status.js';
-import { buildExtensionObject } from '../../harness/gardener-objects.js';
-import { startKubelet, type Kubelet } from '../../harness/kubelet.js';
 import {
-  Gardenlet,
-  bootstrapTestShoot,
+  type TestShoot,
+  useTestShoots,
   gitConfig,
   startShootFluxManager,
   testShootResources,
@@ -43,7 +40,7 @@ function copyOf(secret: V1Secret, namespace: string, name = secret.metadata?.nam
   };
 }
 
-async function readSecretOrUndefined(gardenlet: Gardenlet, namespace: string, name: string) {
+async function readSecretOrUndefined(gardenlet: TestShoot, namespace: string, name: string) {
   try {
     return await gardenlet.shootCore.readNamespacedSecret({ name, namespace });
   } catch {
@@ -53,21 +50,21 @@ async function readSecretOrUndefined(gardenlet: Gardenlet, namespace: string, na
 
 describe('shoot-flux actuator on misuse', () => {
   let manager: Manager;
-  const kubelets: Kubelet[] = [];
+  const shoots = useTestShoots();
 
   beforeAll(async () => {
     manager = await startShootFluxManager({ extensionType });
   });
   afterAll(async () => {
-    for (const kubelet of kubelets) await kubelet.stop();
     await manager.stop();
   });
 
-  const bootstrappedShoot = () => bootstrapTestShoot(kubelets, undefined, extensionType);
+  const bootstrappedShoot = () => shoots.bootstrap(undefined, extensionType);
 
-  async function createShootNamespace(gardenlet: Gardenlet, prefix: string): Promise<string> {
+  async function createShootNamespace(gardenlet: TestShoot, prefix: string): Promise<string> {
     const name = `${prefix}-${randomBytes(3).toString('hex')}`;
     await gardenlet.shootCore.createNamespace({ body: { metadata: { name } } });
+    gardenlet.shootNamespaces.push(name);
     return name;
   }
 
@@ -137,17 +134,7 @@ describe('shoot-flux actuator on misuse', () => {
     const ns = gardenlet.fluxNamespace;
     // As an older version left it: no record in status.state, secrets with the label only, and a
     // labelled secret for an entry dropped long ago.
-    await gardenlet.seedCustom.patchNamespacedCustomObjectStatus(
-      {
-        group: 'extensions.gardener.cloud',
-        version: 'v1alpha1',
-        namespace: gardenlet.namespace,
-        plural: 'extensions',
-        name: 'shoot-flux',
-        body: { status: { state: { secrets: null } } },
-      },
-      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-    );
+    await gardenlet.patchExtensionStatus({ state: { secrets: null } });
     for (const name of ['flux-system', 'extra-secret']) {
       await gardenlet.shootCore.patchNamespacedSecret(
         { name, namespace: ns, body: { metadata: { annotations: { [ownerAnnotation]: null } } } },
@@ -177,19 +164,13 @@ describe('shoot-flux actuator on misuse', () => {
   it('still owns its secrets after a control-plane migration recreated the Extension', async () => {
     const gardenlet = await bootstrappedShoot();
     const ns = gardenlet.fluxNamespace;
-    const extensions = {
-      group: 'extensions.gardener.cloud',
-      version: 'v1alpha1',
-      namespace: gardenlet.namespace,
-      plural: 'extensions',
-    };
     await gardenlet.annotate('migrate');
     await expect
       .poll(async () => (await gardenlet.extension()).status?.lastOperation)
       .toMatchObject({ type: 'Migrate', state: 'Succeeded' });
     const { state } = (await gardenlet.extension()).status ?? {};
     const oldUid = (await gardenlet.extension()).metadata.uid;
-    await gardenlet.seedCustom.deleteNamespacedCustomObject({ ...extensions, name: 'shoot-flux' });
+    await gardenlet.deleteExtension();
     await expect
       .poll(() =>
         gardenlet.extension().then(
@@ -201,19 +182,11 @@ describe('shoot-flux actuator on misuse', () => {
 
     // As gardenlet restores in the destination seed: a new Extension waiting for its state, the
     // state copied from the ShootState, then the restore. The config meanwhile dropped a secret.
-    await gardenlet.seedCustom.createNamespacedCustomObject({
-      ...extensions,
-      body: buildExtensionObject({
-        providerConfig: gitConfig(ns, { additionalSecretResources: [] }),
-        type: extensionType,
-        annotations: { 'gardener.cloud/operation': 'wait-for-state' },
-      }),
+    await gardenlet.createExtension(gitConfig(ns, { additionalSecretResources: [] }), {
+      annotations: { 'gardener.cloud/operation': 'wait-for-state' },
     });
     expect((await gardenlet.extension()).metadata.uid).not.toBe(oldUid);
-    await gardenlet.seedCustom.patchNamespacedCustomObjectStatus(
-      { ...extensions, name: 'shoot-flux', body: { status: { state } } },
-      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-    );
+    await gardenlet.patchExtensionStatus({ state });
     await gardenlet.annotate('restore');
     await expect.poll(() => readSecretOrUndefined(gardenlet, ns, 'extra-secret')).toBeUndefined();
     await expect
@@ -227,7 +200,7 @@ describe('shoot-flux actuator on misuse', () => {
   });
 
   it('refuses Flux in kube-system and writes nothing there', async () => {
-    const gardenlet = new Gardenlet(extensionType);
+    const gardenlet = shoots.create(extensionType);
     await gardenlet.createShoot();
     const before = await gardenlet.shootCore.readNamespace({ name: 'kube-system' });
     await gardenlet.createExtension(
@@ -262,7 +235,7 @@ describe('shoot-flux actuator on misuse', () => {
   });
 
   it('refuses a secretRef name of ".." before any request reaches the namespace URL', async () => {
-    const gardenlet = new Gardenlet(extensionType);
+    const gardenlet = shoots.create(extensionType);
     await gardenlet.createShoot({ resources: testShootResources });
     await gardenlet.writeSecret('ref-git-basic-auth', { username: 'git', password: 's3cret' });
     const sourceNamespace = await createShootNamespace(gardenlet, 'src');
@@ -295,10 +268,10 @@ describe('shoot-flux actuator on misuse', () => {
   });
 
   it('reports a template field the Flux CRD does not declare as a configuration problem', async () => {
-    const gardenlet = new Gardenlet(extensionType);
+    const gardenlet = shoots.create(extensionType);
     const ns = gardenlet.fluxNamespace;
     await gardenlet.createShoot();
-    kubelets.push(await startKubelet(gardenlet.shoot, ns));
+    await gardenlet.startKubelet();
     await gardenlet.createExtension(
       gitConfig(ns, {
         additionalSecretResources: [],
@@ -321,20 +294,11 @@ describe('shoot-flux actuator on misuse', () => {
   });
 
   it('publishes a numeric technicalID in shoot-info as its text', async () => {
-    const gardenlet = new Gardenlet(extensionType);
+    const gardenlet = shoots.create(extensionType);
     const ns = gardenlet.fluxNamespace;
     await gardenlet.createShoot();
-    kubelets.push(await startKubelet(gardenlet.shoot, ns));
-    await gardenlet.seed.makeApiClient(CustomObjectsApi).patchClusterCustomObject(
-      {
-        group: 'extensions.gardener.cloud',
-        version: 'v1alpha1',
-        plural: 'clusters',
-        name: gardenlet.namespace,
-        body: { spec: { shoot: { status: { technicalID: 12345 } } } },
-      },
-      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-    );
+    await gardenlet.startKubelet();
+    await gardenlet.patchCluster({ spec: { shoot: { status: { technicalID: 12345 } } } });
     await gardenlet.createExtension(
       gitConfig(ns, { additionalSecretResources: [], source: undefined, kustomization: undefined }),
     );

@@ -2,13 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Manager } from '../../../src/controller/manager.js';
 import { evaluateExtensionReadiness } from '../../../src/gardener/status.js';
 import type { Extension } from '../../../src/gardener/types.js';
-import { startKubelet, type Kubelet } from '../../harness/kubelet.js';
+import { fluxReadyConditions } from '../../harness/flux-player.js';
 import {
-  Gardenlet,
-  bootstrapTestShoot,
+  type TestShoot,
+  useTestShoots,
   gitConfig,
   publicGitConfig,
-  readyCondition,
   startShootFluxManager,
   testShootResources,
 } from './shoot-flux-support.js';
@@ -18,28 +17,26 @@ const condition = (extension: Extension, type: string) =>
 
 describe('shoot-flux actuator', () => {
   let manager: Manager;
-  const kubelets: Kubelet[] = [];
+  const shoots = useTestShoots();
 
   beforeAll(async () => {
     manager = await startShootFluxManager();
   });
   afterAll(async () => {
-    for (const kubelet of kubelets) await kubelet.stop();
     await manager.stop();
   });
 
-  const bootstrappedShoot = (config?: (fluxNamespace: string) => unknown) =>
-    bootstrapTestShoot(kubelets, config);
+  const bootstrappedShoot = (config?: (fluxNamespace: string) => unknown) => shoots.bootstrap(config);
 
   /** A shoot whose bootstrap got as far as creating its GitRepository (no secrets). */
-  async function shootWaitingForSource(): Promise<Gardenlet> {
-    const gardenlet = new Gardenlet();
+  async function shootWaitingForSource(): Promise<TestShoot> {
+    const gardenlet = shoots.create();
     const ns = gardenlet.fluxNamespace;
     await gardenlet.createShoot();
-    kubelets.push(await startKubelet(gardenlet.shoot, ns));
+    await gardenlet.startKubelet();
     await gardenlet.createExtension(publicGitConfig(ns));
     await expect
-      .poll(() => gardenlet.shootObject('source.toolkit.fluxcd.io', 'gitrepositories', ns, 'flux-system'))
+      .poll(() => gardenlet.flux.readObject('source.toolkit.fluxcd.io', 'gitrepositories', ns, 'flux-system'))
       .toBeDefined();
     return gardenlet;
   }
@@ -95,7 +92,7 @@ describe('shoot-flux actuator', () => {
   });
 
   it('bootstraps an OCIRepository with a dockerconfigjson secret', async () => {
-    const gardenlet = new Gardenlet();
+    const gardenlet = shoots.create();
     const ns = gardenlet.fluxNamespace;
     await gardenlet.createShoot({
       resources: [
@@ -107,7 +104,7 @@ describe('shoot-flux actuator', () => {
       { '.dockerconfigjson': '{"auths":{}}' },
       'kubernetes.io/dockerconfigjson',
     );
-    kubelets.push(await startKubelet(gardenlet.shoot, ns));
+    await gardenlet.startKubelet();
     await gardenlet.createExtension({
       apiVersion: 'flux.extensions.gardener.cloud/v1alpha1',
       kind: 'FluxConfig',
@@ -123,9 +120,9 @@ describe('shoot-flux actuator', () => {
       kustomization: { template: { spec: { path: './' } } },
     });
     await expect
-      .poll(() => gardenlet.shootObject('source.toolkit.fluxcd.io', 'ocirepositories', ns, 'flux-system'))
+      .poll(() => gardenlet.flux.readObject('source.toolkit.fluxcd.io', 'ocirepositories', ns, 'flux-system'))
       .toBeDefined();
-    const oci = (await gardenlet.shootObject(
+    const oci = (await gardenlet.flux.readObject(
       'source.toolkit.fluxcd.io',
       'ocirepositories',
       ns,
@@ -139,11 +136,13 @@ describe('shoot-flux actuator', () => {
     expect(oci.spec.secretRef).toEqual({ name: 'flux-system' });
     const secret = await gardenlet.shootCore.readNamespacedSecret({ name: 'flux-system', namespace: ns });
     expect(secret.type).toBe('kubernetes.io/dockerconfigjson');
-    await gardenlet.setFluxStatus('ocirepositories', 'flux-system', ns, readyCondition);
+    await gardenlet.flux.setStatus('ocirepositories', 'flux-system', ns, fluxReadyConditions);
     await expect
-      .poll(() => gardenlet.shootObject('kustomize.toolkit.fluxcd.io', 'kustomizations', ns, 'flux-system'))
+      .poll(() =>
+        gardenlet.flux.readObject('kustomize.toolkit.fluxcd.io', 'kustomizations', ns, 'flux-system'),
+      )
       .toBeDefined();
-    const kustomization = (await gardenlet.shootObject(
+    const kustomization = (await gardenlet.flux.readObject(
       'kustomize.toolkit.fluxcd.io',
       'kustomizations',
       ns,
@@ -156,7 +155,7 @@ describe('shoot-flux actuator', () => {
       name: 'flux-system',
       namespace: ns,
     });
-    await gardenlet.setFluxStatus('kustomizations', 'flux-system', ns, readyCondition);
+    await gardenlet.flux.setStatus('kustomizations', 'flux-system', ns, fluxReadyConditions);
     await expect.poll(async () => evaluateExtensionReadiness(await gardenlet.extension())).toBeUndefined();
     expect((await gardenlet.events()).map((e) => e.reason)).toContain('ProviderConfigWarning');
   });
@@ -164,7 +163,7 @@ describe('shoot-flux actuator', () => {
   it('keeps waiting while Flux reports a transient Ready=False, shows its message, and finishes on Ready=True', async () => {
     const gardenlet = await shootWaitingForSource();
     const ns = gardenlet.fluxNamespace;
-    await gardenlet.setFluxStatus(
+    await gardenlet.flux.setStatus(
       'gitrepositories',
       'flux-system',
       ns,
@@ -177,7 +176,7 @@ describe('shoot-flux actuator', () => {
         },
         { type: 'Reconciling', status: 'True', reason: 'ProgressingWithRetry', message: 'retrying' },
       ],
-      false,
+      { observe: false },
     );
     await expect
       .poll(async () => (await gardenlet.extension()).status?.lastOperation?.description ?? '')
@@ -185,11 +184,13 @@ describe('shoot-flux actuator', () => {
     const waiting = await gardenlet.extension();
     expect(waiting.status?.lastOperation?.state).toBe('Processing');
     expect(waiting.status?.lastError ?? undefined).toBeUndefined();
-    await gardenlet.setFluxStatus('gitrepositories', 'flux-system', ns, readyCondition);
+    await gardenlet.flux.setStatus('gitrepositories', 'flux-system', ns, fluxReadyConditions);
     await expect
-      .poll(() => gardenlet.shootObject('kustomize.toolkit.fluxcd.io', 'kustomizations', ns, 'flux-system'))
+      .poll(() =>
+        gardenlet.flux.readObject('kustomize.toolkit.fluxcd.io', 'kustomizations', ns, 'flux-system'),
+      )
       .toBeDefined();
-    await gardenlet.setFluxStatus('kustomizations', 'flux-system', ns, readyCondition);
+    await gardenlet.flux.setStatus('kustomizations', 'flux-system', ns, fluxReadyConditions);
     await expect.poll(async () => evaluateExtensionReadiness(await gardenlet.extension())).toBeUndefined();
   });
 
@@ -199,12 +200,12 @@ describe('shoot-flux actuator', () => {
     const unreachable =
       "failed to checkout and determine revision: unable to clone 'https://git.example.com/r.git': " +
       'dial tcp 127.0.0.1:1: connect: connection refused';
-    await gardenlet.setFluxStatus(
+    await gardenlet.flux.setStatus(
       'gitrepositories',
       'flux-system',
       ns,
       [{ type: 'Ready', status: 'False', reason: 'GitOperationFailed', message: unreachable }],
-      false,
+      { observe: false },
     );
     await expect
       .poll(async () => (await gardenlet.extension()).status?.lastOperation?.description ?? '')
@@ -236,28 +237,28 @@ describe('shoot-flux actuator', () => {
     expect((await gardenlet.extension()).status?.lastError ?? undefined).toBeUndefined();
 
     // Finish, so this shoot's requeues do not run on into the next tests (they share the shoot).
-    await gardenlet.setFluxStatus('gitrepositories', 'flux-system', ns, readyCondition);
-    await gardenlet.setFluxStatus('kustomizations', 'flux-system', ns, readyCondition);
+    await gardenlet.flux.setStatus('gitrepositories', 'flux-system', ns, fluxReadyConditions);
+    await gardenlet.flux.setStatus('kustomizations', 'flux-system', ns, fluxReadyConditions);
     await expect.poll(async () => evaluateExtensionReadiness(await gardenlet.extension())).toBeUndefined();
   });
 
   it('resumes at once when a wrong seed credential is fixed, and asks Flux to retry now', async () => {
-    const gardenlet = new Gardenlet();
+    const gardenlet = shoots.create();
     const ns = gardenlet.fluxNamespace;
     await gardenlet.createShoot({ resources: testShootResources });
     await gardenlet.writeSecret('ref-git-basic-auth', { username: 'git', password: 'wrong' });
     await gardenlet.writeSecret('ref-extra-secret', { token: 'extra' });
-    kubelets.push(await startKubelet(gardenlet.shoot, ns));
+    await gardenlet.startKubelet();
     await gardenlet.createExtension(gitConfig(ns));
     await expect
-      .poll(() => gardenlet.shootObject('source.toolkit.fluxcd.io', 'gitrepositories', ns, 'flux-system'))
+      .poll(() => gardenlet.flux.readObject('source.toolkit.fluxcd.io', 'gitrepositories', ns, 'flux-system'))
       .toBeDefined();
-    await gardenlet.setFluxStatus(
+    await gardenlet.flux.setStatus(
       'gitrepositories',
       'flux-system',
       ns,
       [{ type: 'Ready', status: 'False', reason: 'GitOperationFailed', message: 'authentication required' }],
-      false,
+      { observe: false },
     );
     await expect
       .poll(async () => (await gardenlet.extension()).status?.lastOperation?.description ?? '')
@@ -266,7 +267,7 @@ describe('shoot-flux actuator', () => {
     await gardenlet.writeSecret('ref-git-basic-auth', { username: 'git', password: 'right' });
     await expect
       .poll(async () => {
-        const source = (await gardenlet.shootObject(
+        const source = (await gardenlet.flux.readObject(
           'source.toolkit.fluxcd.io',
           'gitrepositories',
           ns,
@@ -284,7 +285,7 @@ describe('shoot-flux actuator', () => {
   it('fails at once with Flux message when the source is Stalled', async () => {
     const gardenlet = await shootWaitingForSource();
     const ns = gardenlet.fluxNamespace;
-    await gardenlet.setFluxStatus('gitrepositories', 'flux-system', ns, [
+    await gardenlet.flux.setStatus('gitrepositories', 'flux-system', ns, [
       { type: 'Ready', status: 'False', reason: 'InvalidURL', message: 'invalid URL' },
       { type: 'Stalled', status: 'True', reason: 'InvalidURL', message: 'URL scheme not supported' },
     ]);
@@ -298,7 +299,7 @@ describe('shoot-flux actuator', () => {
   });
 
   it('reports an invalid providerConfig with field paths and does not touch the shoot', async () => {
-    const gardenlet = new Gardenlet();
+    const gardenlet = shoots.create();
     await gardenlet.createShoot();
     await gardenlet.createExtension({
       apiVersion: 'flux.extensions.gardener.cloud/v1alpha1',
@@ -318,7 +319,7 @@ describe('shoot-flux actuator', () => {
   });
 
   it('validates but skips the shoot of a hibernated cluster', async () => {
-    const gardenlet = new Gardenlet();
+    const gardenlet = shoots.create();
     await gardenlet.createShoot({ hibernated: true });
     await gardenlet.createExtension(
       gitConfig(gardenlet.fluxNamespace, {
@@ -404,7 +405,7 @@ describe('shoot-flux actuator', () => {
     await expect
       .poll(async () => condition(await gardenlet.extension(), 'FluxBootstrapped')?.reason)
       .toBe('ConfigChangedAfterBootstrap');
-    const source = (await gardenlet.shootObject(
+    const source = (await gardenlet.flux.readObject(
       'source.toolkit.fluxcd.io',
       'gitrepositories',
       ns,
@@ -422,7 +423,7 @@ describe('shoot-flux actuator', () => {
       .poll(
         async () =>
           (
-            (await gardenlet.shootObject(
+            (await gardenlet.flux.readObject(
               'source.toolkit.fluxcd.io',
               'gitrepositories',
               ns,
@@ -431,8 +432,8 @@ describe('shoot-flux actuator', () => {
           ).spec.url,
       )
       .toBe('https://git.example.com/org/other.git');
-    await gardenlet.setFluxStatus('gitrepositories', 'flux-system', ns, readyCondition);
-    await gardenlet.setFluxStatus('kustomizations', 'flux-system', ns, readyCondition);
+    await gardenlet.flux.setStatus('gitrepositories', 'flux-system', ns, fluxReadyConditions);
+    await gardenlet.flux.setStatus('kustomizations', 'flux-system', ns, fluxReadyConditions);
     await expect
       .poll(async () => condition(await gardenlet.extension(), 'FluxBootstrapped')?.reason)
       .toBe('BootstrapSuccessful');
@@ -459,7 +460,7 @@ describe('shoot-flux actuator', () => {
   it('keeps the bootstrap through migrate and restore, and removes nothing on delete', async () => {
     const gardenlet = await bootstrappedShoot();
     const ns = gardenlet.fluxNamespace;
-    const before = (await gardenlet.shootObject(
+    const before = (await gardenlet.flux.readObject(
       'source.toolkit.fluxcd.io',
       'gitrepositories',
       ns,
@@ -468,27 +469,23 @@ describe('shoot-flux actuator', () => {
       metadata: { generation: number; uid: string };
     };
     await gardenlet.annotate('migrate');
+    // Wait for the annotation's removal too: it follows the status write, and a removal that lands
+    // after the next annotation would erase that one.
     await expect
-      .poll(async () => (await gardenlet.extension()).status?.lastOperation)
+      .poll(async () => {
+        const extension = await gardenlet.extension();
+        return {
+          ...extension.status?.lastOperation,
+          annotation: extension.metadata.annotations?.['gardener.cloud/operation'],
+        };
+      })
       .toMatchObject({
         type: 'Migrate',
         state: 'Succeeded',
+        annotation: undefined,
       });
     // gardenlet restores status.state from the ShootState, never the conditions.
-    await gardenlet.seedCustom.patchNamespacedCustomObjectStatus(
-      {
-        group: 'extensions.gardener.cloud',
-        version: 'v1alpha1',
-        namespace: gardenlet.namespace,
-        plural: 'extensions',
-        name: 'shoot-flux',
-        body: { status: { conditions: null } },
-      },
-      (await import('@kubernetes/client-node')).setHeaderOptions(
-        'Content-Type',
-        'application/merge-patch+json',
-      ),
-    );
+    await gardenlet.patchExtensionStatus({ conditions: null });
     await gardenlet.annotate('restore');
     // Restore succeeds (a follow-up Reconcile may overwrite lastOperation.type) and the annotation is gone.
     await expect
@@ -506,7 +503,7 @@ describe('shoot-flux actuator', () => {
         type: expect.stringMatching(/^(Restore|Reconcile)$/) as unknown,
       });
     expect(condition(await gardenlet.extension(), 'FluxBootstrapped')?.status).toBe('True');
-    const after = (await gardenlet.shootObject(
+    const after = (await gardenlet.flux.readObject(
       'source.toolkit.fluxcd.io',
       'gitrepositories',
       ns,
@@ -517,13 +514,7 @@ describe('shoot-flux actuator', () => {
       uid: before.metadata.uid,
     });
 
-    await gardenlet.seedCustom.deleteNamespacedCustomObject({
-      group: 'extensions.gardener.cloud',
-      version: 'v1alpha1',
-      namespace: gardenlet.namespace,
-      plural: 'extensions',
-      name: 'shoot-flux',
-    });
+    await gardenlet.deleteExtension();
     await expect
       .poll(async () => {
         try {
@@ -535,7 +526,7 @@ describe('shoot-flux actuator', () => {
       })
       .toBe('gone');
     expect(
-      await gardenlet.shootObject('source.toolkit.fluxcd.io', 'gitrepositories', ns, 'flux-system'),
+      await gardenlet.flux.readObject('source.toolkit.fluxcd.io', 'gitrepositories', ns, 'flux-system'),
     ).toBeDefined();
   });
 
@@ -554,17 +545,17 @@ describe('shoot-flux actuator', () => {
   });
 
   it('retries while the shoot API server is unreachable and finishes once it is back', async () => {
-    const gardenlet = new Gardenlet();
+    const gardenlet = shoots.create();
     const ns = gardenlet.fluxNamespace;
     await gardenlet.createShoot();
     const good = (
-      await gardenlet.seedCore.readNamespacedSecret({ name: 'gardener', namespace: gardenlet.namespace })
+      await gardenlet.core.readNamespacedSecret({ name: 'gardener', namespace: gardenlet.namespace })
     ).data?.kubeconfig;
     const broken = Buffer.from(good ?? '', 'base64')
       .toString()
       .replace(/https:\/\/127\.0\.0\.1:\d+/, 'https://127.0.0.1:1');
     await gardenlet.writeSecret('gardener', { kubeconfig: broken });
-    kubelets.push(await startKubelet(gardenlet.shoot, ns));
+    await gardenlet.startKubelet();
     await gardenlet.createExtension(
       gitConfig(ns, { additionalSecretResources: [], source: undefined, kustomization: undefined }),
     );
@@ -575,22 +566,24 @@ describe('shoot-flux actuator', () => {
   });
 
   it('resumes after a controller restart mid-bootstrap without redoing finished steps', async () => {
-    const gardenlet = new Gardenlet();
+    const gardenlet = shoots.create();
     const ns = gardenlet.fluxNamespace;
     await gardenlet.createShoot();
-    kubelets.push(await startKubelet(gardenlet.shoot, ns));
+    await gardenlet.startKubelet();
     const first = await startShootFluxManager();
     // The file's manager must not take part: stop it for this test, start it again afterwards.
     await manager.stop();
     try {
       await gardenlet.createExtension(publicGitConfig(ns));
       await expect
-        .poll(() => gardenlet.shootObject('kustomize.toolkit.fluxcd.io', 'kustomizations', ns, 'flux-system'))
+        .poll(() =>
+          gardenlet.flux.readObject('kustomize.toolkit.fluxcd.io', 'kustomizations', ns, 'flux-system'),
+        )
         .toBeDefined();
       await expect
         .poll(async () => (await gardenlet.extension()).status?.state)
         .toMatchObject({ flux: { installHash: expect.any(String) as unknown } });
-      const source = (await gardenlet.shootObject(
+      const source = (await gardenlet.flux.readObject(
         'source.toolkit.fluxcd.io',
         'gitrepositories',
         ns,
@@ -603,15 +596,15 @@ describe('shoot-flux actuator', () => {
       const second = await startShootFluxManager();
       try {
         await gardenlet.annotate();
-        await gardenlet.setFluxStatus('gitrepositories', 'flux-system', ns, readyCondition);
-        await gardenlet.setFluxStatus('kustomizations', 'flux-system', ns, readyCondition);
+        await gardenlet.flux.setStatus('gitrepositories', 'flux-system', ns, fluxReadyConditions);
+        await gardenlet.flux.setStatus('kustomizations', 'flux-system', ns, fluxReadyConditions);
         await expect
           .poll(async () => evaluateExtensionReadiness(await gardenlet.extension()))
           .toBeUndefined();
       } finally {
         await second.stop();
       }
-      const after = (await gardenlet.shootObject(
+      const after = (await gardenlet.flux.readObject(
         'source.toolkit.fluxcd.io',
         'gitrepositories',
         ns,
@@ -622,7 +615,7 @@ describe('shoot-flux actuator', () => {
         generation: source.metadata.generation,
       });
       const installs = (
-        await gardenlet.seedCore.listNamespacedEvent({ namespace: gardenlet.namespace })
+        await gardenlet.core.listNamespacedEvent({ namespace: gardenlet.namespace })
       ).items.filter((e) => e.reason === 'FluxInstalled');
       expect(installs.map((e) => e.count ?? 1)).toEqual([1]);
     } finally {

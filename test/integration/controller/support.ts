@@ -1,13 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { Actuator, ActuatorContext } from '../../../src/controller/actuator.js';
-import { Manager, type ManagerOptions } from '../../../src/controller/manager.js';
-import type { Extension } from '../../../src/gardener/types.js';
-import { discardLogger } from '../../../src/log/logger.js';
-import { buildClusterObject, buildExtensionObject } from '../../harness/gardener-objects.js';
-
-const group = 'extensions.gardener.cloud';
-const version = 'v1alpha1';
+import type { Manager, ManagerOptions } from '../../../src/controller/manager.js';
+import { Gardenlet } from '../../harness/gardenlet.js';
+import { startTestManager } from '../../harness/test-manager.js';
 
 /** What the recording actuator saw: one entry per call. */
 export interface ActuatorCall {
@@ -59,122 +55,53 @@ export function uniqueType(): string {
   return `shoot-flux-it-${randomBytes(3).toString('hex')}`;
 }
 
-/** Starts a manager with test-friendly defaults (no listeners, fast informer backoff). */
+/**
+ * Starts a manager around a test's own actuator with defaults for the generic machinery: two
+ * workers, a short shutdown grace period and informer backoff.
+ */
 export async function startManager(
   kubeConfig: KubeConfig,
   actuator: Actuator,
   options: Partial<ManagerOptions> & { extensionType: string },
 ): Promise<Manager> {
-  const manager = new Manager({
+  return startTestManager({
     kubeConfig,
-    createActuator: () => actuator,
-    logger: discardLogger,
-    extensionClasses: [],
-    ignoreOperationAnnotation: false,
-    maxConcurrentReconciles: 2,
-    reconcileTimeoutMs: 30_000,
-    metricsBindAddress: '0',
-    healthBindAddress: '0',
-    shutdownGracePeriodMs: 2_000,
-    informerBackoffMs: [50, 500],
-    defaultMetrics: false,
-    ...options,
+    actuator,
+    manager: {
+      maxConcurrentReconciles: 2,
+      reconcileTimeoutMs: 30_000,
+      shutdownGracePeriodMs: 2_000,
+      informerBackoffMs: [50, 500],
+      ...options,
+    },
   });
-  await manager.start();
-  return manager;
 }
 
-/** Plays gardenlet: writes Clusters and Extensions and their annotations. */
-export class Gardenlet {
-  readonly custom: CustomObjectsApi;
+/** The smallest Shoot a Cluster of the generic tests carries; `overrides` replace top-level fields. */
+export function buildMinimalShoot(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    apiVersion: 'core.gardener.cloud/v1beta1',
+    kind: 'Shoot',
+    metadata: { name: 's', namespace: 'garden-it' },
+    ...overrides,
+  };
+}
 
-  constructor(kubeConfig: KubeConfig) {
-    this.custom = kubeConfig.makeApiClient(CustomObjectsApi);
-  }
-
-  async createCluster(namespace: string, shoot: Record<string, unknown> = {}): Promise<void> {
-    await this.custom.createClusterCustomObject({
-      group,
-      version,
-      plural: 'clusters',
-      body: buildClusterObject(namespace, {
-        apiVersion: 'core.gardener.cloud/v1beta1',
-        kind: 'Shoot',
-        metadata: { name: 's', namespace: 'garden-it' },
-        ...shoot,
-      }),
-    });
-  }
-
-  async patchCluster(namespace: string, body: Record<string, unknown>): Promise<void> {
-    await this.custom.patchClusterCustomObject(
-      { group, version, plural: 'clusters', name: namespace, body },
-      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-    );
-  }
-
-  async createExtension(
-    namespace: string,
-    type: string,
-    extra: { annotations?: Record<string, string>; class?: string; providerConfig?: unknown } = {},
-  ): Promise<Extension> {
-    return (await this.custom.createNamespacedCustomObject({
-      group,
-      version,
-      namespace,
-      plural: 'extensions',
-      body: buildExtensionObject({ type, ...extra }),
-    })) as Extension;
-  }
-
-  async patchExtension(namespace: string, body: Record<string, unknown>): Promise<Extension> {
-    return (await this.custom.patchNamespacedCustomObject(
-      { group, version, namespace, plural: 'extensions', name: 'shoot-flux', body },
-      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-    )) as Extension;
-  }
-
-  async patchExtensionStatus(namespace: string, status: Record<string, unknown>): Promise<void> {
-    await this.custom.patchNamespacedCustomObjectStatus(
-      { group, version, namespace, plural: 'extensions', name: 'shoot-flux', body: { status } },
-      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-    );
-  }
-
-  /** Annotates like gardenlet: the operation plus a fresh timestamp. */
-  async annotate(namespace: string, operation: string): Promise<void> {
-    await this.patchExtension(namespace, {
-      metadata: {
-        annotations: {
-          'gardener.cloud/operation': operation,
-          'gardener.cloud/timestamp': new Date().toISOString(),
-        },
-      },
-    });
-  }
-
-  async readExtension(namespace: string): Promise<Extension | undefined> {
-    try {
-      return (await this.custom.getNamespacedCustomObject({
-        group,
-        version,
-        namespace,
-        plural: 'extensions',
-        name: 'shoot-flux',
-      })) as Extension;
-    } catch (err) {
-      if ((err as { code?: number }).code === 404) return undefined;
-      throw err;
-    }
-  }
-
-  async deleteExtension(namespace: string): Promise<void> {
-    await this.custom.deleteNamespacedCustomObject({
-      group,
-      version,
-      namespace,
-      plural: 'extensions',
-      name: 'shoot-flux',
-    });
-  }
+/**
+ * A gardenlet for one fresh seed namespace serving Extensions of `type`, its namespace already
+ * created; it is added to `created` for the caller to remove after the test.
+ */
+export async function createGardenlet(
+  kubeConfig: KubeConfig,
+  type: string,
+  created: Gardenlet[],
+  prefix = 'shoot--it',
+): Promise<Gardenlet> {
+  const gardenlet = new Gardenlet(kubeConfig, {
+    extensionType: type,
+    namespace: `${prefix}--${randomBytes(4).toString('hex')}`,
+  });
+  created.push(gardenlet);
+  await gardenlet.createNamespace();
+  return gardenlet;
 }

@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { applyObject, applyObjects, type ApplyObject } from '../../../src/kube/apply.js';
 import { KubernetesApiError } from '../../../src/kube/errors.js';
 import { KubeRawClient } from '../../../src/kube/raw-client.js';
@@ -10,7 +10,8 @@ describe('server-side apply and waiting by watching (shoot API server)', () => {
   const shoot = new KubeRawClient(clusterKubeConfig('shoot'), (verb) => verbs.push(verb));
   let namespace: string;
 
-  beforeAll(async () => {
+  // One namespace per test, removed after it.
+  beforeEach(async () => {
     namespace = await createTestNamespace(clusterKubeConfig('shoot'));
   });
 

@@ -1,5 +1,5 @@
 import { CoreV1Api } from '@kubernetes/client-node';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { EventRecorderFactory, combinedEventPrefix } from '../../../src/kube/events.js';
 import { discardLogger } from '../../../src/log/logger.js';
 import { clusterKubeConfig, createTestNamespace } from '../support/clusters.js';
@@ -9,7 +9,8 @@ describe('EventRecorderFactory', () => {
   const core = seed.makeApiClient(CoreV1Api);
   let namespace: string;
 
-  beforeAll(async () => {
+  // One namespace per test, removed after it.
+  beforeEach(async () => {
     namespace = await createTestNamespace(seed);
   });
 

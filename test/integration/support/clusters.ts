@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { inject } from 'vitest';
+import { inject, onTestFinished } from 'vitest';
+import { removeNamespace } from '../../harness/namespace-removal.js';
 
 /** The run's seed or shoot control plane (started once by global-setup.ts). */
 export function clusterKubeConfig(which: 'seed' | 'shoot'): KubeConfig {
@@ -20,11 +21,15 @@ export function shootAccessKubeconfig(): string {
   return inject('shootAccessKubeconfig');
 }
 
-/** A fresh `shoot--it--<random>` namespace in the given cluster (never deleted: no namespace controller). */
+/**
+ * A fresh `shoot--it--<random>` namespace in the given cluster for the running test, removed
+ * with everything in it once the test finished. Call it inside a test (or beforeEach).
+ */
 export async function createTestNamespace(kubeConfig: KubeConfig, prefix = 'shoot--it'): Promise<string> {
   const name = `${prefix}--${randomBytes(4).toString('hex')}`;
   await kubeConfig.makeApiClient(CoreV1Api).createNamespace({
     body: { metadata: { name, labels: { 'gardener.cloud/role': 'shoot' } } },
   });
+  onTestFinished(() => removeNamespace(kubeConfig, name));
   return name;
 }

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { evaluateFluxConfig } from '../../../src/api/evaluate.js';
+import { FieldPath, formatFieldError } from '../../../src/api/field-errors.js';
+import { validateEffectiveFluxInstall } from '../../../src/api/flux-install-options.js';
 import { decodeSelector, matchesSelector } from '../../../src/api/install-patch.js';
 
 const resources = [
@@ -153,5 +155,64 @@ describe('label selectors', () => {
 
   it('names what is not a selector', () => {
     expect(decodeSelector('app in a')).toEqual(expect.stringContaining('not a selector requirement'));
+  });
+});
+
+describe('flux.registry', () => {
+  // Checked with the rest of the providerConfig, before anything is installed.
+  it.each([['https://ghcr.io/fluxcd'], ['ghcr.io/fluxcd '], ['GHCR.io']])(
+    'rejects %j at flux.registry',
+    (registry) => {
+      expect(errorsOf({ registry })).toEqual([{ type: 'FieldValueInvalid', field: 'flux.registry' }]);
+    },
+  );
+
+  it.each([[''], ['ghcr.io/fluxcd'], ['registry.example.com:5000/mirror/fluxcd']])(
+    'accepts %j',
+    (registry) => {
+      expect(errorsOf({ registry })).toEqual([]);
+    },
+  );
+
+  it('says what a registry must look like', () => {
+    const [error] = evaluateFluxConfig({ flux: { registry: 'https://ghcr.io/fluxcd' } }).errors;
+    expect(error && formatFieldError(error)).toBe(
+      'flux.registry: Invalid value: "https://ghcr.io/fluxcd": must be an image repository prefix like ghcr.io/fluxcd',
+    );
+  });
+});
+
+describe('validateEffectiveFluxInstall', () => {
+  const valid = {
+    version: 'v2.9.2',
+    namespace: 'flux-system',
+    registry: 'ghcr.io/fluxcd',
+    logLevel: 'info',
+    clusterDomain: 'cluster.local',
+    imagePullSecret: '',
+    components: ['source-controller', 'kustomize-controller'],
+  };
+  const errorsOfInstall = (overrides: Partial<typeof valid>) =>
+    validateEffectiveFluxInstall({ ...valid, ...overrides }, FieldPath.root().child('flux')).map((e) => ({
+      type: e.type,
+      field: e.field,
+    }));
+
+  it('accepts valid inputs', () => {
+    expect(errorsOfInstall({})).toEqual([]);
+  });
+
+  it.each([
+    [{ version: 'latest' }, 'FieldValueInvalid', 'flux.version'],
+    [{ namespace: 'Flux_System' }, 'FieldValueInvalid', 'flux.namespace'],
+    [{ registry: 'https://ghcr.io/fluxcd' }, 'FieldValueInvalid', 'flux.registry'],
+    [{ logLevel: 'trace' }, 'FieldValueNotSupported', 'flux.logLevel'],
+    [{ clusterDomain: 'Cluster_Local' }, 'FieldValueInvalid', 'flux.clusterDomain'],
+    [{ imagePullSecret: 'Bad_Name' }, 'FieldValueInvalid', 'flux.imagePullSecret'],
+    [{ components: [] }, 'FieldValueRequired', 'flux.components'],
+    [{ components: ['source-controller', 'foo-controller'] }, 'FieldValueNotSupported', 'flux.components[1]'],
+    [{ components: ['source-controller', 'source-controller'] }, 'FieldValueDuplicate', 'flux.components[1]'],
+  ] as [Partial<typeof valid>, string, string][])('rejects %j as %s at %s', (overrides, type, field) => {
+    expect(errorsOfInstall(overrides)).toEqual([{ type, field }]);
   });
 });

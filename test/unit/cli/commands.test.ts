@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseAllDocuments } from 'yaml';
+import yaml from 'js-yaml';
 import { runCliInProcess as cli } from './support/cli.js';
 
 // The commands' behaviour, run in process; binary.test.ts covers what is about the process.
@@ -169,9 +169,10 @@ describe('render', () => {
     );
     const { code, stdout } = await cli(['render', '-f', '-'], valid);
     expect(code).toBe(0);
-    const objects = parseAllDocuments(stdout).map(
-      (d) => d.toJS() as { kind: string; metadata: { name: string; namespace?: string } },
-    );
+    const objects = yaml.loadAll(stdout) as {
+      kind: string;
+      metadata: { name: string; namespace?: string };
+    }[];
     expect(objects.map((o) => [o.kind, o.metadata.namespace ?? '', o.metadata.name])).toEqual([
       ['Namespace', '', 'apps'],
       ['GitRepository', 'apps', 'flux-system'],
@@ -362,7 +363,7 @@ describe('untrusted input', () => {
 
   it('reads JSON', async () => {
     const file = join(dir, 'config.json');
-    writeFileSync(file, JSON.stringify(parseAllDocuments(fluxConfig)[0]?.toJS()));
+    writeFileSync(file, JSON.stringify(yaml.load(fluxConfig)));
     expect(await cli(['validate', '-f', file])).toMatchObject({
       code: 0,
       stdout: `${file}#0 (FluxConfig): valid\n`,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigurationError, RequeueAfterError } from '../../../src/controller/errors.js';
-import { WorkQueue, type Clock, type ReconcileOutcome } from '../../../src/controller/queue.js';
+import type { Clock } from '../../../src/kube/clock.js';
+import { WorkQueue, type ReconcileOutcome } from '../../../src/controller/queue.js';
 import { discardLogger, type LogFields, type Logger } from '../../../src/log/logger.js';
 
 /** A clock whose time moves only when the test says so. */

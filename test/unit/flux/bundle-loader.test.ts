@@ -15,16 +15,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { create as createTar } from 'tar';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { redactUrl } from '../../../src/log/redact-url.js';
+import { FluxBundleError, FluxBundleLoader } from '../../../src/flux/bundle-loader.js';
 import {
-  FluxBundleError,
-  FluxBundleLoader,
   decodeManifestsLocation,
   defaultFluxManifestsBase,
   parseManifestsBases,
-  parseManifestsChecksums,
-  redactUrl,
-} from '../../../src/flux/bundle-loader.js';
-import { computeBundleDigest } from '../../../src/flux/bundle-digest.js';
+} from '../../../src/flux/bundle-locations.js';
+import { computeBundleDigest, parseManifestsChecksums } from '../../../src/flux/bundle-verification.js';
 import { fluxReleasePin } from '../../harness/flux-bundles.js';
 import { findFluxBundleDir } from '../../harness/testdata.js';
 

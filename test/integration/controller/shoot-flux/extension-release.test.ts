@@ -1,12 +1,11 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { createControllerManager, createShootFluxActuator } from '../../../../src/controller/composition.js';
 import type { Manager } from '../../../../src/controller/manager.js';
 import type { ShootFluxActuator } from '../../../../src/controller/shoot-flux/actuator.js';
 import type { Extension } from '../../../../src/gardener/types.js';
-import { discardLogger } from '../../../../src/log/logger.js';
 import { makeFluxManifestsBase } from '../../../harness/gardener-objects.js';
+import { startTestManager } from '../../../harness/test-manager.js';
 import { clusterKubeConfig } from '../../support/clusters.js';
-import { Gardenlet, publicGitConfig } from '../shoot-flux-support.js';
+import { publicGitConfig, useTestShoots } from '../shoot-flux-support.js';
 
 // What the actuator holds for an Extension (wake-up watches, shoot clients) ends with it: when
 // the Extension is deleted, and when the controller stops.
@@ -14,6 +13,7 @@ const extensionType = 'shoot-flux-release';
 
 describe('releasing what an Extension held', () => {
   const managers: Manager[] = [];
+  const shoots = useTestShoots();
 
   afterAll(async () => {
     await Promise.all(managers.map((m) => m.stop()));
@@ -22,37 +22,20 @@ describe('releasing what an Extension held', () => {
   /** The real manager and actuator, as `run` composes them; the actuator is kept for inspection. */
   const start = async () => {
     let actuator: ShootFluxActuator | undefined;
-    const base = await makeFluxManifestsBase();
-    const manager = createControllerManager({
+    const manager = await startTestManager({
       kubeConfig: clusterKubeConfig('seed'),
-      actuator: {
-        gardenClusterIdentity: 'garden-it',
-        fluxManifestsBases: [base],
-        shootClientMode: 'internal',
-        reconcileTimeoutMs: 40_000,
-      },
-      createActuator: (settings, dependencies) =>
-        (actuator = createShootFluxActuator(settings, dependencies)),
-      logger: discardLogger,
-      extensionType,
-      extensionClasses: [],
-      ignoreOperationAnnotation: false,
-      maxConcurrentReconciles: 5,
-      reconcileTimeoutMs: 40_000,
-      metricsBindAddress: '0',
-      healthBindAddress: '0',
-      defaultMetrics: false,
-      informerBackoffMs: [50, 1000],
+      shootFlux: { fluxManifestsBases: [await makeFluxManifestsBase()] },
+      onShootFluxActuator: (built) => (actuator = built),
+      manager: { extensionType },
     });
     managers.push(manager);
-    await manager.start();
     if (!actuator) throw new Error('the manager built no actuator');
     return { manager, actuator };
   };
 
   /** A shoot whose bootstrap waits for Flux's controllers (no kubelet plays them), watching them. */
   const waitingShoot = async (actuator: ShootFluxActuator) => {
-    const gardenlet = new Gardenlet(extensionType);
+    const gardenlet = shoots.create(extensionType);
     await gardenlet.createShoot();
     await gardenlet.createExtension(publicGitConfig(gardenlet.fluxNamespace));
     const extension: Extension = await gardenlet.extension();
@@ -65,13 +48,7 @@ describe('releasing what an Extension held', () => {
   it('releases the watches and the shoot client of a deleted Extension', async () => {
     const { actuator } = await start();
     const { gardenlet, extension } = await waitingShoot(actuator);
-    await gardenlet.seedCustom.deleteNamespacedCustomObject({
-      group: 'extensions.gardener.cloud',
-      version: 'v1alpha1',
-      namespace: gardenlet.namespace,
-      plural: 'extensions',
-      name: extension.metadata.name,
-    });
+    await gardenlet.deleteExtension();
     await expect
       .poll(async () => {
         try {

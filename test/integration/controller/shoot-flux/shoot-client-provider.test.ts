@@ -1,6 +1,6 @@
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import yaml from 'js-yaml';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { KubeRawClient } from '../../../../src/kube/raw-client.js';
 import {
   ShootAccessError,
@@ -27,7 +27,8 @@ describe('ShootClientProvider', () => {
     }
   };
 
-  beforeAll(async () => {
+  // One namespace per test, removed after it.
+  beforeEach(async () => {
     namespace = await createTestNamespace(seed);
   });
 
@@ -49,6 +50,7 @@ describe('ShootClientProvider', () => {
   });
 
   it('builds a new client when the secret rotates, and rejects exec plugins', async () => {
+    await writeAccessSecret('gardener', shootAccessKubeconfig());
     const provider = new ShootClientProvider(seed, 'external');
     const before = await provider.kubeConfigFor(namespace);
     await writeAccessSecret(
