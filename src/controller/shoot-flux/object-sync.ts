@@ -44,10 +44,17 @@ export interface ObjectSyncParams {
   labelSelector?: string;
 }
 
+/**
+ * What of an object is compared: not apiVersion and kind (they name it; list items may leave
+ * them out), and for a cluster-scoped object not its metadata: such an object (a Flux CRD) can be
+ * shared by several Flux namespaces of one cluster, whose instance labels then follow the last
+ * apply; its content still is compared and repaired.
+ */
 function contentOf(object: ApplyObject): Record<string, unknown> {
   const content: Record<string, unknown> = { ...object };
   delete content.apiVersion;
   delete content.kind;
+  if (object.metadata.namespace === undefined) delete content.metadata;
   return content;
 }
 
@@ -57,7 +64,6 @@ function hashProjections(objects: readonly ApplyObject[], live: ReadonlyMap<stri
       apiVersion: object.apiVersion,
       kind: object.kind,
       metadata: { name: object.metadata.name, namespace: object.metadata.namespace },
-      // apiVersion and kind name the object, not its content: list items may leave them out.
       live: projectLiveOnto(contentOf(object), live.get(describeObject(object)) ?? null),
     })),
   );
