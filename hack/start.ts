@@ -18,6 +18,7 @@ import {
   type SourceCredentials,
 } from './landscape/bootstrap-shoots.js';
 import { builtCli, startLandscape, withoutClusterSelection, type Landscape } from './landscape/landscape.js';
+import { readFleetStatus, waitForHealthReports } from './landscape/health-report.js';
 import { buildShootVariants, decodeLandscapeShoot, type LandscapeShoot } from './landscape/shoot-file.js';
 import {
   StartUsageError,
@@ -98,6 +99,7 @@ function printRunning(landscape: Landscape, deployed: readonly DeployedShoot[], 
     `  kubectl --kubeconfig ${shootKubeconfig} -n ${fluxNamespace} get gitrepositories,ocirepositories,kustomizations`,
     `  kubectl --kubeconfig ${shootKubeconfig} -n default get configmap hello-from-flux -o yaml`,
     `  curl -s ${endpoints.metrics} | grep '^shoot_flux'`,
+    `  node ${relative(builtCli)} status --kubeconfig ${seedKubeconfig} -o wide`,
     '',
     'Edit example/landscape/ and run npm start again to try another config. Ctrl-C stops everything.',
     '',
@@ -214,6 +216,14 @@ async function startLocalLandscape(options: StartOptions): Promise<void> {
       await shutdown(1);
       return;
     }
+    // Day-2 health as an operator sees it: the conditions of the first health check (it runs
+    // right after each bootstrap) and the fleet view of the `status` command.
+    say('waiting up to 60s for the first health check (SystemComponentsHealthy, FluxSynced)');
+    for (const line of await waitForHealthReports(deployed, Date.now() + 60_000)) say(line);
+    const fleetStatus = await readFleetStatus(landscape.seed.kubeconfigPath).catch(
+      (err: unknown) => `status failed: ${(err as Error).message}\n`,
+    );
+    process.stdout.write(`\nFleet view (gardener-extension-shoot-flux status -o wide):\n${fleetStatus}\n`);
     if (options.exitWhenBootstrapped) {
       await shutdown(0);
       return;

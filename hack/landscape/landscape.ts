@@ -35,6 +35,8 @@ export interface LandscapeOptions {
   kubeconfigDir?: string;
   /** The controller's `--reconcile-timeout`; short values keep waits short. */
   reconcileTimeout?: string;
+  /** More `run` flags for the controller, e.g. `--health-check-watch`. */
+  controllerArgs?: string[];
   /** Keep the controller's log here (`controller.log`); default a temporary directory. */
   logDir?: string;
   /** Identity of the (pretend) garden, written into shoot-info. */
@@ -151,6 +153,7 @@ async function startController(
     bundleBase: string;
     logFile: string;
     reconcileTimeout: string;
+    controllerArgs: string[];
     launchController: LandscapeOptions['launchController'];
   },
 ): Promise<{ controller: ManagedProcess; endpoints: ControllerEndpoints }> {
@@ -165,6 +168,7 @@ async function startController(
     `--garden-cluster-identity=${options.gardenClusterIdentity}`,
     `--flux-manifests-base=${options.bundleBase}`,
     `--reconcile-timeout=${options.reconcileTimeout}`,
+    ...options.controllerArgs,
   ];
   const launch = options.launchController
     ? await options.launchController(runArgs, seed)
@@ -261,6 +265,7 @@ export async function startLandscape(options: LandscapeOptions = {}): Promise<La
       bundleBase,
       logFile: controllerLogFile,
       reconcileTimeout: options.reconcileTimeout ?? '60s',
+      controllerArgs: options.controllerArgs ?? [],
       launchController: options.launchController,
     });
     started(controller);

@@ -1,4 +1,4 @@
-import { Ajv, type ErrorObject } from 'ajv';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { FieldPath, invalid, required, type FieldError, type FieldWarning } from './field-errors.js';
 
 const string = { type: 'string' } as const;
@@ -135,8 +135,13 @@ export const fluxConfigSchema = {
   },
 } as const;
 
-const ajv = new Ajv({ allErrors: true, strict: true });
-const checkSchema = ajv.compile(fluxConfigSchema);
+// Compiled on first use, not at import: a process that never decodes a FluxConfig (the CLI's
+// other commands, a controller before its first Extension) does not pay for it at start.
+let compiledCheck: ValidateFunction | undefined;
+function checkSchema(): ValidateFunction {
+  compiledCheck ??= new Ajv({ allErrors: true, strict: true }).compile(fluxConfigSchema);
+  return compiledCheck;
+}
 
 /** A JSON pointer (`/additionalSecretResources/1/name`) as a field path (`additionalSecretResources[1].name`). */
 export function pathOfPointer(pointer: string): FieldPath {
@@ -184,8 +189,9 @@ export function validateFluxConfigStructure(raw: unknown): {
 } {
   const errors: FieldError[] = [];
   const warnings: FieldWarning[] = [];
-  if (checkSchema(raw)) return { errors, warnings };
-  for (const ajvError of checkSchema.errors ?? []) {
+  const check = checkSchema();
+  if (check(raw)) return { errors, warnings };
+  for (const ajvError of check.errors ?? []) {
     const finding = toFinding(ajvError);
     if (finding.error) errors.push(finding.error);
     if (finding.warning) warnings.push(finding.warning);

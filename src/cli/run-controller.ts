@@ -5,6 +5,7 @@ import {
   type RunActuatorFactory,
 } from '../controller/composition.js';
 import { loadKubeConfig } from '../kube/kubeconfig.js';
+import { withRateLimit } from '../kube/rate-limit.js';
 import type { Logger } from '../log/logger.js';
 import { createLogger } from '../log/winston-logger.js';
 import { buildLandscapePolicy, readImageVectorRegistry } from './landscape-flags.js';
@@ -38,6 +39,8 @@ export async function runController(
     masterUrl: options.master,
   });
   logger.info('Loaded seed kubeconfig', { source, controllers });
+  // Every request to the seed (reads, lists, watches, writes) takes a token of one bucket.
+  const seedConfig = withRateLimit(kubeConfig, { qps: options.kubeApiQps, burst: options.kubeApiBurst });
   const settings: ActuatorSettings = {
     gardenClusterIdentity: options.gardenClusterIdentity,
     fluxManifestsBases: parseManifestsBases(options.fluxManifestsBase),
@@ -64,7 +67,7 @@ export async function runController(
   if (!controllers.includes('heartbeat')) logger.info('Heartbeat controller disabled');
   else if (!heartbeatNamespace) logger.warn('No heartbeat namespace: heartbeat disabled');
   const manager = createControllerManager({
-    kubeConfig,
+    kubeConfig: seedConfig,
     actuator: settings,
     createActuator,
     logger: logger.named('manager'),
@@ -72,6 +75,7 @@ export async function runController(
     ignoreOperationAnnotation: options.ignoreOperationAnnotation,
     maxConcurrentReconciles: options.maxConcurrentReconciles,
     reconcileTimeoutMs: options.reconcileTimeout,
+    resyncMs: options.resyncPeriod,
     leaderElection:
       options.leaderElection && options.leaderElectionNamespace
         ? { namespace: options.leaderElectionNamespace, id: options.leaderElectionId }

@@ -4,9 +4,10 @@ import { extensionClasses, type ExtensionClass } from '../gardener/constants.js'
 import { parseManifestsChecksums } from '../flux/bundle-verification.js';
 import type { LogFormat, LogLevel } from '../log/winston-logger.js';
 import type { LandscapeFlags } from './landscape-flags.js';
+import type { SeedClientFlags } from './seed-client-flags.js';
 
 /** Every flag of `run`, parsed and validated. */
-export interface RunOptions extends LandscapeFlags {
+export interface RunOptions extends LandscapeFlags, SeedClientFlags {
   kubeconfig?: string;
   leaderElection: boolean;
   leaderElectionId: string;

@@ -20,6 +20,7 @@ import {
   errorMessage,
   formatLastErrDescription,
 } from '../gardener/status.js';
+import { isSteadyReconcile } from '../gardener/steady-state.js';
 import type { Cluster, ClusterObject, Extension, ObjectMeta } from '../gardener/types.js';
 import type { Logger } from '../log/logger.js';
 import type { Actuator, ActuatorContext, EventRecorder } from './actuator.js';
@@ -75,6 +76,8 @@ interface Run {
   logger: Logger;
   signal: AbortSignal;
   context: ActuatorContext;
+  /** A resync nobody asked for of an Extension whose last reconcile succeeded (see isSteadyReconcile). */
+  steady: boolean;
 }
 
 /**
@@ -152,6 +155,7 @@ export class ExtensionReconciler {
       session,
       logger: logger.child({ operationType }),
       signal,
+      steady: isSteadyReconcile(extension, operationType, annotation === operationAnnotationValues.reconcile),
       context: {
         extension,
         cluster,
@@ -190,13 +194,20 @@ export class ExtensionReconciler {
 
   private async reconcileExtension(run: Run, operationType: OperationType): Promise<ReconcileOutcome> {
     await this.ensureFinalizer(run);
-    await run.session.patch(
-      buildProcessingStatus(operationType, this.describeReconcileStart(run, operationType), this.now()),
-    );
+    if (!run.steady) {
+      await run.session.patch(
+        buildProcessingStatus(operationType, this.describeReconcileStart(run, operationType), this.now()),
+      );
+    }
     try {
       await this.options.actuator.reconcile(run.context);
     } catch (err) {
       return this.recordFailure(run, operationType, 'Error reconciling Extension', err);
+    }
+    if (run.steady) {
+      // lastOperation already says Succeeded for this generation: nothing to write.
+      run.logger.info('Successfully reconciled Extension');
+      return { requeueAfterMs: this.resyncMs };
     }
     await run.session.patch(
       buildSuccessStatus(

@@ -1,7 +1,9 @@
-import { Parser, type ReadEntry } from 'tar';
+import type { ReadEntry } from 'tar';
 
 /** The `.yaml` files at the top of a (gzipped) tarball; subdirectories and other entries are ignored. */
 export async function readTarballFiles(tarball: Buffer, maxBytes: number): Promise<Record<string, string>> {
+  // tar is loaded with the first tarball: a controller that has not bootstrapped yet does not hold it.
+  const { Parser } = await import('tar');
   const files: Record<string, string> = {};
   let total = 0;
   await new Promise<void>((resolve, reject) => {

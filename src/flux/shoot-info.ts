@@ -44,3 +44,20 @@ export function buildShootInfoConfigMap(namespace: string, info: ShootInfo): Sho
     },
   };
 }
+
+/**
+ * Whether the shoot's live `shoot-info` already says what `desired` says: the same data keys
+ * and values, and our managed-by label. Labels or annotations others added do not count, so a
+ * steady reconcile sends no write for an object nobody changed.
+ */
+export function isShootInfoCurrent(live: unknown, desired: ShootInfoConfigMap): boolean {
+  if (typeof live !== 'object' || live === null) return false;
+  const { data, metadata } = live as { data?: unknown; metadata?: { labels?: Record<string, unknown> } };
+  if (typeof data !== 'object' || data === null) return false;
+  const liveData = data as Record<string, unknown>;
+  const wanted = Object.entries(desired.data);
+  if (Object.keys(liveData).length !== wanted.length) return false;
+  if (wanted.some(([key, value]) => liveData[key] !== value)) return false;
+  const labels = metadata?.labels ?? {};
+  return Object.entries(desired.metadata.labels).every(([key, value]) => labels[key] === value);
+}

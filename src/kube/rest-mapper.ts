@@ -1,3 +1,4 @@
+import { findBuiltinMapping } from './builtin-mappings.js';
 import { KubernetesApiError } from './errors.js';
 import type { KubeRawClient } from './raw-client.js';
 
@@ -99,6 +100,8 @@ export class RestMapper {
 
   /** The mapping of a kind; throws KubernetesApiError (404) when the server does not serve it. */
   async resolve(apiVersion: string, kind: string, signal?: AbortSignal): Promise<ResourceMapping> {
+    const builtin = findBuiltinMapping(apiVersion, kind);
+    if (builtin) return builtin;
     const cached = await this.discover(apiVersion, signal, false);
     const mapping = cached.get(kind) ?? (await this.discover(apiVersion, signal, true)).get(kind);
     if (!mapping) {

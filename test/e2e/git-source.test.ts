@@ -3,6 +3,8 @@ import { CoreV1Api } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import type { BasicAuth } from '../harness/git-server.js';
 import {
+  buildGitConfig,
+  buildGitCredentialsResources,
   buildSeedNamespace,
   buildSourceFiles,
   expectBootstrapped,
@@ -18,31 +20,15 @@ import {
 // need its CRDs); the test plays only gardenlet and the kubelet.
 const gitAuth = { username: 'fleet', password: randomBytes(8).toString('hex') } satisfies BasicAuth;
 
-/** A current-format GitRepository config reading `url` with the `git-credentials` resource. */
+/** The shared Git config, optionally on another branch and in a syncMode. */
 function gitConfig(fluxNamespace: string, url: string, options: { branch?: string; syncMode?: string } = {}) {
-  return {
-    apiVersion: 'flux.extensions.gardener.cloud/v1alpha1',
-    kind: 'FluxConfig',
-    ...(options.syncMode ? { syncMode: options.syncMode } : {}),
-    flux: { namespace: fluxNamespace },
-    source: {
-      template: {
-        apiVersion: 'source.toolkit.fluxcd.io/v1',
-        kind: 'GitRepository',
-        spec: { url, ref: { branch: options.branch ?? 'main' }, interval: '1m', timeout: '20s' },
-      },
-      secretResourceName: 'git-credentials',
-    },
-    kustomization: { template: kustomizationTemplate },
+  const config = buildGitConfig(fluxNamespace, url) as Record<string, unknown> & {
+    source: { template: { spec: { ref?: { branch?: string } } } };
   };
+  if (options.branch) config.source.template.spec.ref = { branch: options.branch };
+  return options.syncMode ? { syncMode: options.syncMode, ...config } : config;
 }
-
-const gitCredentialsResource = [
-  {
-    name: 'git-credentials',
-    resourceRef: { apiVersion: 'v1', kind: 'Secret', name: 'fleet-git-credentials' },
-  },
-];
+const gitCredentialsResource = buildGitCredentialsResources('fleet-git-credentials');
 
 describe('e2e: GitRepository sources with real Flux', () => {
   const currentLandscape = useLandscape({ gitAuth, reconcileTimeout: '60s' }, [gitAuth.password]);

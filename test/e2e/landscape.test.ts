@@ -169,6 +169,25 @@ describe('e2e: npm start, the local landscape', () => {
     expect(output).toContain(
       'get events --field-selector involvedObject.kind=Extension,involvedObject.name=shoot-flux',
     );
+    // Day-2 health: each shoot's health conditions, then the fleet view of `status`.
+    for (const name of ['local-1', 'local-2']) {
+      expect(output).toMatch(
+        new RegExp(
+          `Health of ${name}: SystemComponentsHealthy=True \\(HealthCheckSuccessful\\): All Flux controllers are available: [^;]+; ` +
+            'FluxSynced=True \\(Succeeded\\): Kustomization \\S+ is ready$',
+          'm',
+        ),
+      );
+    }
+    expect(output).toContain('Fleet view (gardener-extension-shoot-flux status -o wide):');
+    expect(output).toMatch(
+      /^NAMESPACE +STATE +BOOTSTRAPPED +SYNCMODE +VERSION +REVISION +SYNCED +SYSTEM +CHECKED +ERROR$/m,
+    );
+    const fleetRows = output.match(
+      /^shoot--\S+ +Succeeded +true +\S+ +v\d+\.\d+\.\d+\/v\d+\.\d+\.\d+ +\S+@\S+ +True +True +\d+s +<none>$/gm,
+    );
+    expect(fleetRows, output).toHaveLength(2);
+    expect(output).toMatch(/status --kubeconfig \S+seed\.kubeconfig -o wide$/m);
 
     // Each shoot is its own cluster, and real Flux applied the fleet with shoot-info substituted.
     const kubeconfigs = [

@@ -1,6 +1,7 @@
 import { readObject } from '../../kube/objects.js';
 import { bootstrappedMessage, bootstrappedReason, writeBootstrapped } from './bootstrap-status.js';
 import { applyShootInfo, syncShootSecrets } from './shoot-sync.js';
+import { isNewBootstrappedReason } from './steady-events.js';
 import {
   defaultRequeueAfterMs,
   inStep,
@@ -100,11 +101,11 @@ export async function reconcileBootstrapped(runtime: ShootFluxRuntime, run: Shoo
       `Flux was bootstrapped, but its namespace ${config.flux.namespace} no longer exists in the shoot ` +
       '(uninstalled?); secrets and shoot-info are not synced.';
     logger.warn('Flux namespace missing in the shoot', { namespace: config.flux.namespace });
-    events.event('Warning', reason, message);
+    if (isNewBootstrappedReason(context, reason)) events.event('Warning', reason, message);
   } else {
     logger.debug('Flux installation has been bootstrapped already, reconciling secrets and shoot-info only');
     await inStep('syncing secrets', () => syncShootSecrets(runtime, run));
-    await inStep('applying shoot-info', () => applyShootInfo(runtime, config, cluster, shoot, signal));
+    await inStep('applying shoot-info', () => applyShootInfo(runtime, config, cluster, shoot, signal, true));
     const configHash = hashBootstrapConfig(config);
     const installation = await inStep('keeping the Flux installation', () =>
       reconcileInstallation(runtime, run, state),
@@ -127,7 +128,7 @@ export async function reconcileBootstrapped(runtime: ShootFluxRuntime, run: Shoo
       message =
         `${bootstrappedMessage} The providerConfig changed since; the change is not applied because the ` +
         `bootstrap runs once. Annotate the Extension with ${rebootstrapAnnotation}=true to bootstrap again.`;
-      events.event('Normal', reason, message);
+      if (isNewBootstrappedReason(context, reason)) events.event('Normal', reason, message);
     }
   }
   await writeBootstrapped(context, reason, message, state, runtime.now());

@@ -8,6 +8,7 @@ import { textLimits } from '../../log/truncate.js';
 import type { ActuatorContext } from '../actuator.js';
 import { ConfigurationError } from '../errors.js';
 import type { FluxBundleSource } from './flux-install.js';
+import { isNewConfigWarningSummary } from './steady-events.js';
 
 /**
  * The schemas of the Flux CRDs the bootstrap will install, to check the templates against them
@@ -53,7 +54,9 @@ export function evaluateExtensionConfig(
       count: evaluation.warnings.length,
       warnings: summary,
     });
-    context.events.event('Warning', 'ProviderConfigWarning', summary);
+    if (isNewConfigWarningSummary(context, summary)) {
+      context.events.event('Warning', 'ProviderConfigWarning', summary);
+    }
   }
   if (!evaluation.config || evaluation.errors.length > 0) {
     throw new ConfigurationError(

@@ -21,6 +21,7 @@ import { ShootHealthMetrics, type ControllerMetrics } from '../metrics.js';
 import { buildExtensionKey } from '../reconciler.js';
 import type { StatusWriter } from '../status-writer.js';
 import { readShootFluxHealth } from './health-check.js';
+import { HealthShootAccess } from './health-shoot-access.js';
 import { buildHealthStatusUpdate } from './health-status.js';
 import type { ClusterAccess } from './secret-sync.js';
 import { isBootstrapped } from './state.js';
@@ -79,6 +80,7 @@ export class ShootFluxHealthMonitor {
   private readonly clusters: ResilientInformer<ClusterObject>;
   private readonly shootMetrics: ShootHealthMetrics;
   private readonly now: () => Date;
+  private readonly shootAccess: HealthShootAccess;
   private readonly watches = new Map<string, { controller: AbortController; fingerprint: string }>();
   private readonly pending = new Set<string>();
   private readonly running = new Set<string>();
@@ -89,6 +91,11 @@ export class ShootFluxHealthMonitor {
   constructor(private readonly options: ShootFluxHealthMonitorOptions) {
     const clock = options.clock ?? systemClock;
     this.now = () => currentDate(clock);
+    // Shoot clients are re-resolved (the access secret read from the seed) once per heartbeat
+    // period instead of on every check, so a steady fleet costs the seed no reads per period.
+    this.shootAccess = new HealthShootAccess(options.accessShoot, options.heartbeatMs, () =>
+      this.now().getTime(),
+    );
     this.shootMetrics = new ShootHealthMetrics(options.metrics);
     this.clusters = new ResilientInformer<ClusterObject>({
       kubeConfig: options.seed,
@@ -131,6 +138,7 @@ export class ShootFluxHealthMonitor {
   /** Forgets a shoot (its Extension is deleted or migrated away): no more checks, no series. */
   forget(extension: Extension): void {
     this.unwatch(buildExtensionKey(extension.metadata));
+    this.shootAccess.drop(extension.metadata.namespace ?? '');
     this.shootMetrics.forget(extension.metadata.namespace ?? '');
   }
 
@@ -200,8 +208,9 @@ export class ShootFluxHealthMonitor {
       let observation: Awaited<ReturnType<typeof readShootFluxHealth>> | 'hibernated' = 'hibernated';
       if (hibernated) {
         this.unwatch(key);
+        this.shootAccess.drop(namespace);
       } else {
-        const access = await this.options.accessShoot(namespace);
+        const access = await this.shootAccess.get(namespace);
         observation = await readShootFluxHealth(access, config, signal);
         if (this.options.watch) this.ensureWatch(key, access, config);
       }
@@ -210,6 +219,8 @@ export class ShootFluxHealthMonitor {
       this.shootMetrics.record(namespace, update.summary, config.syncMode);
       this.options.metrics.healthChecks.inc({ result: hibernated ? 'hibernated' : 'success' });
     } catch (err) {
+      // The next check resolves the shoot client afresh: the access secret may have changed.
+      this.shootAccess.drop(namespace);
       this.options.metrics.healthChecks.inc({ result: 'error' });
       logger.info('Health check failed', { error: (err as Error).message });
     }
@@ -231,7 +242,12 @@ export class ShootFluxHealthMonitor {
     );
     if (!fresh || fresh.metadata.deletionTimestamp) return;
     const update = buildHealthStatusUpdate(fresh, config, observation, this.statusOptions());
-    if (update.patch) await this.options.statusWriter.write(fresh, update.patch);
+    if (!update.patch) return;
+    this.options.logger.debug('Writing health status', {
+      extension: { namespace: fresh.metadata.namespace, name: fresh.metadata.name },
+      due: update.due,
+    });
+    await this.options.statusWriter.write(fresh, update.patch);
   }
 
   private statusOptions() {

@@ -38,6 +38,8 @@ export interface HealthStatusOptions {
 /** The outcome: the status patch to write (undefined when nothing is due) and the summary. */
 export interface HealthStatusUpdate {
   patch: Pick<ExtensionStatus, 'conditions' | 'providerStatus'> | undefined;
+  /** Why the patch is due: `conditions`, `providerStatus` (its check time aside), `heartbeat`; empty without one. */
+  due: ('conditions' | 'providerStatus' | 'heartbeat')[];
   summary: ShootHealthSummary;
 }
 
@@ -157,9 +159,15 @@ export function buildHealthStatusUpdate(
       withoutCheckTime(providerStatus) as object,
     ).length > 0;
   const heartbeat = providerStatus !== undefined && isDue(current?.providerStatus, now, options.heartbeatMs);
-  if (!conditionsChanged && !statusChanged && !heartbeat) return { patch: undefined, summary };
+  const due = [
+    ...(conditionsChanged ? (['conditions'] as const) : []),
+    ...(statusChanged ? (['providerStatus'] as const) : []),
+    ...(heartbeat ? (['heartbeat'] as const) : []),
+  ];
+  if (due.length === 0) return { patch: undefined, due, summary };
   return {
     patch: { conditions, ...(providerStatus ? { providerStatus } : {}) },
+    due,
     summary,
   };
 }

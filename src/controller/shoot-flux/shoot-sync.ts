@@ -2,7 +2,8 @@ import type { FluxConfig } from '../../api/types.js';
 import { buildSecretPlan } from '../../flux/secret-plan.js';
 import { buildShootInfoConfigMap } from '../../flux/shoot-info.js';
 import type { Cluster } from '../../gardener/types.js';
-import { applyObject, type AppliedObject } from '../../kube/apply.js';
+import { applyObject, type ApplyResult } from '../../kube/apply.js';
+import { ensureShootInfo } from './shoot-info-sync.js';
 import { syncSecrets, type ClusterAccess, type SecretSyncResult } from './secret-sync.js';
 import type { ShootFluxRuntime, ShootReconcile } from './shoot-reconcile.js';
 import { buildSecretOwnershipPatch, readSecretOwnership } from './state.js';
@@ -14,14 +15,17 @@ export async function applyShootInfo(
   cluster: Cluster,
   shoot: ClusterAccess,
   signal: AbortSignal,
-): Promise<AppliedObject> {
+  /** The shoot is bootstrapped: write only when the live ConfigMap differs (a resync writes nothing). */
+  steady = false,
+): Promise<ApplyResult> {
   const configMap = buildShootInfoConfigMap(config.flux.namespace, {
     name: cluster.shoot.metadata.name,
     clusterIdentity: cluster.shoot.status?.clusterIdentity,
     technicalID: cluster.shoot.status?.technicalID,
     gardenClusterIdentity: runtime.options.gardenClusterIdentity,
   });
-  return applyObject(shoot.client, configMap, { signal, mapper: shoot.mapper });
+  if (steady) return ensureShootInfo(shoot, configMap, signal);
+  return (await applyObject(shoot.client, configMap, { signal, mapper: shoot.mapper })).result;
 }
 
 /** Syncs the referenced seed secrets into the shoot, recording which ones the extension owns. */

@@ -38,6 +38,32 @@ export const kustomizationTemplate = {
   },
 };
 
+/**
+ * A current-format GitRepository config reading `url` with the `git-credentials` resource
+ * ({@link buildGitCredentialsResources}); `interval` is how often source-controller fetches.
+ */
+export function buildGitConfig(fluxNamespace: string, url: string, interval = '1m') {
+  return {
+    apiVersion: 'flux.extensions.gardener.cloud/v1alpha1',
+    kind: 'FluxConfig',
+    flux: { namespace: fluxNamespace },
+    source: {
+      template: {
+        apiVersion: 'source.toolkit.fluxcd.io/v1',
+        kind: 'GitRepository',
+        spec: { url, ref: { branch: 'main' }, interval, timeout: '20s' },
+      },
+      secretResourceName: 'git-credentials',
+    },
+    kustomization: { template: kustomizationTemplate },
+  };
+}
+
+/** The Shoot's `spec.resources` naming the project secret `secretName` as `git-credentials`. */
+export function buildGitCredentialsResources(secretName: string) {
+  return [{ name: 'git-credentials', resourceRef: { apiVersion: 'v1', kind: 'Secret', name: secretName } }];
+}
+
 /** A fresh seed namespace name, as gardenlet names them (`shoot--<project>--<shoot>`). */
 export function buildSeedNamespace(project: string): string {
   return `shoot--${project}--${randomBytes(3).toString('hex')}`;

@@ -203,6 +203,22 @@ describe('shoot-flux health checks', () => {
     expect(after.metadata.resourceVersion).toBe(before.metadata.resourceVersion);
   });
 
+  it('keeps its shoot client between checks instead of reading the access secret from the seed each time', async () => {
+    const gardenlet = await shoots.bootstrap(undefined, extensionType);
+    await expect.poll(async () => (await condition(gardenlet, 'FluxSynced'))?.status).toBe('True');
+    // Access secrets the monitor could not use, were it to read them again (heartbeat: 1 h).
+    for (const name of ['gardener', 'gardener-internal']) {
+      await gardenlet.writeSecret(name, { kubeconfig: 'not a kubeconfig' });
+    }
+    await gardenlet.flux.setStatus(
+      'kustomizations',
+      'flux-system',
+      gardenlet.fluxNamespace,
+      kustomizationFailed,
+    );
+    await expect.poll(async () => (await condition(gardenlet, 'FluxSynced'))?.status).toBe('False');
+  });
+
   it('FluxSynced follows the Kustomization: False with Flux reason and message, Unknown, True again', async () => {
     const gardenlet = await shoots.bootstrap(undefined, extensionType);
     const ns = gardenlet.fluxNamespace;

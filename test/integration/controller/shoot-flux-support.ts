@@ -39,6 +39,8 @@ export async function startShootFluxManager(
     extraFluxManifestsBases?: string[];
     maxConcurrentFluxUpgrades?: number;
     now?: () => Date;
+    /** Requeue after a successful reconcile (default Gardener's 60m). */
+    resyncMs?: number;
   } = {},
 ): Promise<Manager> {
   return startTestManager({
@@ -56,6 +58,7 @@ export async function startShootFluxManager(
     manager: {
       ...(options.extensionType ? { extensionType: options.extensionType } : {}),
       ignoreOperationAnnotation: options.ignoreOperationAnnotation ?? false,
+      ...(options.resyncMs !== undefined ? { resyncMs: options.resyncMs } : {}),
     },
     logger:
       options.logger ??

@@ -42,6 +42,8 @@ describe('run flags', () => {
       '--shoot-connect-timeout must not exceed --shoot-request-timeout',
     ],
     ['a grace period without unit', ['--graceful-shutdown-timeout=10'], '"10" is not a duration'],
+    ['a seed rate limit of zero', ['--kube-api-qps=0'], '"0" must be a number greater than 0'],
+    ['a fractional burst', ['--kube-api-burst=1.5'], '"1.5" must be an integer greater than 0'],
     [
       'an unknown controller',
       ['--controllers=extension,moon'],

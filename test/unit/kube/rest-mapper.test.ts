@@ -1,5 +1,8 @@
+import { KubeConfig } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
+import { KubeRawClient } from '../../../src/kube/raw-client.js';
 import {
+  RestMapper,
   UnsafePathSegmentError,
   buildObjectPath,
   buildResourcePath,
@@ -64,5 +67,24 @@ describe('request paths', () => {
     const error = new UnsafePathSegmentError('name', '.'.repeat(10_000));
     expect(error.message.length).toBeLessThan(300);
     expect(() => encodePathSegment('..', 'namespace')).toThrow(/^refusing namespace "\.\."/);
+  });
+});
+
+describe('RestMapper', () => {
+  it('maps the core kinds of every reconcile without a discovery request', async () => {
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromOptions({
+      // Nothing listens there: a request would fail the resolve.
+      clusters: [{ name: 'c', server: 'https://127.0.0.1:1', skipTLSVerify: true }],
+      users: [{ name: 'u', token: 't' }],
+      contexts: [{ name: 'c', cluster: 'c', user: 'u' }],
+      currentContext: 'c',
+    });
+    const requests: string[] = [];
+    const mapper = new RestMapper(new KubeRawClient(kubeConfig, (verb) => requests.push(verb)));
+    expect(await mapper.resolve('v1', 'Secret')).toEqual(secrets);
+    expect(await mapper.resolve('v1', 'Namespace')).toEqual(namespaces);
+    expect(await mapper.resolve('v1', 'ConfigMap')).toMatchObject({ plural: 'configmaps', namespaced: true });
+    expect(requests).toEqual([]);
   });
 });

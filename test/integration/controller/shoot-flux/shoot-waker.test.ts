@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { CoreV1Api } from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ShootWaker } from '../../../../src/controller/shoot-flux/shoot-waker.js';
 import { discardLogger } from '../../../../src/log/logger.js';
 import { KubeRawClient } from '../../../../src/kube/raw-client.js';
@@ -15,13 +15,13 @@ describe('ShootWaker', () => {
   let namespace: string;
   const wakers: ShootWaker[] = [];
 
-  beforeAll(async () => {
+  // One namespace per test, removed with everything in it when the test finished.
+  beforeEach(async () => {
     namespace = await createTestNamespace(seed);
   });
 
-  afterAll(async () => {
-    for (const waker of wakers) waker.stop();
-    await core.deleteNamespace({ name: namespace });
+  afterEach(() => {
+    for (const waker of wakers.splice(0)) waker.stop();
   });
 
   /** A waker recording its wake-ups, with a watch `w` on the ConfigMaps of the test namespace. */

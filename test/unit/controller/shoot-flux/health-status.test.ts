@@ -123,14 +123,11 @@ describe('buildHealthStatusUpdate', () => {
     const first = buildHealthStatusUpdate(extension, config, observation, options('2026-01-01T00:00:00Z'));
     const after = written(extension, first.patch);
     expect(
-      buildHealthStatusUpdate(after, config, observation, options('2026-01-01T00:04:59Z')).patch,
-    ).toBeUndefined();
-    const heartbeat = buildHealthStatusUpdate(
-      after,
-      config,
-      observation,
-      options('2026-01-01T00:05:00Z'),
-    ).patch;
+      buildHealthStatusUpdate(after, config, observation, options('2026-01-01T00:04:59Z')),
+    ).toMatchObject({ patch: undefined, due: [] });
+    const due = buildHealthStatusUpdate(after, config, observation, options('2026-01-01T00:05:00Z'));
+    expect(due.due).toEqual(['heartbeat']);
+    const heartbeat = due.patch;
     expect((heartbeat?.providerStatus as { lastCheckTime: string }).lastCheckTime).toBe(
       '2026-01-01T00:05:00Z',
     );
@@ -142,12 +139,13 @@ describe('buildHealthStatusUpdate', () => {
     const first = buildHealthStatusUpdate(extension, config, observation, options('2026-01-01T00:00:00Z'));
     const after = written(extension, first.patch);
     const changed = { ...observation, deployments: [deployment('source-controller')] };
-    const { patch, summary } = buildHealthStatusUpdate(
+    const { patch, due, summary } = buildHealthStatusUpdate(
       after,
       config,
       changed,
       options('2026-01-01T00:00:30Z'),
     );
+    expect(due).toEqual(['conditions', 'providerStatus']);
     expect(patch?.conditions?.[0]).toMatchObject({
       status: 'False',
       message: 'Deployment flux-system/kustomize-controller: not found',
