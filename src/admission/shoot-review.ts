@@ -93,8 +93,9 @@ function notAppliedWarnings(
     // was never applied, so there is nothing to compare against.
     if (!previous || !evaluation.config) return [];
     const changedFields = findChangesNotAppliedAfterBootstrap(previous, evaluation.config);
-    if (changedFields.length === 0) return [];
-    return [buildNotAppliedWarning({ fieldPrefix: extension.fieldPath, changedFields, oldShoot })];
+    const syncMode = evaluation.config.syncMode;
+    if (changedFields.length === 0 || syncMode === 'Full') return [];
+    return [buildNotAppliedWarning({ fieldPrefix: extension.fieldPath, changedFields, oldShoot, syncMode })];
   });
 }
 

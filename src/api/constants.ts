@@ -7,6 +7,17 @@ export const extensionType = 'shoot-flux';
 
 /** The Flux release installed when `flux.version` is not set: one constant, easy to bump. */
 export const defaultFluxVersion = 'v2.9.2';
+/**
+ * `syncMode` values: what the extension keeps applying after the bootstrap. `Once` bootstraps
+ * and then syncs secrets and shoot-info only (the reference's behaviour); `ManifestsOnly` also
+ * re-applies the source and the Kustomization; `Full` also keeps the installation as configured
+ * and upgrades it.
+ */
+export const syncModes = ['Once', 'ManifestsOnly', 'Full'] as const;
+export type SyncMode = (typeof syncModes)[number];
+/** `syncMode` when unset: today's behaviour, so existing shoots keep it. */
+export const defaultSyncMode: SyncMode = 'Once';
+
 /** Registry whose `<registry>/<component>` images replace `fluxcd/<component>`. */
 export const defaultFluxRegistry = 'ghcr.io/fluxcd';
 /** Namespace Flux is installed into. */

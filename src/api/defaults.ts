@@ -21,6 +21,7 @@ import { isRecord } from './is-record.js';
 export interface FluxConfigInput {
   apiVersion?: string;
   kind?: string;
+  syncMode?: string;
   flux?: Partial<FluxInstallation>;
   source?: { template?: TemplateInput; secretResourceName?: string };
   kustomization?: { template?: TemplateInput };

@@ -26,6 +26,7 @@ import {
 } from './validation.js';
 import { fluxConfigApiVersion, fluxConfigKind } from './constants.js';
 import { validateFluxInstallFlags } from './flux-install-options.js';
+import { decodeSyncMode } from './sync-mode.js';
 import {
   applyLandscapeDefaults,
   validateAllowedVersion,
@@ -45,9 +46,18 @@ export interface EvaluationContext {
   landscape?: LandscapeFluxPolicy;
 }
 
+/**
+ * Where the effective `flux.version` came from: the providerConfig itself, the landscape's
+ * default, or the built-in default. An upgrade the shoot owner asked for is applied at once; one
+ * that only a changed default brings waits for the shoot's maintenance window.
+ */
+export type FluxVersionOrigin = 'providerConfig' | 'landscape' | 'builtin';
+
 /** The outcome of evaluating a providerConfig: `config` is set exactly when `errors` is empty. */
 export interface FluxConfigEvaluation {
   config?: FluxConfig;
+  /** Set with `config`. */
+  fluxVersionOrigin?: FluxVersionOrigin;
   errors: FieldError[];
   warnings: FieldWarning[];
 }
@@ -128,6 +138,11 @@ function validateTemplatesAgainstCrds(
   return { errors, warnings };
 }
 
+function findFluxVersionOrigin(cfg: FluxConfigInput, context: EvaluationContext): FluxVersionOrigin {
+  if (cfg.flux?.version !== undefined) return 'providerConfig';
+  return context.landscape?.defaultVersion !== undefined ? 'landscape' : 'builtin';
+}
+
 /**
  * Decodes, defaults and validates a shoot-flux providerConfig in one pass, as the controller and
  * the CLI both need it. `raw` is `spec.providerConfig` as the API server returns it; undefined or
@@ -144,6 +159,8 @@ export function evaluateFluxConfig(raw: unknown, context: EvaluationContext = {}
   const cfg = input as FluxConfigInput;
   const errors: FieldError[] = [...validateTypeMeta(cfg.apiVersion, cfg.kind, root)];
   const warnings: FieldWarning[] = [...structure.warnings];
+  const { syncMode, errors: syncModeErrors } = decodeSyncMode(cfg.syncMode, root.child('syncMode'));
+  errors.push(...syncModeErrors);
 
   const landscape = applyLandscapeDefaults(
     cfg.flux,
@@ -212,9 +229,11 @@ export function evaluateFluxConfig(raw: unknown, context: EvaluationContext = {}
   );
   if (errors.length > 0) return { errors, warnings };
   return {
+    fluxVersionOrigin: findFluxVersionOrigin(cfg, context),
     config: {
       apiVersion: fluxConfigApiVersion,
       kind: fluxConfigKind,
+      syncMode,
       flux,
       ...(source ? { source } : {}),
       ...(kustomization ? { kustomization } : {}),

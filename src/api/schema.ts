@@ -71,6 +71,7 @@ export const fluxConfigSchema = {
   properties: {
     apiVersion: string,
     kind: string,
+    syncMode: string,
     flux: {
       type: 'object',
       additionalProperties: false,

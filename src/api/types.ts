@@ -1,4 +1,5 @@
 import type {
+  SyncMode,
   fluxConfigApiVersion,
   fluxConfigKind,
   kustomizationApiVersion,
@@ -187,6 +188,8 @@ export interface AdditionalSecretResource {
 export interface FluxConfig {
   apiVersion: typeof fluxConfigApiVersion;
   kind: typeof fluxConfigKind;
+  /** What is kept applied after the bootstrap (default `Once`). */
+  syncMode: SyncMode;
   flux: FluxInstallation;
   source?: FluxSource;
   kustomization?: FluxKustomization;

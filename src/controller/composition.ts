@@ -1,3 +1,5 @@
+import { systemClock, type Clock } from '../kube/clock.js';
+import { registerUpgradeMetrics } from './shoot-flux/upgrade-metrics.js';
 import os from 'node:os';
 import path from 'node:path';
 import type { LandscapeFluxPolicy } from '../api/landscape-policy.js';
@@ -33,6 +35,10 @@ export interface ActuatorSettings {
   healthCheck?: HealthCheckSettings;
   /** `--default-flux-*`, `--enforce-flux-registry`, `--allowed-flux-versions`. */
   landscape?: LandscapeFluxPolicy;
+  /** `--max-concurrent-flux-upgrades`. */
+  maxConcurrentFluxUpgrades?: number;
+  /** The clock of maintenance windows and timestamps (tests move it; the system clock otherwise). */
+  now?: () => Date;
 }
 
 /** How the day-2 health checks run. */
@@ -56,6 +62,11 @@ export const defaultShootTimeouts: RequestTimeouts = { connectMs: 10_000, reques
 
 /** Builds the actuator the manager drives; the shoot-flux actuator in production, a recorder in tests. */
 export type RunActuatorFactory = (settings: ActuatorSettings, dependencies: ActuatorDependencies) => Actuator;
+
+/** The system clock's timers with the time read from `now` (a test's moved clock). */
+function clockReading(now: () => Date): Clock {
+  return { ...systemClock, now: () => now().getTime() };
+}
 
 /** The shoot-flux actuator with its production dependencies. */
 export function createShootFluxActuator(
@@ -102,6 +113,11 @@ export function createShootFluxActuator(
     shootTimeouts: settings.shootTimeouts ?? defaultShootTimeouts,
     stopping: dependencies.stopping,
     ...(settings.landscape ? { landscape: settings.landscape } : {}),
+    ...(settings.maxConcurrentFluxUpgrades !== undefined
+      ? { maxConcurrentUpgrades: settings.maxConcurrentFluxUpgrades }
+      : {}),
+    observeUpgrade: registerUpgradeMetrics(metrics.registry),
+    ...(settings.now ? { clock: clockReading(settings.now) } : {}),
   });
 }
 

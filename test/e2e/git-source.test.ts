@@ -20,7 +20,14 @@ import {
 // need its CRDs); the test plays only gardenlet and the kubelet.
 const gitAuth = { username: 'fleet', password: randomBytes(8).toString('hex') } satisfies BasicAuth;
 
-const gitConfig = (fluxNamespace: string, url: string) => buildGitConfig(fluxNamespace, url);
+/** The shared Git config, optionally on another branch and in a syncMode. */
+function gitConfig(fluxNamespace: string, url: string, options: { branch?: string; syncMode?: string } = {}) {
+  const config = buildGitConfig(fluxNamespace, url) as Record<string, unknown> & {
+    source: { template: { spec: { ref?: { branch?: string } } } };
+  };
+  if (options.branch) config.source.template.spec.ref = { branch: options.branch };
+  return options.syncMode ? { syncMode: options.syncMode, ...config } : config;
+}
 const gitCredentialsResource = buildGitCredentialsResources('fleet-git-credentials');
 
 describe('e2e: GitRepository sources with real Flux', () => {
@@ -54,6 +61,42 @@ describe('e2e: GitRepository sources with real Flux', () => {
     await expectShootInfoApplied(landscape, 'from-git', { name: 'git', seedNamespace: namespace });
     // The real source-controller presented the synced credentials to the Git server.
     expect(landscape.git.requests().some((r) => r.path.startsWith('/fleet.git') && r.status === 200)).toBe(
+      true,
+    );
+  });
+
+  it('ManifestsOnly: a branch changed in the providerConfig reaches the real GitRepository, and kustomize-controller applies that branch', async () => {
+    const landscape = currentLandscape();
+    const namespace = buildSeedNamespace('e2e');
+    const gardenlet = landscape.gardenlet(namespace);
+    await landscape.git.createRepository('branches', buildSourceFiles('from-main'));
+    await landscape.git.commitFiles('branches', buildSourceFiles('from-release'), 'release');
+    await gardenlet.createShoot({
+      name: 'branches',
+      projectNamespace: 'garden-e2e',
+      resources: gitCredentialsResource,
+    });
+    await gardenlet.writeSecret('ref-fleet-git-credentials', gitAuth);
+    const url = landscape.git.url('branches');
+    const createdAt = Date.now();
+    await gardenlet.createExtension(gitConfig('flux-branches', url, { syncMode: 'ManifestsOnly' }));
+    await landscape.ensureFluxControllers();
+    await expectBootstrapped(gardenlet, createdAt, 'GitRepository in ManifestsOnly');
+    await expect
+      .poll(() => readShootConfigMap(landscape.shoot.kubeConfig, 'from-main'), { timeout: 120_000 })
+      .toBeDefined();
+
+    await gardenlet.patchExtension({
+      metadata: { annotations: { 'gardener.cloud/operation': 'reconcile' } },
+      spec: {
+        providerConfig: gitConfig('flux-branches', url, { syncMode: 'ManifestsOnly', branch: 'release' }),
+      },
+    });
+    // No rebootstrap annotation: the mode re-applies the source; the real controllers follow it.
+    await expect
+      .poll(() => readShootConfigMap(landscape.shoot.kubeConfig, 'from-release'), { timeout: 180_000 })
+      .toMatchObject({ shoot: 'branches' });
+    expect(landscape.git.requests().some((r) => r.path.startsWith('/branches.git') && r.status === 200)).toBe(
       true,
     );
   });

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import type { SyncMode } from '../../api/constants.js';
 import { buildBootstrapObjects, type BootstrapObject } from '../../flux/bootstrap-objects.js';
 import { buildSecretTargets } from '../../flux/secret-plan.js';
 import type { CliContext } from '../cli-io.js';
@@ -8,6 +9,18 @@ import { buildOutputOption, renderData } from '../output-format.js';
 import { readEveryProviderConfig } from '../provider-configs.js';
 import { renderTextLines } from '../text-output.js';
 import { checkProviderConfig, formatCheckLines } from './validate.js';
+
+/** What the controller keeps applying after the bootstrap in each mode, as `render` notes it. */
+export function describeSyncMode(syncMode: SyncMode): string {
+  switch (syncMode) {
+    case 'Once':
+      return 'syncMode Once: these objects are applied once; afterwards only secrets and shoot-info follow the providerConfig';
+    case 'ManifestsOnly':
+      return 'syncMode ManifestsOnly: the source and Kustomization are re-applied whenever they differ; the Flux installation stays as installed';
+    case 'Full':
+      return 'syncMode Full: these objects and the Flux installation are kept as configured, upgrades included';
+  }
+}
 
 /** `render`: print the objects the bootstrap writes into the shoot, as the controller will write them. */
 export function buildRenderCommand(context: CliContext): Command {
@@ -28,6 +41,7 @@ export function buildRenderCommand(context: CliContext): Command {
         const config = checks[i]?.config;
         if (config === undefined) return;
         objects.push(...buildBootstrapObjects(config, input.shootResources));
+        notes.push(`${input.source} (${input.kind}): note: ${describeSyncMode(config.syncMode)}`);
         buildSecretTargets(config, input.shootResources).forEach((target) => {
           if (target.targetName !== undefined) return;
           notes.push(

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
-import { defaultFluxVersion, extensionType } from '../../api/constants.js';
-import { currentSyncMode } from '../../controller/shoot-flux/health-monitor.js';
+import { defaultFluxVersion, defaultSyncMode, extensionType } from '../../api/constants.js';
+import { isSyncMode } from '../../api/sync-mode.js';
 import { fluxSyncedCondition, readBootstrapState } from '../../controller/shoot-flux/state.js';
 import { findCondition } from '../../gardener/condition.js';
 import { systemComponentsHealthyCondition } from '../../gardener/constants.js';
@@ -33,6 +33,12 @@ function desiredVersionOf(extension: Extension): string {
   return typeof config?.flux?.version === 'string' ? config.flux.version : defaultFluxVersion;
 }
 
+/** The providerConfig's `syncMode`; the default when unset (an invalid one is the controller's to report). */
+function syncModeOf(extension: Extension): string {
+  const config = extension.spec.providerConfig as { syncMode?: unknown } | undefined;
+  return isSyncMode(config?.syncMode) ? config.syncMode : defaultSyncMode;
+}
+
 function operationStateOf(extension: Extension): string {
   return extension.status?.lastOperation?.state ?? '';
 }
@@ -53,7 +59,7 @@ export function buildStatusRow(extension: Extension): StatusRow {
     namespace: extension.metadata.namespace ?? '',
     state: operationStateOf(extension),
     bootstrapped: state.bootstrapped || conditionStatus(extension, 'FluxBootstrapped') === 'True',
-    syncMode: currentSyncMode,
+    syncMode: syncModeOf(extension),
     installedVersion: provider.version ?? state.fluxVersion ?? '',
     desiredVersion: desiredVersionOf(extension),
     revision: provider.source?.revision ?? '',

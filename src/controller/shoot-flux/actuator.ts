@@ -22,6 +22,9 @@ import { ShootFluxHealthMonitor, type ShootFluxHealthMonitorOptions } from './he
 import { ShootConnections, type ShootKubeConfigSource } from './shoot-connections.js';
 import { defaultRequeueAfterMs, keyOf, type ShootFluxRuntime } from './shoot-reconcile.js';
 import { ShootWaker } from './shoot-waker.js';
+import { DelayedEnqueue } from './delayed-enqueue.js';
+import type { FluxUpgradeResult } from './flux-upgrade.js';
+import { UpgradeSlots } from './upgrade-slots.js';
 import {
   hashBootstrapConfig,
   isBootstrapped,
@@ -64,6 +67,10 @@ export interface ShootFluxActuatorOptions {
   health?: ShootFluxHealthSettings;
   /** The landscape's Flux defaults and enforcement (flags of `run`). */
   landscape?: LandscapeFluxPolicy;
+  /** `--max-concurrent-flux-upgrades`: Flux upgrades (`syncMode: Full`) running at once (default 10). */
+  maxConcurrentUpgrades?: number;
+  /** Observes a finished Flux upgrade's result and duration. */
+  observeUpgrade?: (result: FluxUpgradeResult, seconds: number) => void;
 }
 
 /** Health monitor options the actuator does not fill in itself. */
@@ -83,6 +90,8 @@ export class ShootFluxActuator implements Actuator {
   private readonly waker: ShootWaker;
   private readonly now: () => Date;
   private readonly health: ShootFluxHealthMonitor | undefined;
+  private readonly upgradeSlots: UpgradeSlots;
+  private readonly delayed: DelayedEnqueue;
   /** Ends every shoot request and watch on close. */
   private readonly lifetime = new AbortController();
 
@@ -102,6 +111,8 @@ export class ShootFluxActuator implements Actuator {
     this.waker = new ShootWaker(options.enqueue, options.logger.named('shoot-waker'));
     const clock = options.clock ?? systemClock;
     this.now = () => currentDate(clock);
+    this.upgradeSlots = new UpgradeSlots(options.maxConcurrentUpgrades ?? 10, options.enqueue);
+    this.delayed = new DelayedEnqueue(options.enqueue);
     if (options.health) {
       this.health = new ShootFluxHealthMonitor({
         ...options.health,
@@ -125,6 +136,8 @@ export class ShootFluxActuator implements Actuator {
       waker: this.waker,
       now: this.now,
       health: this.health,
+      upgradeSlots: this.upgradeSlots,
+      delayed: this.delayed,
     };
   }
 
@@ -136,6 +149,7 @@ export class ShootFluxActuator implements Actuator {
   /** Ends the wake-up watches, the health checks and every request still open to a shoot (shutdown). */
   async close(): Promise<void> {
     this.waker.stop();
+    this.delayed.stop();
     // Cut open shoot requests first, so a health check in flight ends now instead of at its deadline.
     this.lifetime.abort(new Error('the controller stopped'));
     await this.health?.stop();
@@ -182,7 +196,12 @@ export class ShootFluxActuator implements Actuator {
     const templateSchemas = bootstrapping
       ? await loadTemplateSchemas(context, shootResources, bundles, landscape)
       : undefined;
-    const { config, warnings } = evaluateExtensionConfig(context, shootResources, templateSchemas, landscape);
+    const { config, warnings, versionOrigin } = evaluateExtensionConfig(
+      context,
+      shootResources,
+      templateSchemas,
+      landscape,
+    );
     // After the bootstrap the templates are no longer checked against the CRDs (no bundle is
     // loaded), so for the config that was bootstrapped the condition written then stays: its
     // unknown-field warnings still say what was left out of the applied objects.
@@ -196,7 +215,14 @@ export class ShootFluxActuator implements Actuator {
     }
     const shoot = await this.shoots.connect(extension.metadata.namespace ?? '', context.signal);
     if (isBootstrapped(extension) && !wantsRebootstrap(extension)) {
-      await reconcileBootstrapped(this.runtime, { context, config, cluster, shoot, shootResources });
+      await reconcileBootstrapped(this.runtime, {
+        context,
+        config,
+        cluster,
+        shoot,
+        shootResources,
+        versionOrigin,
+      });
       return;
     }
     if (wantsRebootstrap(extension)) {
@@ -212,6 +238,7 @@ export class ShootFluxActuator implements Actuator {
       cluster,
       shoot,
       shootResources,
+      versionOrigin,
       ...(templateSchemas ? { templateSchemas } : {}),
     });
   }
@@ -248,6 +275,8 @@ export class ShootFluxActuator implements Actuator {
   /** Ends the Extension's watches and health checks and drops its shoot clients. */
   private release(extension: Extension): void {
     this.waker.cancel(keyOf(extension));
+    this.upgradeSlots.forget(keyOf(extension));
+    this.delayed.cancel(keyOf(extension));
     this.health?.forget(extension);
     this.shoots.forget(extension.metadata.namespace ?? '');
   }

@@ -8,6 +8,7 @@ import {
   configWarningsCondition,
   fluxBootstrappedCondition,
   type FluxBootstrapState,
+  readBootstrapState,
 } from './state.js';
 
 /** The FluxBootstrapped reason of a bootstrapped shoot with nothing to report. */
@@ -31,7 +32,7 @@ export async function writeBootstrapped(
   );
   await context.status.patch({
     conditions: mergeConditions(current?.conditions, condition),
-    state: buildStatePatch({ ...state, bootstrapped: true }),
+    state: buildStatePatch({ ...state, bootstrapped: true }, readBootstrapState(context.status.current)),
   });
 }
 

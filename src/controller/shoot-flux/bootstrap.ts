@@ -2,7 +2,7 @@ import { resolveImagePullSecretName } from '../../api/flux-install-options.js';
 import type { SourceObject } from '../../api/types.js';
 import { buildBootstrapObjects } from '../../flux/bootstrap-objects.js';
 import { buildFluxInstallOptions } from '../../flux/install/options.js';
-import { applyObject } from '../../kube/apply.js';
+import { applyObject, type AppliedObject } from '../../kube/apply.js';
 import { mergePatchObject } from '../../kube/objects.js';
 import { encodePathSegment } from '../../kube/rest-mapper.js';
 import { startDeadline } from '../deadline.js';
@@ -33,9 +33,11 @@ import {
   readBootstrapState,
   rebootstrapAnnotation,
   wantsRebootstrap,
+  hashInstallConfig,
   type FluxBootstrapState,
 } from './state.js';
 import { applyTemplateObject } from './template-apply.js';
+import { buildRecordedSync } from './object-sync.js';
 
 /** Flux's annotation that requests an immediate reconcile (`flux reconcile` sets it). */
 const reconcileRequestAnnotation = 'reconcile.fluxcd.io/requestedAt';
@@ -210,17 +212,20 @@ async function bootstrapWithin(runtime: ShootFluxRuntime, run: ShootReconcile, w
   const seedSecretChanged = watchSeedSecrets(runtime, run);
   const secrets = await inStep('syncing secrets', () => syncShootSecrets(runtime, run));
   const source = config.source?.template;
+  const applied: AppliedObject[] = [];
   if (source) {
     await inStep('applying the source', async () => {
-      await applyTemplateObject(shoot, source, 'source.template', signal, run.templateSchemas);
+      applied.push(await applyTemplateObject(shoot, source, 'source.template', signal, run.templateSchemas));
       await requestSourceReconcile(runtime, run, source, secrets);
     });
   }
   await inStep('applying shoot-info', () => applyShootInfo(runtime, config, cluster, shoot, signal));
   const kustomization = config.kustomization?.template;
   if (kustomization) {
-    await inStep('applying the Kustomization', () =>
-      applyTemplateObject(shoot, kustomization, 'kustomization.template', signal, run.templateSchemas),
+    applied.push(
+      await inStep('applying the Kustomization', () =>
+        applyTemplateObject(shoot, kustomization, 'kustomization.template', signal, run.templateSchemas),
+      ),
     );
   }
 
@@ -239,6 +244,16 @@ async function bootstrapWithin(runtime: ShootFluxRuntime, run: ShootReconcile, w
     configHash: hashBootstrapConfig(config),
     installHash,
     fluxVersion: config.flux.version,
+    installConfigHash: hashInstallConfig(config),
+    // The modes that re-apply them compare with this, so the first resync sends nothing.
+    ...(applied.length > 0
+      ? {
+          manifests: buildRecordedSync(
+            [source, kustomization].filter((o) => o !== undefined),
+            applied,
+          ),
+        }
+      : {}),
   };
   await writeBootstrapped(context, bootstrappedReason, bootstrappedMessage, bootstrappedState, runtime.now());
   runtime.health?.checkExtension(context.status.current);

@@ -1,4 +1,4 @@
-import { evaluateFluxConfig } from '../../api/evaluate.js';
+import { evaluateFluxConfig, type FluxVersionOrigin } from '../../api/evaluate.js';
 import { formatFieldErrors, formatFieldWarnings, type FieldWarning } from '../../api/field-errors.js';
 import type { LandscapeFluxPolicy } from '../../api/landscape-policy.js';
 import type { TemplateSchemas } from '../../api/template-schema.js';
@@ -39,7 +39,7 @@ export function evaluateExtensionConfig(
   shootResources: NamedResourceReference[],
   templateSchemas: TemplateSchemas | undefined,
   landscape: LandscapeFluxPolicy | undefined,
-): { config: FluxConfig; warnings: FieldWarning[] } {
+): { config: FluxConfig; warnings: FieldWarning[]; versionOrigin: FluxVersionOrigin } {
   const evaluation = evaluateFluxConfig(context.extension.spec.providerConfig, {
     shootResources,
     ...(templateSchemas ? { templateSchemas } : {}),
@@ -64,5 +64,9 @@ export function evaluateExtensionConfig(
       evaluation.errors,
     );
   }
-  return { config: evaluation.config, warnings: evaluation.warnings };
+  return {
+    config: evaluation.config,
+    warnings: evaluation.warnings,
+    versionOrigin: evaluation.fluxVersionOrigin ?? 'providerConfig',
+  };
 }

@@ -26,9 +26,6 @@ import { buildHealthStatusUpdate } from './health-status.js';
 import type { ClusterAccess } from './secret-sync.js';
 import { isBootstrapped } from './state.js';
 
-/** The sync mode the extension runs every shoot in: the bootstrap runs once, then Flux owns itself. */
-export const currentSyncMode = 'Once';
-
 /** The seed reads and writes the health monitor needs (src/kube/extension-client.ts implements them). */
 export interface HealthSeedClient {
   readExtension(namespace: string, name: string, signal?: AbortSignal): Promise<Extension | undefined>;
@@ -219,7 +216,7 @@ export class ShootFluxHealthMonitor {
       }
       const update = buildHealthStatusUpdate(extension, config, observation, this.statusOptions());
       if (update.patch) await this.write(extension, config, observation);
-      this.shootMetrics.record(namespace, update.summary, currentSyncMode);
+      this.shootMetrics.record(namespace, update.summary, config.syncMode);
       this.options.metrics.healthChecks.inc({ result: hibernated ? 'hibernated' : 'success' });
     } catch (err) {
       // The next check resolves the shoot client afresh: the access secret may have changed.

@@ -1,4 +1,5 @@
 import type { TemplateSchemas } from '../../api/template-schema.js';
+import type { FluxVersionOrigin } from '../../api/evaluate.js';
 import type { FluxConfig, NamedResourceReference } from '../../api/types.js';
 import { errorMessage } from '../../gardener/status.js';
 import type { Cluster, Extension } from '../../gardener/types.js';
@@ -8,6 +9,8 @@ import type { ShootFluxActuatorOptions } from './actuator.js';
 import type { ShootFluxHealthMonitor } from './health-monitor.js';
 import type { ClusterAccess } from './secret-sync.js';
 import type { ShootWaker } from './shoot-waker.js';
+import type { DelayedEnqueue } from './delayed-enqueue.js';
+import type { UpgradeSlots } from './upgrade-slots.js';
 
 /** What one reconcile of one shoot works with, resolved once at its start. */
 export interface ShootReconcile {
@@ -18,6 +21,8 @@ export interface ShootReconcile {
   readonly shootResources: NamedResourceReference[];
   /** The CRD schemas of the Flux bundle being installed (when bootstrapping): templates are pruned to them. */
   readonly templateSchemas?: TemplateSchemas;
+  /** Where `flux.version` came from (only a changed default waits for the maintenance window). */
+  readonly versionOrigin: FluxVersionOrigin;
 }
 
 /** What the actuator's steps share for its whole life: its options, the seed, the waker, the clock. */
@@ -27,6 +32,10 @@ export interface ShootFluxRuntime {
   readonly waker: ShootWaker;
   readonly now: () => Date;
   readonly health: ShootFluxHealthMonitor | undefined;
+  /** Flux upgrades running at once (`syncMode: Full`). */
+  readonly upgradeSlots: UpgradeSlots;
+  /** Wake-ups at a maintenance window's start. */
+  readonly delayed: DelayedEnqueue;
 }
 
 /** The fallback requeue while waiting for Flux, unless the options say otherwise. */

@@ -27,6 +27,40 @@ export interface FluxBootstrapState {
   /** Hash of the install set last applied and seen ready; an identical install is skipped. */
   installHash?: string;
   fluxVersion?: string;
+  /** Hash of `flux` as last installed, so `ManifestsOnly` can say that a change of it is not applied. */
+  installConfigHash?: string;
+  /** The last re-apply of the source and Kustomization (`ManifestsOnly`, `Full`). */
+  manifests?: RecordedSync;
+  /** The last sync of the installation in `Full`. */
+  install?: RecordedSync;
+  /** A Flux upgrade applied and not yet available (resumed across requeues and restarts). */
+  upgrade?: FluxUpgradeState;
+}
+
+/** An upgrade in progress: from which version to which, since when. */
+export interface FluxUpgradeState {
+  from: string;
+  to: string;
+  startedAt: string;
+}
+
+function readUpgrade(value: unknown): FluxUpgradeState | undefined {
+  if (!isRecord(value)) return undefined;
+  const { from, to, startedAt } = value;
+  if (typeof from !== 'string' || typeof to !== 'string' || typeof startedAt !== 'string') return undefined;
+  return { from, to, startedAt };
+}
+
+/** What a sync of a set of objects recorded: hashes of what was applied and of the live result. */
+export interface RecordedSync {
+  desired: string;
+  live: string;
+}
+
+function readRecordedSync(value: unknown): RecordedSync | undefined {
+  if (!isRecord(value) || typeof value.desired !== 'string' || typeof value.live !== 'string')
+    return undefined;
+  return { desired: value.desired, live: value.live };
 }
 
 /** The state recorded in `status.state.flux`, tolerating anything else being there. */
@@ -40,12 +74,27 @@ export function readBootstrapState(extension: Extension): FluxBootstrapState {
     configHash: text('configHash'),
     installHash: text('installHash'),
     fluxVersion: text('fluxVersion'),
+    installConfigHash: text('installConfigHash'),
+    manifests: readRecordedSync(flux.manifests),
+    install: readRecordedSync(flux.install),
+    upgrade: readUpgrade(flux.upgrade),
   };
 }
 
-/** The `status.state` patch that records `state` (other keys of status.state are kept). */
-export function buildStatePatch(state: FluxBootstrapState): { flux: FluxBootstrapState } {
-  return { flux: JSON.parse(JSON.stringify(state)) as FluxBootstrapState };
+/**
+ * The `status.state` patch that records `state` (other keys of status.state are kept). Keys of
+ * `previous` that `state` no longer has (a finished upgrade) are removed: the patch is a merge
+ * patch, where only `null` deletes.
+ */
+export function buildStatePatch(
+  state: FluxBootstrapState,
+  previous?: FluxBootstrapState,
+): { flux: Record<string, unknown> } {
+  const flux = JSON.parse(JSON.stringify(state)) as Record<string, unknown>;
+  for (const [key, value] of Object.entries(previous ?? {})) {
+    if (value !== undefined && !(key in flux)) flux[key] = null;
+  }
+  return { flux };
 }
 
 /** A shoot secret, by namespace and name. */
@@ -123,9 +172,25 @@ export function wantsRebootstrap(extension: Extension): boolean {
   return extension.metadata.annotations?.[rebootstrapAnnotation]?.toLowerCase() === 'true';
 }
 
-/** A stable hash of what a bootstrap applies: key order does not matter. */
+/**
+ * A stable hash of what a bootstrap applies: key order does not matter. `syncMode` is left out:
+ * it says what is kept applied, not what is applied, and a shoot bootstrapped before the field
+ * existed must keep its hash.
+ */
 export function hashBootstrapConfig(config: FluxConfig): string {
-  return hashCanonicalJson(config).slice(0, 16);
+  const applied: Partial<FluxConfig> = { ...config };
+  delete applied.syncMode;
+  return hashCanonicalJson(applied).slice(0, 16);
+}
+
+/** A stable hash of `flux` (what the installation is rendered from). */
+export function hashInstallConfig(config: FluxConfig): string {
+  return hashBootstrapConfig({
+    ...config,
+    source: undefined,
+    kustomization: undefined,
+    additionalSecretResources: [],
+  });
 }
 
 /** The condition that says whether the bootstrapped source and Kustomization are synced (stays on the Extension). */

@@ -35,6 +35,10 @@ export async function startShootFluxManager(
     /** Day-2 health checks; off unless given, so other files see only the bootstrap's conditions. */
     healthCheck?: HealthCheckSettings;
     landscape?: LandscapeFluxPolicy;
+    /** Extra `--flux-manifests-base` directories, searched after the test bundles. */
+    extraFluxManifestsBases?: string[];
+    maxConcurrentFluxUpgrades?: number;
+    now?: () => Date;
     /** Requeue after a successful reconcile (default Gardener's 60m). */
     resyncMs?: number;
   } = {},
@@ -42,7 +46,11 @@ export async function startShootFluxManager(
   return startTestManager({
     kubeConfig: clusterKubeConfig('seed'),
     shootFlux: {
-      fluxManifestsBases: [await makeFluxManifestsBase()],
+      fluxManifestsBases: [await makeFluxManifestsBase(), ...(options.extraFluxManifestsBases ?? [])],
+      ...(options.maxConcurrentFluxUpgrades !== undefined
+        ? { maxConcurrentFluxUpgrades: options.maxConcurrentFluxUpgrades }
+        : {}),
+      ...(options.now ? { now: options.now } : {}),
       ...(options.reconcileTimeoutMs ? { reconcileTimeoutMs: options.reconcileTimeoutMs } : {}),
       ...(options.healthCheck ? { healthCheck: options.healthCheck } : {}),
       ...(options.landscape ? { landscape: options.landscape } : {}),

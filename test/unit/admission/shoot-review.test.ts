@@ -213,6 +213,69 @@ describe('reviewShoot', () => {
     expect((await reviewShoot(update(invalidBefore, next))).response).not.toHaveProperty('warnings');
   });
 
+  it('in ManifestsOnly warns only about flux.*: the source and Kustomization follow, and says why', async () => {
+    const old = buildShoot({
+      status: created,
+      providerConfig: config((c) => (c.syncMode = 'ManifestsOnly')),
+    });
+    const next = buildShoot({
+      status: created,
+      providerConfig: config((c) => {
+        c.syncMode = 'ManifestsOnly';
+        c.flux = { version: 'v2.8.0' };
+        c.source.template.spec.ref = { branch: 'release' };
+        c.kustomization = { template: { spec: { path: 'clusters/prod' } } };
+      }),
+    });
+    const [warning, ...more] = (await reviewShoot(update(old, next))).response.warnings ?? [];
+    expect(more).toEqual([]);
+    expect(warning).toContain(`${prefix}: flux.version changed, but syncMode ManifestsOnly`);
+    expect(warning).toContain('set syncMode: Full');
+  });
+
+  it('does not warn when only the source or Kustomization changed in ManifestsOnly', async () => {
+    const old = buildShoot({
+      status: created,
+      providerConfig: config((c) => (c.syncMode = 'ManifestsOnly')),
+    });
+    const next = buildShoot({
+      status: created,
+      providerConfig: config((c) => {
+        c.syncMode = 'ManifestsOnly';
+        c.source.template.spec.ref = { branch: 'release' };
+      }),
+    });
+    expect((await reviewShoot(update(old, next))).response).not.toHaveProperty('warnings');
+  });
+
+  it('does not warn in Full, and switching the mode itself is in effect at once', async () => {
+    const old = buildShoot({ status: created });
+    const next = buildShoot({
+      status: created,
+      providerConfig: config((c) => {
+        c.syncMode = 'Full';
+        c.flux = { version: 'v2.8.0' };
+        c.source.template.spec.url = 'https://git.example.com/org/other';
+      }),
+    });
+    expect((await reviewShoot(update(old, next))).response).not.toHaveProperty('warnings');
+    const onlyMode = buildShoot({
+      status: created,
+      providerConfig: config((c) => (c.syncMode = 'ManifestsOnly')),
+    });
+    expect((await reviewShoot(update(old, onlyMode))).response).not.toHaveProperty('warnings');
+  });
+
+  it('denies an unknown syncMode at its field', async () => {
+    const review = await reviewShoot(
+      create(buildShoot({ providerConfig: config((c) => (c.syncMode = 'Always')) })),
+    );
+    expect(review.result).toBe('denied');
+    expect(review.response.status?.details?.causes).toEqual([
+      expect.objectContaining({ field: `${prefix}.syncMode`, reason: 'FieldValueNotSupported' }),
+    ]);
+  });
+
   it('migrating a legacy template to an explicit apiVersion and kind is no change', async () => {
     const legacy = config((c) => {
       delete c.source.template.apiVersion;

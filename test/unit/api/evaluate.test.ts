@@ -631,6 +631,7 @@ describe('evaluateFluxConfig defaults', () => {
       expect(evaluateFluxConfig(raw).config).toEqual({
         apiVersion: 'flux.extensions.gardener.cloud/v1alpha1',
         kind: 'FluxConfig',
+        syncMode: 'Once',
         flux: { version: 'v2.9.2', registry: 'ghcr.io/fluxcd', namespace: 'flux-system' },
         additionalSecretResources: [],
       });
@@ -795,5 +796,44 @@ describe('evaluateFluxConfig bad values', () => {
   ])('never echoes credentials in a URL with %s', (_name, url, shown) => {
     const git = evaluateFluxConfig(configWith((_, s) => (s.spec.url = url)));
     expect(git.errors[0]?.badValue).toBe(shown);
+  });
+});
+
+describe('evaluateFluxConfig syncMode', () => {
+  it.each([
+    [undefined, 'Once'],
+    ['Once', 'Once'],
+    ['ManifestsOnly', 'ManifestsOnly'],
+    ['Full', 'Full'],
+  ])('takes syncMode %s as %s', (syncMode, expected) => {
+    expect(evaluateFluxConfig(syncMode === undefined ? {} : { syncMode }).config?.syncMode).toBe(expected);
+  });
+
+  it.each([['Always'], ['full'], ['']])(
+    'refuses syncMode %j as Unsupported value at syncMode',
+    (syncMode) => {
+      expect(evaluateFluxConfig({ syncMode }).errors).toEqual([
+        {
+          type: 'FieldValueNotSupported',
+          field: 'syncMode',
+          badValue: syncMode,
+          detail: 'supported values: "Once", "ManifestsOnly", "Full"',
+        },
+      ]);
+    },
+  );
+
+  it('refuses a syncMode that is no string at syncMode', () => {
+    expect(evaluateFluxConfig({ syncMode: 3 }).errors.map((e) => [e.type, e.field])).toEqual([
+      ['FieldValueInvalid', 'syncMode'],
+    ]);
+  });
+
+  it.each([
+    [{ flux: { version: 'v2.8.0' } }, { defaultVersion: 'v2.9.2' }, 'providerConfig'],
+    [{}, { defaultVersion: 'v2.9.2' }, 'landscape'],
+    [{}, {}, 'builtin'],
+  ])('says where flux.version came from (%j with %j: %s)', (raw, landscape, origin) => {
+    expect(evaluateFluxConfig(raw, { landscape }).fluxVersionOrigin).toBe(origin);
   });
 });

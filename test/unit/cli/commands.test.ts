@@ -206,6 +206,17 @@ describe('render', () => {
     expect(stderr).toContain('warning: source.template.apiVersion');
   });
 
+  it('notes what the syncMode keeps applying after the bootstrap', async () => {
+    const once = await cli(['render', '-f', '-'], fluxConfig);
+    expect(once.stderr).toContain('note: syncMode Once: these objects are applied once');
+    const full = await cli(['render', '-f', '-'], `syncMode: Full\n${fluxConfig}`);
+    expect(full.code).toBe(0);
+    expect(full.stderr).toContain('note: syncMode Full:');
+    const wrong = await cli(['render', '-f', '-'], `syncMode: Always\n${fluxConfig}`);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain('syncMode: Unsupported value: "Always"');
+  });
+
   it('prints the errors and nothing else for invalid input', async () => {
     const { code, stdout, stderr } = await cli(['render', '-f', '-'], invalidExtension);
     expect(code).toBe(1);

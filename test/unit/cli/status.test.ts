@@ -61,6 +61,16 @@ describe('status rows', () => {
     });
   });
 
+  it("shows the providerConfig's syncMode, Once when unset or invalid", () => {
+    const withMode = (syncMode: unknown): Extension => {
+      const base = extension('a', 'True');
+      return { ...base, spec: { ...base.spec, providerConfig: { syncMode } } };
+    };
+    expect(buildStatusRow(withMode('Full')).syncMode).toBe('Full');
+    expect(buildStatusRow(withMode('ManifestsOnly')).syncMode).toBe('ManifestsOnly');
+    expect(buildStatusRow(withMode('Sometimes')).syncMode).toBe('Once');
+  });
+
   it('a shoot needs attention when not synced, unhealthy, failing or erroring', () => {
     expect(isFailingRow(buildStatusRow(extension('a', 'True')))).toBe(false);
     expect(isFailingRow(buildStatusRow(extension('a', 'False')))).toBe(true);

@@ -1,0 +1,286 @@
+// Fleet upgrade figures (syncMode Full): N shoots bootstrapped by the real controller against real
+// seed and shoot API servers (the bench plays gardenlet, the kubelet and Flux), then the landscape
+// default raised with every maintenance window open (no window: the whole day). Prints the time
+// until every shoot runs the new version, requests per shoot, peak RSS, and the requests of a
+// resync of the same fleet with nothing changed. Asserts nothing.
+//   npm run bench:upgrades [-- --shoots 200 --max-concurrent-upgrades 10]
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import {
+  CoreV1Api,
+  CustomObjectsApi,
+  PatchStrategy,
+  setHeaderOptions,
+  type KubeConfig,
+} from '@kubernetes/client-node';
+import type { LandscapeFluxPolicy } from '../src/api/landscape-policy.js';
+import { createShootFluxActuator } from '../src/controller/composition.js';
+import { Manager } from '../src/controller/manager.js';
+import type { Extension } from '../src/gardener/types.js';
+import { discardLogger } from '../src/log/logger.js';
+import { startControlPlane, type ControlPlane } from '../test/harness/control-plane.js';
+import { writeDerivedFluxBundle } from '../test/harness/derived-flux-bundle.js';
+import {
+  buildClusterObject,
+  buildExtensionObject,
+  buildShootAccessKubeconfig,
+  buildShootObject,
+  makeFluxManifestsBase,
+} from '../test/harness/gardener-objects.js';
+import { startKubelet } from '../test/harness/kubelet.js';
+import { FluxPlayer } from '../test/harness/flux-player.js';
+
+const { values } = parseArgs({
+  options: {
+    shoots: { type: 'string', default: '200' },
+    'max-concurrent-upgrades': { type: 'string', default: '10' },
+  },
+});
+const shootCount = Number(values.shoots);
+const maxConcurrentUpgrades = Number(values['max-concurrent-upgrades']);
+const from = 'v2.9.2';
+const to = 'v2.9.3';
+const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+const print = (line: string) => process.stdout.write(`${line}\n`);
+const writeVerbs = ['apply', 'patch', 'update', 'create', 'delete'];
+
+/** Requests the actuator sent (shoot and its seed reads), by verb. */
+class RequestCount {
+  readonly byVerb = new Map<string, number>();
+  observe = (verb: string) => {
+    this.byVerb.set(verb, (this.byVerb.get(verb) ?? 0) + 1);
+  };
+  total(verbs?: readonly string[]): number {
+    return [...this.byVerb.entries()]
+      .filter(([verb]) => verbs === undefined || verbs.includes(verb))
+      .reduce((sum, [, n]) => sum + n, 0);
+  }
+  reset(): void {
+    this.byVerb.clear();
+  }
+  describe(): string {
+    return [...this.byVerb.entries()]
+      .sort()
+      .map(([verb, n]) => `${verb} ${n}`)
+      .join(', ');
+  }
+}
+
+const providerConfig = (fluxNamespace: string) => ({
+  apiVersion: 'flux.extensions.gardener.cloud/v1alpha1',
+  kind: 'FluxConfig',
+  syncMode: 'Full',
+  flux: { namespace: fluxNamespace },
+  source: {
+    template: {
+      apiVersion: 'source.toolkit.fluxcd.io/v1',
+      kind: 'GitRepository',
+      spec: { url: 'https://git.example.com/org/fleet.git', ref: { branch: 'main' } },
+    },
+  },
+  kustomization: { template: { spec: { path: './clusters/shoot' } } },
+});
+
+async function startBenchManager(
+  seed: KubeConfig,
+  bases: string[],
+  landscape: LandscapeFluxPolicy,
+  count: RequestCount,
+): Promise<Manager> {
+  const manager = new Manager({
+    kubeConfig: seed,
+    createActuator: (dependencies) =>
+      createShootFluxActuator(
+        {
+          gardenClusterIdentity: 'bench',
+          fluxManifestsBases: bases,
+          shootClientMode: 'internal',
+          reconcileTimeoutMs: 180_000,
+          landscape,
+          maxConcurrentFluxUpgrades: maxConcurrentUpgrades,
+        },
+        {
+          ...dependencies,
+          requestObserver: (verb, code) => {
+            dependencies.requestObserver(verb, code);
+            count.observe(verb);
+          },
+        },
+      ),
+    logger: discardLogger,
+    extensionClasses: [],
+    ignoreOperationAnnotation: false,
+    maxConcurrentReconciles: 5,
+    reconcileTimeoutMs: 180_000,
+    metricsBindAddress: '0',
+    healthBindAddress: '0',
+    defaultMetrics: false,
+  });
+  await manager.start();
+  return manager;
+}
+
+async function createShoot(seed: KubeConfig, namespace: string, kubeconfig: string, index: number) {
+  const core = seed.makeApiClient(CoreV1Api);
+  const custom = seed.makeApiClient(CustomObjectsApi);
+  await core.createNamespace({
+    body: { metadata: { name: namespace, labels: { 'gardener.cloud/role': 'shoot' } } },
+  });
+  await custom.createClusterCustomObject({
+    group: 'extensions.gardener.cloud',
+    version: 'v1alpha1',
+    plural: 'clusters',
+    body: buildClusterObject(namespace, buildShootObject(namespace, { name: `s${index}` })),
+  });
+  await core.createNamespacedSecret({
+    namespace,
+    body: {
+      metadata: { name: 'gardener' },
+      data: { kubeconfig: Buffer.from(kubeconfig).toString('base64') },
+    },
+  });
+  await custom.createNamespacedCustomObject({
+    group: 'extensions.gardener.cloud',
+    version: 'v1alpha1',
+    namespace,
+    plural: 'extensions',
+    body: buildExtensionObject({ providerConfig: providerConfig(`flux-u${index}`) }),
+  });
+}
+
+async function readExtension(seed: KubeConfig, namespace: string): Promise<Extension> {
+  return (await seed.makeApiClient(CustomObjectsApi).getNamespacedCustomObject({
+    group: 'extensions.gardener.cloud',
+    version: 'v1alpha1',
+    namespace,
+    plural: 'extensions',
+    name: 'shoot-flux',
+  })) as Extension;
+}
+
+function fluxStateOf(extension: Extension): { fluxVersion?: string; bootstrapped?: boolean } {
+  return (
+    (extension.status?.state as { flux?: { fluxVersion?: string; bootstrapped?: boolean } } | undefined)
+      ?.flux ?? {}
+  );
+}
+
+async function annotateAll(seed: KubeConfig, namespaces: readonly string[]): Promise<void> {
+  const custom = seed.makeApiClient(CustomObjectsApi);
+  for (const namespace of namespaces) {
+    await custom.patchNamespacedCustomObject(
+      {
+        group: 'extensions.gardener.cloud',
+        version: 'v1alpha1',
+        namespace,
+        plural: 'extensions',
+        name: 'shoot-flux',
+        body: { metadata: { annotations: { 'gardener.cloud/operation': 'reconcile' } } },
+      },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+  }
+}
+
+/** Polls until `done` holds for every namespace (at most 20 min); resolves with the ms it took and the peak RSS. */
+async function waitForAll(
+  seed: KubeConfig,
+  namespaces: readonly string[],
+  done: (extension: Extension) => boolean,
+): Promise<{ ms: number; finished: number; peakRss: number }> {
+  const started = Date.now();
+  const finished = new Set<string>();
+  let peakRss = 0;
+  while (finished.size < namespaces.length && Date.now() - started < 1_200_000) {
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    for (const namespace of namespaces) {
+      if (!finished.has(namespace) && done(await readExtension(seed, namespace))) finished.add(namespace);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return { ms: Date.now() - started, finished: finished.size, peakRss };
+}
+
+async function reconcileTotal(manager: Manager): Promise<number> {
+  const { values: samples } = (await manager.metrics.registry
+    .getSingleMetric('controller_runtime_reconcile_total')
+    ?.get()) ?? { values: [] };
+  return samples.reduce((sum, v) => sum + v.value, 0);
+}
+
+async function main(): Promise<void> {
+  print(
+    `## fleet upgrade: ${shootCount} shoots in syncMode Full, default ${from} → ${to}, every window open`,
+  );
+  const planes: ControlPlane[] = [];
+  try {
+    const [seed, shoot] = await Promise.all([
+      startControlPlane({ name: 'bench-seed', crds: ['gardener'] }),
+      startControlPlane({ name: 'bench-shoot', crds: ['flux'] }),
+    ]);
+    planes.push(seed, shoot);
+    const derived = await mkdtemp(path.join(tmpdir(), 'shoot-flux-bench-bundles-'));
+    await writeDerivedFluxBundle(derived, from, to, 'bench');
+    const bases = [await makeFluxManifestsBase(), derived];
+    const kubelet = await startKubelet(shoot.kubeConfig);
+    const flux = new FluxPlayer(shoot.kubeConfig).startReadyLoop();
+    const accessKubeconfig = await buildShootAccessKubeconfig(shoot);
+    const namespaces = Array.from({ length: shootCount }, (_, i) => `shoot--bench--u${i}`);
+
+    const count = new RequestCount();
+    let manager = await startBenchManager(seed.kubeConfig, bases, { defaultVersion: from }, count);
+    for (const [i, namespace] of namespaces.entries())
+      await createShoot(seed.kubeConfig, namespace, accessKubeconfig, i);
+    const bootstrap = await waitForAll(
+      seed.kubeConfig,
+      namespaces,
+      (e) => fluxStateOf(e).bootstrapped === true,
+    );
+    print(
+      `bootstrapped ${bootstrap.finished}/${shootCount} at ${from} in ${(bootstrap.ms / 1000).toFixed(1)} s`,
+    );
+    // The first Full reconcile records the installation it finds (one apply per object).
+    await annotateAll(seed.kubeConfig, namespaces);
+    const settled = await reconcileTotal(manager);
+    await waitForAll(
+      seed.kubeConfig,
+      namespaces,
+      (e) => e.metadata.annotations?.['gardener.cloud/operation'] === undefined,
+    );
+    while ((await reconcileTotal(manager)) < settled + shootCount)
+      await new Promise((r) => setTimeout(r, 200));
+    await manager.stop();
+
+    count.reset();
+    manager = await startBenchManager(seed.kubeConfig, bases, { defaultVersion: to }, count);
+    await annotateAll(seed.kubeConfig, namespaces);
+    const upgrade = await waitForAll(seed.kubeConfig, namespaces, (e) => fluxStateOf(e).fluxVersion === to);
+    print(
+      `upgraded ${upgrade.finished}/${shootCount} to ${to} in ${(upgrade.ms / 1000).toFixed(1)} s ` +
+        `(at most ${maxConcurrentUpgrades} at once)`,
+    );
+    print(
+      `requests by the actuator during the upgrade: ${count.total()} (${(count.total() / shootCount).toFixed(1)} per shoot; ${count.describe()})`,
+    );
+    print(`bench process (controller, kubelet and Flux stand-ins): RSS peak ${mib(upgrade.peakRss)}`);
+
+    count.reset();
+    const before = await reconcileTotal(manager);
+    await annotateAll(seed.kubeConfig, namespaces);
+    while ((await reconcileTotal(manager)) < before + shootCount)
+      await new Promise((r) => setTimeout(r, 200));
+    print(
+      `resync of ${shootCount} unchanged shoots: ${count.total(writeVerbs)} writes by the actuator, ` +
+        `${count.total()} requests (${count.describe()})`,
+    );
+    await manager.stop();
+    flux.stop();
+    await kubelet.stop();
+  } finally {
+    await Promise.all(planes.map((p) => p.stop()));
+  }
+}
+
+await main();

@@ -1,0 +1,179 @@
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Manager } from '../../../src/controller/manager.js';
+import type { Kubelet } from '../../harness/kubelet.js';
+import { reconcileOnce, writeRequests } from './reconcile-counting.js';
+import { TestShoot, bootstrapTestShoot, gitConfig, startShootFluxManager } from './shoot-flux-support.js';
+
+// syncMode after the bootstrap, through the real manager against real API servers; the test
+// plays gardenlet, the kubelet and Flux (and, for self-management, kustomize-controller's apply).
+const extensionType = 'shoot-flux-sync-mode';
+const gitGroup = 'source.toolkit.fluxcd.io';
+const kustomizeGroup = 'kustomize.toolkit.fluxcd.io';
+
+interface FluxObject {
+  metadata: { resourceVersion: string; managedFields?: { manager?: string }[] };
+  spec: { url?: string; interval?: string; path?: string; ref?: { branch?: string } };
+}
+
+function configWith(ns: string, syncMode: string, branch = 'main', path = './clusters/shoot') {
+  return gitConfig(ns, {
+    syncMode,
+    source: {
+      template: {
+        apiVersion: 'source.toolkit.fluxcd.io/v1',
+        kind: 'GitRepository',
+        spec: { url: 'https://git.example.com/org/repo.git', ref: { branch } },
+      },
+      secretResourceName: 'git-credentials',
+    },
+    kustomization: { template: { spec: { path } } },
+  });
+}
+
+describe('shoot-flux syncMode', () => {
+  let manager: Manager;
+  const kubelets: Kubelet[] = [];
+
+  beforeAll(async () => {
+    manager = await startShootFluxManager({ extensionType });
+  });
+  afterAll(async () => {
+    for (const kubelet of kubelets) await kubelet.stop();
+    await manager.stop();
+  });
+
+  const gitRepository = async (g: TestShoot) =>
+    (await g.flux.readObject(gitGroup, 'gitrepositories', g.fluxNamespace, 'flux-system')) as
+      FluxObject | undefined;
+  const kustomization = async (g: TestShoot) =>
+    (await g.flux.readObject(kustomizeGroup, 'kustomizations', g.fluxNamespace, 'flux-system')) as
+      FluxObject | undefined;
+  const bootstrappedCondition = async (g: TestShoot) =>
+    (await g.extension()).status?.conditions?.find((c) => c.type === 'FluxBootstrapped');
+
+  it('ManifestsOnly sends nothing more than Once in a steady state, then follows a branch and path change without annotation', async () => {
+    const gardenlet = await bootstrapTestShoot(new TestShoot(extensionType), (ns) => configWith(ns, 'Once'));
+    const ns = gardenlet.fluxNamespace;
+    await reconcileOnce(manager, gardenlet);
+    let before = await writeRequests(manager);
+    await reconcileOnce(manager, gardenlet);
+    const once = (await writeRequests(manager)) - before;
+
+    await gardenlet.patchExtension({ spec: { providerConfig: configWith(ns, 'ManifestsOnly') } });
+    await reconcileOnce(manager, gardenlet);
+    const repository = await gitRepository(gardenlet);
+    before = await writeRequests(manager);
+    await reconcileOnce(manager, gardenlet);
+    // The same requests as Once: the source and Kustomization are compared, not re-applied.
+    expect((await writeRequests(manager)) - before).toBe(once);
+    expect((await gitRepository(gardenlet))?.metadata.resourceVersion).toBe(
+      repository?.metadata.resourceVersion,
+    );
+
+    await gardenlet.patchExtension({
+      spec: { providerConfig: configWith(ns, 'ManifestsOnly', 'release', './clusters/prod') },
+    });
+    await gardenlet.annotate();
+    await expect.poll(async () => (await gitRepository(gardenlet))?.spec.ref?.branch).toBe('release');
+    await expect.poll(async () => (await kustomization(gardenlet))?.spec.path).toBe('./clusters/prod');
+    expect(await gardenlet.events()).toContainEqual(
+      expect.objectContaining({ reason: 'FluxManifestsApplied' }),
+    );
+    expect((await bootstrappedCondition(gardenlet))?.reason).toBe('BootstrapSuccessful');
+  });
+
+  it('Once does not follow a branch change and says so', async () => {
+    const gardenlet = await bootstrapTestShoot(new TestShoot(extensionType), (ns) => configWith(ns, 'Once'));
+    await gardenlet.patchExtension({
+      spec: { providerConfig: configWith(gardenlet.fluxNamespace, 'Once', 'release') },
+    });
+    await gardenlet.annotate();
+    await expect
+      .poll(async () => (await bootstrappedCondition(gardenlet))?.reason)
+      .toBe('ConfigChangedAfterBootstrap');
+    expect((await gitRepository(gardenlet))?.spec.ref?.branch).toBe('main');
+  });
+
+  it('ManifestsOnly restores a changed field and a deleted Kustomization, and says a flux change is not applied', async () => {
+    const gardenlet = await bootstrapTestShoot(new TestShoot(extensionType), (ns) =>
+      configWith(ns, 'ManifestsOnly'),
+    );
+    const ns = gardenlet.fluxNamespace;
+    // kubectl edit: an Update by another manager is drift, not self-management.
+    await gardenlet.shootCustom.patchNamespacedCustomObject(
+      {
+        group: gitGroup,
+        version: 'v1',
+        namespace: ns,
+        plural: 'gitrepositories',
+        name: 'flux-system',
+        body: { spec: { interval: '10h' } },
+        fieldManager: 'kubectl-edit',
+      },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+    await gardenlet.shootCustom.deleteNamespacedCustomObject({
+      group: kustomizeGroup,
+      version: 'v1',
+      namespace: ns,
+      plural: 'kustomizations',
+      name: 'flux-system',
+    });
+    await gardenlet.annotate();
+    await expect.poll(async () => (await gitRepository(gardenlet))?.spec.interval).toBe('1m');
+    await expect.poll(async () => (await kustomization(gardenlet))?.spec.path).toBe('./clusters/shoot');
+
+    await gardenlet.patchExtension({
+      spec: {
+        providerConfig: { ...configWith(ns, 'ManifestsOnly'), flux: { namespace: ns, logLevel: 'debug' } },
+      },
+    });
+    await gardenlet.annotate();
+    await expect
+      .poll(async () => (await bootstrappedCondition(gardenlet))?.reason)
+      .toBe('ConfigChangedAfterBootstrap');
+    expect((await bootstrappedCondition(gardenlet))?.message).toContain(
+      'syncMode ManifestsOnly keeps the installation',
+    );
+  });
+
+  it('leaves a source that kustomize-controller applies alone and reports FluxSelfManaged naming it', async () => {
+    const gardenlet = await bootstrapTestShoot(new TestShoot(extensionType), (ns) =>
+      configWith(ns, 'ManifestsOnly'),
+    );
+    const ns = gardenlet.fluxNamespace;
+    // Flux's own repository now holds the source: kustomize-controller server-side applies it.
+    await gardenlet.shootCustom.patchNamespacedCustomObject(
+      {
+        group: gitGroup,
+        version: 'v1',
+        namespace: ns,
+        plural: 'gitrepositories',
+        name: 'flux-system',
+        body: {
+          apiVersion: 'source.toolkit.fluxcd.io/v1',
+          kind: 'GitRepository',
+          metadata: { name: 'flux-system', namespace: ns },
+          spec: { url: 'https://git.example.com/org/self.git', interval: '5m', ref: { branch: 'main' } },
+        },
+        fieldManager: 'kustomize-controller',
+        force: true,
+      },
+      setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply),
+    );
+    await gardenlet.patchExtension({
+      spec: { providerConfig: configWith(ns, 'ManifestsOnly', 'release') },
+    });
+    await gardenlet.annotate();
+    await expect.poll(async () => (await bootstrappedCondition(gardenlet))?.reason).toBe('FluxSelfManaged');
+    const message = (await bootstrappedCondition(gardenlet))?.message ?? '';
+    expect(message).toContain(`GitRepository ${ns}/flux-system`);
+    expect(message).toContain('kustomize-controller');
+    const source = await gitRepository(gardenlet);
+    expect(source?.spec.url).toBe('https://git.example.com/org/self.git');
+    expect(source?.spec.ref?.branch).toBe('main');
+    // The Kustomization is still ours and follows the config.
+    expect((await gardenlet.extension()).status?.lastOperation?.state).toBe('Succeeded');
+  });
+});
