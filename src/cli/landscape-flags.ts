@@ -17,8 +17,6 @@ export interface LandscapeFlags {
   defaultFluxImagePullSecret?: string;
   enforceFluxRegistry?: string;
   allowedFluxVersions?: string;
-  /** How many Flux upgrades (`syncMode: Full`) run at once. */
-  maxConcurrentFluxUpgrades?: number;
 }
 
 function parseVersion(value: string): string {
@@ -47,13 +45,6 @@ function parseComponents(value: string, previous: string[] | undefined): string[
     }
   }
   return [...new Set([...(previous ?? []), ...components])];
-}
-
-function parseUpgradeLimit(value: string): number {
-  if (!/^\d+$/.test(value) || Number(value) < 1) {
-    throw new InvalidArgumentError(`"${value}" must be an integer greater than 0`);
-  }
-  return Number(value);
 }
 
 function parseRange(value: string): string {
@@ -109,14 +100,6 @@ export function addLandscapeFlags(command: Command): Command {
         '--allowed-flux-versions <range>',
         'semver range flux.version must satisfy (e.g. ">=2.8.0 <2.10.0")',
       ).argParser(parseRange),
-    )
-    .addOption(
-      new Option(
-        '--max-concurrent-flux-upgrades <n>',
-        'Flux upgrades of shoots in syncMode Full that run at once; the others wait for a free slot',
-      )
-        .argParser(parseUpgradeLimit)
-        .default(10),
     );
 }
 

@@ -59,9 +59,7 @@ export async function runController(
       : {}),
     shootTimeouts: { connectMs: options.shootConnectTimeout, requestMs: options.shootRequestTimeout },
     landscape: buildLandscapePolicy(options, readImageVectorRegistry(env)),
-    ...(options.maxConcurrentFluxUpgrades !== undefined
-      ? { maxConcurrentFluxUpgrades: options.maxConcurrentFluxUpgrades }
-      : {}),
+    maxConcurrentFluxUpgrades: options.maxConcurrentFluxUpgrades,
   };
   const heartbeatNamespace = controllers.includes('heartbeat') ? options.heartbeatNamespace : undefined;
   if (!controllers.includes('heartbeat')) logger.info('Heartbeat controller disabled');

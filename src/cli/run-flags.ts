@@ -13,6 +13,8 @@ export interface RunOptions extends LandscapeFlags, SeedClientFlags {
   leaderElectionId: string;
   leaderElectionNamespace?: string;
   maxConcurrentReconciles: number;
+  /** How many Flux upgrades (`syncMode: Full`) run at once. */
+  maxConcurrentFluxUpgrades: number;
   ignoreOperationAnnotation: boolean;
   extensionClasses: ExtensionClass[];
   gardenClusterIdentity: string;

@@ -208,9 +208,9 @@ export class Gardenlet {
   }
 
   /** The events in the seed namespace. */
-  async events(): Promise<{ reason?: string; type?: string; message?: string }[]> {
+  async events(): Promise<{ reason?: string; type?: string; message?: string; count?: number }[]> {
     const list = await this.core.listNamespacedEvent({ namespace: this.namespace });
-    return list.items.map((e) => ({ reason: e.reason, type: e.type, message: e.message }));
+    return list.items.map((e) => ({ reason: e.reason, type: e.type, message: e.message, count: e.count }));
   }
 
   /**

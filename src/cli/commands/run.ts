@@ -66,6 +66,14 @@ export function buildRunCommand(createActuator: RunActuatorFactory = createShoot
             .hideHelp(),
         )
         .addOption(
+          new Option(
+            '--max-concurrent-flux-upgrades <n>',
+            'Flux upgrades of shoots in syncMode Full that run at once; the others wait for a free slot',
+          )
+            .argParser(parsePositiveInteger)
+            .default(10),
+        )
+        .addOption(
           boolOption(
             '--ignore-operation-annotation',
             'reconcile on every generation change, also of the Cluster',

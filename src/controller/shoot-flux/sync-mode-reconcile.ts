@@ -12,8 +12,10 @@ import type { UpgradeSlots } from './upgrade-slots.js';
 import { syncBootstrapManifests } from './manifest-sync.js';
 import type { ClusterAccess } from './secret-sync.js';
 import { describeSelfManaged, type SelfManagedObjects } from './self-managed-detection.js';
+import { findCondition } from '../../gardener/condition.js';
 import {
   buildStatePatch,
+  fluxBootstrappedCondition,
   hashInstallConfig,
   rebootstrapAnnotation,
   type FluxBootstrapState,
@@ -86,13 +88,19 @@ export async function reconcileSyncModeManifests(params: SyncModeParams): Promis
   return { state };
 }
 
-/** The FluxSelfManaged condition text, with an Event (the recorder folds repeats into a count). */
+/**
+ * The FluxSelfManaged condition text, with an Event only when the condition does not say it yet:
+ * a resync of a self-managed shoot must not write an Event each time.
+ */
 export function describeSelfManagedOutcome(
   context: ActuatorContext,
   found: SelfManagedObjects,
 ): { reason: string; message: string } {
   const message = describeSelfManaged(found);
-  context.events.event('Normal', fluxSelfManagedReason, message);
+  const current = findCondition(context.status.current.status?.conditions, fluxBootstrappedCondition);
+  if (current?.reason !== fluxSelfManagedReason || current.message !== message) {
+    context.events.event('Normal', fluxSelfManagedReason, message);
+  }
   return { reason: fluxSelfManagedReason, message };
 }
 

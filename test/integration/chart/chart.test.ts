@@ -48,6 +48,7 @@ const runFlags = [
   '--default-flux-image-pull-secret',
   '--enforce-flux-registry',
   '--allowed-flux-versions',
+  '--max-concurrent-flux-upgrades',
 ];
 
 /** Gardener's standard flags that run accepts for charts and gardenlet, but this chart never sets. */
@@ -87,6 +88,7 @@ const everythingSet = {
     defaultImagePullSecret: 'flux-pull',
     enforceRegistry: 'mirror.example/fluxcd',
     allowedVersions: '>=2.6.0 <3.0.0',
+    maxConcurrentUpgrades: 4,
   },
   fluxManifestsBase: ['/flux-manifests'],
   fluxManifestsChecksums: [`v2.9.2=${'ab'.repeat(32)}`],
@@ -359,6 +361,7 @@ describe('Helm chart', () => {
       '--heartbeat-renew-interval-seconds=30',
       '--garden-cluster-identity=garden',
       '--flux-manifests-base=/flux-manifests,https://github.com/fluxcd/flux2/releases/download',
+      '--max-concurrent-flux-upgrades=10',
       '--metrics-bind-address=:8080',
       '--health-bind-address=:8081',
       '--log-level=info',
@@ -414,6 +417,7 @@ describe('Helm chart', () => {
         '--leader-election-id=custom-leader',
         '--leader-election-namespace=elsewhere',
         '--max-concurrent-reconciles=7',
+        '--max-concurrent-flux-upgrades=4',
         '--reconcile-timeout=2m30s',
         '--shoot-request-timeout=20s',
         '--shoot-connect-timeout=5s',

@@ -175,5 +175,18 @@ describe('shoot-flux syncMode', () => {
     expect(source?.spec.ref?.branch).toBe('main');
     // The Kustomization is still ours and follows the config.
     expect((await gardenlet.extension()).status?.lastOperation?.state).toBe('Succeeded');
+
+    // Reported once: another reconcile of the unchanged, still self-managed shoot adds no Event.
+    const selfManagedEvents = async () =>
+      (await gardenlet.events())
+        .filter((e) => e.reason === 'FluxSelfManaged')
+        .reduce((sum, e) => sum + (e.count ?? 1), 0);
+    await expect.poll(selfManagedEvents).toBe(1);
+    await gardenlet.annotate();
+    await expect
+      .poll(async () => (await gardenlet.extension()).metadata.annotations?.['gardener.cloud/operation'])
+      .toBeUndefined();
+    expect((await bootstrappedCondition(gardenlet))?.reason).toBe('FluxSelfManaged');
+    expect(await selfManagedEvents()).toBe(1);
   });
 });
