@@ -7,7 +7,13 @@ import type { Manager } from '../../../src/controller/manager.js';
 import { writeDerivedFluxBundle } from '../../harness/derived-flux-bundle.js';
 import type { Kubelet } from '../../harness/kubelet.js';
 import { reconcileOnce, writeRequests } from './reconcile-counting.js';
-import { TestShoot, bootstrapTestShoot, gitConfig, startShootFluxManager } from './shoot-flux-support.js';
+import {
+  bootstrapTestShoot,
+  gitConfig,
+  startShootFluxManager,
+  useTestShoots,
+  type TestShoot,
+} from './shoot-flux-support.js';
 
 // syncMode Full through the real manager against real API servers: upgrades (explicit at once, a
 // changed default in the maintenance window), drift repair of the installation and a stopped
@@ -55,6 +61,8 @@ async function setMaintenanceWindow(gardenlet: TestShoot, begin: string, end: st
 }
 
 describe('shoot-flux syncMode Full', () => {
+  // Each test's shoots are removed after it, from seed and shoot.
+  const shoots = useTestShoots();
   const kubelets: Kubelet[] = [];
   const managers: Manager[] = [];
   let bundles: string;
@@ -97,7 +105,7 @@ describe('shoot-flux syncMode Full', () => {
     const manager = await start(type);
     const config = (ns: string, version: string) =>
       gitConfig(ns, { syncMode: 'Full', flux: { namespace: ns, version } });
-    const gardenlet = await bootstrapTestShoot(new TestShoot(type), (ns) => config(ns, current));
+    const gardenlet = await bootstrapTestShoot(shoots.create(type), (ns) => config(ns, current));
     const ns = gardenlet.fluxNamespace;
     // Windows are closed all day but for one minute: the explicit change must not wait for them.
     await setMaintenanceWindow(gardenlet, '030000+0000', '030100+0000');
@@ -152,7 +160,7 @@ describe('shoot-flux syncMode Full', () => {
     const type = 'shoot-flux-full-steady';
     const manager = await start(type);
     const config = (ns: string, syncMode: string) => gitConfig(ns, { syncMode, flux: { namespace: ns } });
-    const gardenlet = await bootstrapTestShoot(new TestShoot(type), (ns) => config(ns, 'Once'));
+    const gardenlet = await bootstrapTestShoot(shoots.create(type), (ns) => config(ns, 'Once'));
     await reconcileOnce(manager, gardenlet);
     let before = await writeRequests(manager);
     await reconcileOnce(manager, gardenlet);
@@ -171,7 +179,7 @@ describe('shoot-flux syncMode Full', () => {
     const clock = startClock();
     const config = (ns: string) => gitConfig(ns, { syncMode: 'Full', flux: { namespace: ns } });
     await start(type, { landscape: { defaultVersion: current }, now: clock.now });
-    const gardenlet = await bootstrapTestShoot(new TestShoot(type), config);
+    const gardenlet = await bootstrapTestShoot(shoots.create(type), config);
     await setMaintenanceWindow(gardenlet, '220000+0100', '230000+0100');
     // The landscape raises its default: a new controller (a new release of the extension).
     for (const manager of managers.splice(0)) await manager.stop();
@@ -200,7 +208,7 @@ describe('shoot-flux syncMode Full', () => {
     const manager = await start(type);
     const config = (ns: string, version: string) =>
       gitConfig(ns, { syncMode: 'Full', flux: { namespace: ns, version } });
-    const gardenlet = await bootstrapTestShoot(new TestShoot(type), (ns) => config(ns, current));
+    const gardenlet = await bootstrapTestShoot(shoots.create(type), (ns) => config(ns, current));
     const ns = gardenlet.fluxNamespace;
     // From now on this test plays the kubelet and the Deployment controller itself.
     await gardenlet.stopKubelets();

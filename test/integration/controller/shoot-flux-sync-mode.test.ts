@@ -3,7 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Manager } from '../../../src/controller/manager.js';
 import type { Kubelet } from '../../harness/kubelet.js';
 import { reconcileOnce, writeRequests } from './reconcile-counting.js';
-import { TestShoot, bootstrapTestShoot, gitConfig, startShootFluxManager } from './shoot-flux-support.js';
+import {
+  bootstrapTestShoot,
+  gitConfig,
+  startShootFluxManager,
+  useTestShoots,
+  type TestShoot,
+} from './shoot-flux-support.js';
 
 // syncMode after the bootstrap, through the real manager against real API servers; the test
 // plays gardenlet, the kubelet and Flux (and, for self-management, kustomize-controller's apply).
@@ -32,6 +38,8 @@ function configWith(ns: string, syncMode: string, branch = 'main', path = './clu
 }
 
 describe('shoot-flux syncMode', () => {
+  // Each test's shoots are removed after it, from seed and shoot.
+  const shoots = useTestShoots();
   let manager: Manager;
   const kubelets: Kubelet[] = [];
 
@@ -53,7 +61,7 @@ describe('shoot-flux syncMode', () => {
     (await g.extension()).status?.conditions?.find((c) => c.type === 'FluxBootstrapped');
 
   it('ManifestsOnly sends nothing more than Once in a steady state, then follows a branch and path change without annotation', async () => {
-    const gardenlet = await bootstrapTestShoot(new TestShoot(extensionType), (ns) => configWith(ns, 'Once'));
+    const gardenlet = await bootstrapTestShoot(shoots.create(extensionType), (ns) => configWith(ns, 'Once'));
     const ns = gardenlet.fluxNamespace;
     await reconcileOnce(manager, gardenlet);
     let before = await writeRequests(manager);
@@ -84,7 +92,7 @@ describe('shoot-flux syncMode', () => {
   });
 
   it('Once does not follow a branch change and says so', async () => {
-    const gardenlet = await bootstrapTestShoot(new TestShoot(extensionType), (ns) => configWith(ns, 'Once'));
+    const gardenlet = await bootstrapTestShoot(shoots.create(extensionType), (ns) => configWith(ns, 'Once'));
     await gardenlet.patchExtension({
       spec: { providerConfig: configWith(gardenlet.fluxNamespace, 'Once', 'release') },
     });
@@ -96,7 +104,7 @@ describe('shoot-flux syncMode', () => {
   });
 
   it('ManifestsOnly restores a changed field and a deleted Kustomization, and says a flux change is not applied', async () => {
-    const gardenlet = await bootstrapTestShoot(new TestShoot(extensionType), (ns) =>
+    const gardenlet = await bootstrapTestShoot(shoots.create(extensionType), (ns) =>
       configWith(ns, 'ManifestsOnly'),
     );
     const ns = gardenlet.fluxNamespace;
@@ -139,7 +147,7 @@ describe('shoot-flux syncMode', () => {
   });
 
   it('leaves a source that kustomize-controller applies alone and reports FluxSelfManaged naming it', async () => {
-    const gardenlet = await bootstrapTestShoot(new TestShoot(extensionType), (ns) =>
+    const gardenlet = await bootstrapTestShoot(shoots.create(extensionType), (ns) =>
       configWith(ns, 'ManifestsOnly'),
     );
     const ns = gardenlet.fluxNamespace;

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import yaml from 'js-yaml';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { applyObject, waitForCrdsEstablished, type ApplyObject } from '../../../src/kube/apply.js';
 import { migrateCrdStorage } from '../../../src/kube/crd-storage-migration.js';
 import { KubeRawClient } from '../../../src/kube/raw-client.js';
@@ -38,7 +38,8 @@ describe('CRD storage migration (shoot API server, real Flux CRDs)', () => {
   let namespace: string;
   const names = Array.from({ length: 7 }, (_, i) => `oci-${i}`);
 
-  beforeAll(async () => {
+  // One namespace per test, removed with everything in it when the test finished.
+  beforeEach(async () => {
     namespace = await createTestNamespace(clusterKubeConfig('shoot'));
   });
   afterAll(async () => {
