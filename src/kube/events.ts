@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConnection } from './kube-connection.js';
 import type { Logger } from '../log/logger.js';
 import { redactText } from '../log/redact.js';
 import { textLimits, truncateText } from '../log/truncate.js';
@@ -33,7 +33,7 @@ interface SimilarMessages {
 
 /** Options of {@link EventRecorderFactory}. */
 export interface EventRecorderOptions {
-  kubeConfig: KubeConfig;
+  kubeConfig: KubeConnection;
   /** `source.component` of the events, e.g. `gardener-extension-shoot-flux`. */
   component: string;
   logger: Logger;

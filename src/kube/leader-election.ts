@@ -1,4 +1,4 @@
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConnection } from './kube-connection.js';
 import type { Logger } from '../log/logger.js';
 import { describeApiError, statusCodeOf, wrapKubernetesError } from './errors.js';
 import type { KubeRequestObserver } from './kubeconfig.js';
@@ -31,7 +31,7 @@ export function formatMicroTime(date: Date): string {
 export class LeaseClient {
   private readonly client: KubeRawClient;
 
-  constructor(kubeConfig: KubeConfig, observer?: KubeRequestObserver) {
+  constructor(kubeConfig: KubeConnection, observer?: KubeRequestObserver) {
     this.client = new KubeRawClient(kubeConfig, observer);
   }
 

@@ -1,4 +1,4 @@
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConnection } from './kube-connection.js';
 import { isNotFoundError } from './errors.js';
 import type { KubeRequestObserver } from './kubeconfig.js';
 import { KubeRawClient } from './raw-client.js';
@@ -11,7 +11,7 @@ import { KubeRawClient } from './raw-client.js';
 export class SecretDataReader {
   private readonly client: KubeRawClient;
 
-  constructor(kubeConfig: KubeConfig, observer?: KubeRequestObserver) {
+  constructor(kubeConfig: KubeConnection, observer?: KubeRequestObserver) {
     this.client = new KubeRawClient(kubeConfig, observer);
   }
 
