@@ -1,7 +1,7 @@
 import type { KubeConnection } from './kube-connection.js';
 import { isNotFoundError } from './errors.js';
 import type { KubeRequestObserver } from './kubeconfig.js';
-import { KubeRawClient } from './raw-client.js';
+import { KubeRawClient, mergePatchContentType } from './raw-client.js';
 
 /** The group, version and plural of one custom resource, e.g. `extensions.gardener.cloud/v1alpha1`, `extensions`. */
 export interface CustomResource {
@@ -15,9 +15,6 @@ export interface CustomObjectList<T> {
   items: T[];
   metadata?: { resourceVersion?: string };
 }
-
-/** The media type of a JSON merge patch (RFC 7386). */
-const mergePatchType = 'application/merge-patch+json';
 
 /**
  * Reads and merge-patches custom objects as raw JSON through KubeRawClient (so no field is
@@ -77,7 +74,7 @@ export class CustomObjectClient {
       method: 'PATCH',
       path: where.status ? `${path}/status` : path,
       body,
-      contentType: mergePatchType,
+      contentType: mergePatchContentType,
       signal,
       verb: 'patch',
       object: what,

@@ -6,7 +6,7 @@ import { textLimits, truncateText } from '../log/truncate.js';
 import { systemClock, type Clock } from './clock.js';
 import { describeApiError } from './errors.js';
 import type { KubeRequestObserver } from './kubeconfig.js';
-import { KubeRawClient } from './raw-client.js';
+import { KubeRawClient, mergePatchContentType } from './raw-client.js';
 
 /** The object an event is about. */
 export interface EventSubject {
@@ -165,7 +165,7 @@ export class EventRecorderFactory {
           method: 'PATCH',
           path: eventPath(existing.namespace, existing.name),
           body: { count: existing.count + 1, lastTimestamp: now.toISOString(), message },
-          contentType: 'application/merge-patch+json',
+          contentType: mergePatchContentType,
           signal,
           verb: 'patch',
           object: `Event ${existing.namespace}/${existing.name}`,

@@ -2,7 +2,7 @@ import type { KubeConnection } from './kube-connection.js';
 import type { Logger } from '../log/logger.js';
 import { describeApiError, statusCodeOf, wrapKubernetesError } from './errors.js';
 import type { KubeRequestObserver } from './kubeconfig.js';
-import { KubeRawClient } from './raw-client.js';
+import { KubeRawClient, mergePatchContentType } from './raw-client.js';
 
 const group = 'coordination.k8s.io';
 const version = 'v1';
@@ -79,7 +79,7 @@ export class LeaseClient {
       method: 'PATCH',
       path: leasePath(namespace, name),
       body: { metadata, spec },
-      contentType: 'application/merge-patch+json',
+      contentType: mergePatchContentType,
       signal,
       verb: 'patch',
       object: `lease ${namespace}/${name}`,

@@ -10,6 +10,9 @@ import {
   type RequestTimeouts,
 } from './http-transport.js';
 
+/** The media type of a JSON merge patch (RFC 7386), the controller's write for status and metadata. */
+export const mergePatchContentType = 'application/merge-patch+json';
+
 /** One request to the Kubernetes API with a raw JSON body. */
 export interface KubeRequest {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
