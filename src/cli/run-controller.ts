@@ -36,6 +36,8 @@ export async function runController(
     kubeconfigFlag: options.kubeconfig,
     kubeconfigEnv: env.KUBECONFIG,
     inClusterEnv: Boolean(env.KUBERNETES_SERVICE_HOST),
+    serviceHost: env.KUBERNETES_SERVICE_HOST,
+    servicePort: env.KUBERNETES_SERVICE_PORT,
     masterUrl: options.master,
   });
   logger.info('Loaded seed kubeconfig', { source, controllers });

@@ -1,4 +1,4 @@
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConnection } from '../kube/kube-connection.js';
 import {
   clustersPlural,
   extensionsGroup,
@@ -37,7 +37,7 @@ const clusters: CustomResource = {
 export class ExtensionClient {
   private readonly custom: CustomObjectClient;
 
-  constructor(kubeConfig: KubeConfig, observer?: KubeRequestObserver) {
+  constructor(kubeConfig: KubeConnection, observer?: KubeRequestObserver) {
     this.custom = new CustomObjectClient(kubeConfig, observer);
   }
 

@@ -1,4 +1,4 @@
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConnection } from '../kube/kube-connection.js';
 import {
   clustersPlural,
   extensionsGroup,
@@ -26,7 +26,7 @@ const informerTimeouts: RequestTimeouts = { connectMs: 10_000, requestMs: 30_000
 
 /** What the watches need from the manager. */
 export interface ExtensionWatchesOptions {
-  readonly kubeConfig: KubeConfig;
+  readonly kubeConfig: KubeConnection;
   readonly client: ExtensionClient;
   readonly logger: Logger;
   readonly observer: KubeRequestObserver;

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConnection } from '../kube/kube-connection.js';
 import { extensionType as shootFluxType } from '../api/constants.js';
 import { extensionsApiVersion, heartbeatLeaseName } from '../gardener/constants.js';
 import { hasClass, hasType } from '../gardener/operation.js';
@@ -23,7 +23,7 @@ import { StatusWriter } from './status-writer.js';
 /** What an actuator factory gets from the manager. */
 export interface ActuatorDependencies {
   /** The seed cluster. */
-  seed: KubeConfig;
+  seed: KubeConnection;
   logger: Logger;
   metrics: ControllerMetrics;
   /** Reports Kubernetes requests to the requests metric; pass to `makeApiClient`. */
@@ -47,7 +47,7 @@ export type ActuatorFactory = (dependencies: ActuatorDependencies) => Actuator;
 
 /** Options of the {@link Manager}; every `run` flag ends up here. */
 export interface ManagerOptions {
-  kubeConfig: KubeConfig;
+  kubeConfig: KubeConnection;
   createActuator: ActuatorFactory;
   logger: Logger;
   /** Extension type served (default `shoot-flux`). */

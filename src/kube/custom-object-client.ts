@@ -1,6 +1,7 @@
-import { CustomObjectsApi, PatchStrategy, type KubeConfig } from '@kubernetes/client-node';
-import { isNotFoundError, wrapKubernetesError } from './errors.js';
-import { callOptions, makeApiClient, type KubeRequestObserver } from './kubeconfig.js';
+import type { KubeConnection } from './kube-connection.js';
+import { isNotFoundError } from './errors.js';
+import type { KubeRequestObserver } from './kubeconfig.js';
+import { KubeRawClient, mergePatchContentType } from './raw-client.js';
 
 /** The group, version and plural of one custom resource, e.g. `extensions.gardener.cloud/v1alpha1`, `extensions`. */
 export interface CustomResource {
@@ -16,15 +17,15 @@ export interface CustomObjectList<T> {
 }
 
 /**
- * Reads and merge-patches custom objects as raw JSON through CustomObjectsApi (so no field is
+ * Reads and merge-patches custom objects as raw JSON through KubeRawClient (so no field is
  * dropped); every write is a merge patch, never a full update. Failures become KubernetesApiErrors
  * naming the verb and the object (`what` is e.g. `extension ns/name`).
  */
 export class CustomObjectClient {
-  private readonly custom: CustomObjectsApi;
+  private readonly client: KubeRawClient;
 
-  constructor(kubeConfig: KubeConfig, observer?: KubeRequestObserver) {
-    this.custom = makeApiClient(kubeConfig, CustomObjectsApi, observer);
+  constructor(kubeConfig: KubeConnection, observer?: KubeRequestObserver) {
+    this.client = new KubeRawClient(kubeConfig, observer);
   }
 
   /** The object (namespaced when `namespace` is set), or `undefined` when it does not exist. */
@@ -35,30 +36,29 @@ export class CustomObjectClient {
     signal?: AbortSignal,
   ): Promise<T | undefined> {
     try {
-      return await this.call('get', what, async () =>
-        where.namespace === undefined
-          ? ((await this.custom.getClusterCustomObject(
-              { ...resource, name: where.name },
-              callOptions({ signal }),
-            )) as T)
-          : ((await this.custom.getNamespacedCustomObject(
-              { ...resource, namespace: where.namespace, name: where.name },
-              callOptions({ signal }),
-            )) as T),
-      );
+      const { body } = await this.client.request({
+        method: 'GET',
+        path: objectPath(resource, where.namespace, where.name),
+        signal,
+        verb: 'get',
+        object: what,
+      });
+      return body as T;
     } catch (err) {
       if (isNotFoundError(err)) return undefined;
       throw err;
     }
   }
 
-  /** Lists the objects of all namespaces, or of one. Not wrapped: informers judge the raw failure. */
+  /** Lists the objects of all namespaces, or of one. Failures are KubernetesApiErrors with their status. */
   async list<T>(resource: CustomResource, namespace?: string): Promise<CustomObjectList<T>> {
-    return (
-      namespace === undefined
-        ? await this.custom.listClusterCustomObject(resource)
-        : await this.custom.listNamespacedCustomObject({ ...resource, namespace })
-    ) as CustomObjectList<T>;
+    const { body } = await this.client.request({
+      method: 'GET',
+      path: objectPath(resource, namespace),
+      verb: 'list',
+      object: namespace === undefined ? resource.plural : `${resource.plural} in ${namespace}`,
+    });
+    return body as CustomObjectList<T>;
   }
 
   /** Merge-patches a namespaced object, or its `/status` subresource with `status: true`. */
@@ -69,20 +69,23 @@ export class CustomObjectClient {
     what: string,
     signal?: AbortSignal,
   ): Promise<T> {
-    const request = { ...resource, namespace: where.namespace, name: where.name, body };
-    const options = callOptions({ signal, contentType: PatchStrategy.MergePatch });
-    return this.call('patch', what, async () =>
-      where.status
-        ? ((await this.custom.patchNamespacedCustomObjectStatus(request, options)) as T)
-        : ((await this.custom.patchNamespacedCustomObject(request, options)) as T),
-    );
+    const path = objectPath(resource, where.namespace, where.name);
+    const answer = await this.client.request({
+      method: 'PATCH',
+      path: where.status ? `${path}/status` : path,
+      body,
+      contentType: mergePatchContentType,
+      signal,
+      verb: 'patch',
+      object: what,
+    });
+    return answer.body as T;
   }
+}
 
-  private async call<T>(verb: string, object: string, request: () => Promise<T>): Promise<T> {
-    try {
-      return await request();
-    } catch (err) {
-      throw wrapKubernetesError(err, verb, object);
-    }
-  }
+/** `/apis/<group>/<version>[/namespaces/<ns>]/<plural>[/<name>]`. */
+function objectPath(resource: CustomResource, namespace?: string, name?: string): string {
+  const scope = namespace === undefined ? '' : `/namespaces/${encodeURIComponent(namespace)}`;
+  const object = name === undefined ? '' : `/${encodeURIComponent(name)}`;
+  return `/apis/${resource.group}/${resource.version}${scope}/${resource.plural}${object}`;
 }

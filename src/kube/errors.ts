@@ -1,4 +1,3 @@
-import { ApiException } from '@kubernetes/client-node';
 import { redactText } from '../log/redact.js';
 import { textLimits, truncateText } from '../log/truncate.js';
 
@@ -25,6 +24,27 @@ export class KubernetesApiError extends Error {
     const text = truncateText(redactText(detail), textLimits.detail * 2);
     super(`${verb} ${truncateText(object, textLimits.badValue)}: ${text}`, options);
   }
+}
+
+/**
+ * client-node's ApiException by its shape (a numeric HTTP `code` with `body` and `headers`), so
+ * that this module, on every start path, does not import client-node, whose exception module
+ * pulls in its whole generated API index. Raised only by the typed APIs tests and lazily loaded
+ * code use.
+ */
+interface ApiExceptionShape extends Error {
+  readonly code: number;
+  readonly body: unknown;
+  readonly headers: unknown;
+}
+
+function isApiException(err: unknown): err is ApiExceptionShape {
+  return (
+    err instanceof Error &&
+    typeof (err as Partial<ApiExceptionShape>).code === 'number' &&
+    'body' in err &&
+    'headers' in err
+  );
 }
 
 interface StatusBody {
@@ -131,9 +151,9 @@ export function describeTransportFailure(err: unknown): string {
  */
 export function wrapKubernetesError(err: unknown, verb: string, object: string): KubernetesApiError {
   if (err instanceof KubernetesApiError) return err;
-  if (err instanceof ApiException) {
-    const code = (err as ApiException<unknown>).code;
-    const status = decodeStatusBody((err as ApiException<unknown>).body);
+  if (isApiException(err)) {
+    const code = err.code;
+    const status = decodeStatusBody(err.body);
     return new KubernetesApiError(verb, object, code, status.reason, describeHttpFailure(code, status));
   }
   return new KubernetesApiError(verb, object, undefined, undefined, describeTransportFailure(err));
@@ -152,7 +172,7 @@ export function isConflictError(err: unknown): boolean {
 /** The HTTP status of a request error (ours or client-node's), if a response came. */
 export function statusCodeOf(err: unknown): number | undefined {
   if (err instanceof KubernetesApiError) return err.statusCode;
-  if (err instanceof ApiException) return (err as ApiException<unknown>).code;
+  if (isApiException(err)) return err.code;
   return undefined;
 }
 
@@ -164,9 +184,8 @@ export function statusCodeOf(err: unknown): number | undefined {
  */
 export function describeApiError(err: unknown): string {
   if (err instanceof KubernetesApiError) return err.message;
-  if (err instanceof ApiException) {
-    const e = err as ApiException<unknown>;
-    return describeHttpFailure(e.code, decodeStatusBody(e.body));
+  if (isApiException(err)) {
+    return describeHttpFailure(err.code, decodeStatusBody(err.body));
   }
   // A plain Error is one this project (or a library on purpose) raised with a message meant to be
   // read; subclasses and built-ins (TypeError, FetchError, system errors) are only classified.

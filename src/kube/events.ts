@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { CoreV1Api, PatchStrategy, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConnection } from './kube-connection.js';
 import type { Logger } from '../log/logger.js';
 import { redactText } from '../log/redact.js';
 import { textLimits, truncateText } from '../log/truncate.js';
 import { systemClock, type Clock } from './clock.js';
 import { describeApiError } from './errors.js';
-import { callOptions, makeApiClient, type KubeRequestObserver } from './kubeconfig.js';
+import type { KubeRequestObserver } from './kubeconfig.js';
+import { KubeRawClient, mergePatchContentType } from './raw-client.js';
 
 /** The object an event is about. */
 export interface EventSubject {
@@ -32,7 +33,7 @@ interface SimilarMessages {
 
 /** Options of {@link EventRecorderFactory}. */
 export interface EventRecorderOptions {
-  kubeConfig: KubeConfig;
+  kubeConfig: KubeConnection;
   /** `source.component` of the events, e.g. `gardener-extension-shoot-flux`. */
   component: string;
   logger: Logger;
@@ -60,7 +61,7 @@ export const combinedEventPrefix = '(combined from similar events): ';
  * duplicates. Recording never throws: a failure is logged.
  */
 export class EventRecorderFactory {
-  private readonly core: CoreV1Api;
+  private readonly client: KubeRawClient;
   private readonly aggregates = new Map<string, Aggregate>();
   private readonly similar = new Map<string, SimilarMessages>();
   private readonly chains = new Map<string, Promise<void>>();
@@ -68,7 +69,7 @@ export class EventRecorderFactory {
   private readonly now: () => number;
 
   constructor(private readonly options: EventRecorderOptions) {
-    this.core = makeApiClient(options.kubeConfig, CoreV1Api, options.observer);
+    this.client = new KubeRawClient(options.kubeConfig, options.observer);
     const clock = options.clock ?? systemClock;
     this.now = () => clock.now();
   }
@@ -160,14 +161,15 @@ export class EventRecorderFactory {
     const signal = AbortSignal.timeout(10_000);
     if (existing) {
       try {
-        await this.core.patchNamespacedEvent(
-          {
-            name: existing.name,
-            namespace: existing.namespace,
-            body: { count: existing.count + 1, lastTimestamp: now.toISOString(), message },
-          },
-          callOptions({ signal, contentType: PatchStrategy.MergePatch }),
-        );
+        await this.client.request({
+          method: 'PATCH',
+          path: eventPath(existing.namespace, existing.name),
+          body: { count: existing.count + 1, lastTimestamp: now.toISOString(), message },
+          contentType: mergePatchContentType,
+          signal,
+          verb: 'patch',
+          object: `Event ${existing.namespace}/${existing.name}`,
+        });
         existing.count += 1;
         return;
       } catch {
@@ -176,34 +178,41 @@ export class EventRecorderFactory {
       }
     }
     const name = `${subject.metadata.name}.${now.getTime().toString(16)}${randomBytes(2).toString('hex')}`;
-    await this.core.createNamespacedEvent(
-      {
-        namespace,
-        body: {
-          metadata: { name, namespace },
-          involvedObject: {
-            apiVersion: subject.apiVersion,
-            kind: subject.kind,
-            name: subject.metadata.name,
-            namespace: subject.metadata.namespace,
-            uid: subject.metadata.uid,
-            resourceVersion: subject.metadata.resourceVersion,
-          },
-          type,
-          reason,
-          message,
-          count: 1,
-          firstTimestamp: now,
-          lastTimestamp: now,
-          source: { component: this.options.component },
-          reportingComponent: this.options.component,
-          reportingInstance: this.options.component,
+    await this.client.request({
+      method: 'POST',
+      path: eventPath(namespace),
+      signal,
+      verb: 'create',
+      object: `Event ${namespace}/${name}`,
+      body: {
+        metadata: { name, namespace },
+        involvedObject: {
+          apiVersion: subject.apiVersion,
+          kind: subject.kind,
+          name: subject.metadata.name,
+          namespace: subject.metadata.namespace,
+          uid: subject.metadata.uid,
+          resourceVersion: subject.metadata.resourceVersion,
         },
+        type,
+        reason,
+        message,
+        count: 1,
+        firstTimestamp: now.toISOString(),
+        lastTimestamp: now.toISOString(),
+        source: { component: this.options.component },
+        reportingComponent: this.options.component,
+        reportingInstance: this.options.component,
       },
-      callOptions({ signal }),
-    );
+    });
     this.remember(this.aggregates, key, { name, namespace, count: 1, firstTimestamp: now });
   }
+}
+
+/** `/api/v1/namespaces/<ns>/events[/<name>]`. */
+function eventPath(namespace: string, name?: string): string {
+  const object = name === undefined ? '' : `/${encodeURIComponent(name)}`;
+  return `/api/v1/namespaces/${encodeURIComponent(namespace)}/events${object}`;
 }
 
 /** An Event message as it is written: credential-shaped text redacted, at most 1 KiB. */

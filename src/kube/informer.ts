@@ -1,4 +1,4 @@
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConnection } from './kube-connection.js';
 import { describeApiError } from './errors.js';
 import type { Logger } from '../log/logger.js';
 import type { RequestTimeouts } from './http-transport.js';
@@ -26,7 +26,7 @@ export interface InformerHandlers<T> {
 
 /** Options of a {@link ResilientInformer}. */
 export interface InformerOptions<T> {
-  kubeConfig: KubeConfig;
+  kubeConfig: KubeConnection;
   /** Collection path, e.g. `/apis/extensions.gardener.cloud/v1alpha1/extensions`. */
   path: string;
   list: () => Promise<ObjectList<T>>;

@@ -1,20 +1,11 @@
-import { existsSync } from 'node:fs';
-import {
-  createConfiguration,
-  IsomorphicFetchHttpLibrary,
-  KubeConfig,
-  Observable,
-  ServerConfiguration,
-  type Configuration,
-  type Cluster,
-  type ConfigurationOptions,
-  type Context,
-  type HttpLibrary,
-  type ObservableMiddleware,
-  type RequestContext,
-  type ResponseContext,
-  type User,
-} from '@kubernetes/client-node';
+import { existsSync, readFileSync } from 'node:fs';
+import { isIPv6 } from 'node:net';
+import path from 'node:path';
+import yaml from 'js-yaml';
+// client-node's kubeconfig entry parsers (the same ones its KubeConfig uses), from the one module
+// of client-node that does not load its generated API index.
+import { newClusters, newContexts, newUsers } from '@kubernetes/client-node/dist/config_types.js';
+import { LeanKubeConfig, type Cluster, type Context, type User } from './kube-connection.js';
 
 /** Where the seed kubeconfig came from (for the startup log line; never its content). */
 export type KubeconfigSource = 'flag' | 'in-cluster' | 'env';
@@ -30,38 +21,107 @@ export function loadKubeConfig(options: {
   kubeconfigEnv?: string;
   /** Whether `$KUBERNETES_SERVICE_HOST` is set (the CLI reads the environment). */
   inClusterEnv: boolean;
+  /** `$KUBERNETES_SERVICE_HOST` and `$KUBERNETES_SERVICE_PORT`, for the in-cluster server URL. */
+  serviceHost?: string;
+  servicePort?: string;
   serviceAccountDir?: string;
   /** `--master`: the API server URL to use instead of the kubeconfig's. */
   masterUrl?: string;
 }): {
-  kubeConfig: KubeConfig;
+  kubeConfig: LeanKubeConfig;
   source: KubeconfigSource;
 } {
   const loaded = loadKubeConfigSource(options);
-  if (options.masterUrl) overrideServer(loaded.kubeConfig, options.masterUrl);
+  if (options.masterUrl)
+    return { ...loaded, kubeConfig: overrideServer(loaded.kubeConfig, options.masterUrl) };
   return loaded;
 }
 
 function loadKubeConfigSource(options: Parameters<typeof loadKubeConfig>[0]): {
-  kubeConfig: KubeConfig;
+  kubeConfig: LeanKubeConfig;
   source: KubeconfigSource;
 } {
-  const kubeConfig = new KubeConfig();
   if (options.kubeconfigFlag) {
-    kubeConfig.loadFromFile(options.kubeconfigFlag);
-    return { kubeConfig, source: 'flag' };
+    return { kubeConfig: new LeanKubeConfig(readKubeConfigFile(options.kubeconfigFlag)), source: 'flag' };
   }
   const serviceAccountDir = options.serviceAccountDir ?? '/var/run/secrets/kubernetes.io/serviceaccount';
   if (options.inClusterEnv && existsSync(`${serviceAccountDir}/token`)) {
-    kubeConfig.loadFromCluster();
-    return { kubeConfig, source: 'in-cluster' };
+    return { kubeConfig: buildInClusterConfig(serviceAccountDir, options), source: 'in-cluster' };
   }
   const files = (options.kubeconfigEnv ?? '').split(':').filter((file) => file !== '');
-  if (files.length > 0) {
-    mergeKubeConfigFiles(kubeConfig, files);
-    return { kubeConfig, source: 'env' };
-  }
+  if (files.length > 0) return { kubeConfig: mergeKubeConfigFiles(files), source: 'env' };
   throw new Error('no kubeconfig: pass --kubeconfig, run in a cluster, or set $KUBECONFIG');
+}
+
+/** The kubeconfig entries of one file, parsed as client-node parses them; relative paths resolved. */
+function readKubeConfigFile(file: string): {
+  clusters: Cluster[];
+  users: User[];
+  contexts: Context[];
+  currentContext: string;
+} {
+  const parsed = yaml.load(readFileSync(file, 'utf8'));
+  const document = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as Record<string, unknown>;
+  const root = path.dirname(file);
+  // client-node's parser yields null, not undefined, for the paths of a user without `user`.
+  const absolute = (entry: string | undefined) =>
+    !entry || path.isAbsolute(entry) ? entry : path.join(root, entry);
+  const currentContext = document['current-context'];
+  return {
+    clusters: newClusters(document.clusters).map((cluster) => ({
+      ...cluster,
+      caFile: absolute(cluster.caFile),
+    })),
+    users: newUsers(document.users).map((user) => ({
+      ...user,
+      certFile: absolute(user.certFile),
+      keyFile: absolute(user.keyFile),
+    })),
+    contexts: newContexts(document.contexts),
+    // A file without one has no current context; the merge takes the next file's.
+    currentContext: typeof currentContext === 'string' ? currentContext : '',
+  };
+}
+
+/**
+ * The in-cluster config as client-node builds it: the API server from the service host and port
+ * (plain HTTP on 80, 8080 and 8001; an IPv6 host in brackets), the service account's CA, and its
+ * token as a token file, read again as it rotates.
+ */
+function buildInClusterConfig(
+  serviceAccountDir: string,
+  options: { serviceHost?: string; servicePort?: string },
+): LeanKubeConfig {
+  const host = options.serviceHost ?? '';
+  const port = options.servicePort ?? '';
+  const scheme = port === '80' || port === '8080' || port === '8001' ? 'http' : 'https';
+  const serverHost = isIPv6(host) ? `[${host}]` : host;
+  const namespaceFile = `${serviceAccountDir}/namespace`;
+  return new LeanKubeConfig({
+    clusters: [
+      {
+        name: 'inCluster',
+        caFile: `${serviceAccountDir}/ca.crt`,
+        server: `${scheme}://${serverHost}:${port}`,
+        skipTLSVerify: false,
+      },
+    ],
+    users: [
+      {
+        name: 'inClusterUser',
+        authProvider: { name: 'tokenFile', config: { tokenFile: `${serviceAccountDir}/token` } },
+      },
+    ],
+    contexts: [
+      {
+        name: 'inClusterContext',
+        cluster: 'inCluster',
+        user: 'inClusterUser',
+        namespace: existsSync(namespaceFile) ? readFileSync(namespaceFile, 'utf8') : undefined,
+      },
+    ],
+    currentContext: 'inClusterContext',
+  });
 }
 
 /**
@@ -69,7 +129,7 @@ function loadKubeConfigSource(options: Parameters<typeof loadKubeConfig>[0]): {
  * that has a name wins (client-node's own merge throws on a repeated name instead), and so does
  * the first file that sets a current context. Missing files are skipped; the first must exist.
  */
-function mergeKubeConfigFiles(kubeConfig: KubeConfig, files: readonly string[]): void {
+function mergeKubeConfigFiles(files: readonly string[]): LeanKubeConfig {
   const merged = {
     clusters: [] as Cluster[],
     users: [] as User[],
@@ -81,22 +141,20 @@ function mergeKubeConfigFiles(kubeConfig: KubeConfig, files: readonly string[]):
   };
   for (const [index, file] of files.entries()) {
     if (index > 0 && !existsSync(file)) continue;
-    const next = new KubeConfig();
-    next.loadFromFile(file);
+    const next = readKubeConfigFile(file);
     addNew(merged.clusters, next.clusters);
     addNew(merged.users, next.users);
     addNew(merged.contexts, next.contexts);
-    // client-node leaves currentContext undefined for a file without one, despite its type.
     if (!merged.currentContext) merged.currentContext = next.currentContext;
   }
-  kubeConfig.loadFromOptions(merged);
+  return new LeanKubeConfig(merged);
 }
 
 /** Points the current context's cluster at `server` (`--master`), keeping its TLS settings. */
-function overrideServer(kubeConfig: KubeConfig, server: string): void {
+function overrideServer(kubeConfig: LeanKubeConfig, server: string): LeanKubeConfig {
   const current = kubeConfig.getCurrentCluster();
   if (!current) throw new Error('kubeconfig has no current cluster to apply --master to');
-  kubeConfig.loadFromOptions({
+  return new LeanKubeConfig({
     clusters: kubeConfig.clusters.map((cluster) =>
       cluster.name === current.name ? { ...cluster, server } : cluster,
     ),
@@ -107,10 +165,8 @@ function overrideServer(kubeConfig: KubeConfig, server: string): void {
 }
 
 /** Loads a kubeconfig file (e.g. the garden's for the admission webhook), as kubectl would. */
-export function loadKubeConfigFile(file: string): KubeConfig {
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromFile(file);
-  return kubeConfig;
+export function loadKubeConfigFile(file: string): LeanKubeConfig {
+  return new LeanKubeConfig(readKubeConfigFile(file));
 }
 
 /** Receives one observation per Kubernetes API request (for the requests metric). */
@@ -141,63 +197,6 @@ export function verbOf(method: string, url: string): string {
   }
 }
 
-/**
- * Creates a client-node API client whose every request is reported to `observer` (verb, HTTP
- * code, or `error` when no response came). Same as `kubeConfig.makeApiClient` otherwise.
- */
-export function makeApiClient<T>(
-  kubeConfig: KubeConfig,
-  apiClientType: new (config: Configuration) => T,
-  observer?: KubeRequestObserver,
-): T {
-  const cluster = kubeConfig.getCurrentCluster();
-  if (!cluster) throw new Error('kubeconfig has no current cluster');
-  const fetchLibrary = new IsomorphicFetchHttpLibrary();
-  const httpApi: HttpLibrary = observer
-    ? {
-        send: (request: RequestContext) => {
-          const verb = verbOf(request.getHttpMethod(), request.getUrl());
-          const response = fetchLibrary
-            .send(request)
-            .toPromise()
-            .then(
-              (result) => {
-                observer(verb, String(result.httpStatusCode));
-                return result;
-              },
-              (err: unknown) => {
-                observer(verb, 'error');
-                throw err;
-              },
-            );
-          return new Observable(response);
-        },
-      }
-    : fetchLibrary;
-  return new apiClientType(
-    createConfiguration({
-      baseServer: new ServerConfiguration(cluster.server, {}),
-      authMethods: { default: kubeConfig },
-      httpApi,
-    }),
-  );
-}
-
-/** Per-call options: an abort signal and/or a Content-Type (patch strategy). */
-export function callOptions(options: { signal?: AbortSignal; contentType?: string }): ConfigurationOptions {
-  const middleware: ObservableMiddleware[] = [
-    {
-      pre: (context: RequestContext) => {
-        if (options.signal) context.setSignal(options.signal);
-        if (options.contentType) context.setHeaderParam('Content-Type', options.contentType);
-        return new Observable(Promise.resolve(context));
-      },
-      post: (response: ResponseContext) => new Observable(Promise.resolve(response)),
-    },
-  ];
-  return { middleware, middlewareMergeStrategy: 'append' };
-}
-
 /** Where a cluster is and how to authenticate to it, as a kubeconfig states it. */
 export interface ClusterCredentials {
   readonly server: string;
@@ -213,9 +212,8 @@ export interface ClusterCredentials {
 }
 
 /** A KubeConfig of one cluster; `name` names its cluster, user and context (client-node caches by user). */
-export function buildKubeConfig(name: string, credentials: ClusterCredentials): KubeConfig {
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromOptions({
+export function buildKubeConfig(name: string, credentials: ClusterCredentials): LeanKubeConfig {
+  return new LeanKubeConfig({
     clusters: [
       {
         name,
@@ -237,5 +235,4 @@ export function buildKubeConfig(name: string, credentials: ClusterCredentials): 
     contexts: [{ name, cluster: name, user: name }],
     currentContext: name,
   });
-  return kubeConfig;
 }

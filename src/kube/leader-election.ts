@@ -1,7 +1,8 @@
-import { CustomObjectsApi, PatchStrategy, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConnection } from './kube-connection.js';
 import type { Logger } from '../log/logger.js';
 import { describeApiError, statusCodeOf, wrapKubernetesError } from './errors.js';
-import { callOptions, makeApiClient, type KubeRequestObserver } from './kubeconfig.js';
+import type { KubeRequestObserver } from './kubeconfig.js';
+import { KubeRawClient, mergePatchContentType } from './raw-client.js';
 
 const group = 'coordination.k8s.io';
 const version = 'v1';
@@ -28,19 +29,23 @@ export function formatMicroTime(date: Date): string {
 
 /** Reads, creates and writes Leases as raw JSON (typed models mangle MicroTime). */
 export class LeaseClient {
-  private readonly custom: CustomObjectsApi;
+  private readonly client: KubeRawClient;
 
-  constructor(kubeConfig: KubeConfig, observer?: KubeRequestObserver) {
-    this.custom = makeApiClient(kubeConfig, CustomObjectsApi, observer);
+  constructor(kubeConfig: KubeConnection, observer?: KubeRequestObserver) {
+    this.client = new KubeRawClient(kubeConfig, observer);
   }
 
   /** The Lease, or `undefined` when it does not exist. */
   async read(namespace: string, name: string, signal?: AbortSignal): Promise<Lease | undefined> {
     try {
-      return (await this.custom.getNamespacedCustomObject(
-        { group, version, namespace, plural, name },
-        callOptions({ signal }),
-      )) as Lease;
+      const { body } = await this.client.request({
+        method: 'GET',
+        path: leasePath(namespace, name),
+        signal,
+        verb: 'get',
+        object: `lease ${namespace}/${name}`,
+      });
+      return body as Lease;
     } catch (err) {
       if (statusCodeOf(err) === 404) return undefined;
       throw wrapKubernetesError(err, 'get', `lease ${namespace}/${name}`);
@@ -50,14 +55,15 @@ export class LeaseClient {
   /** Creates the Lease; HTTP 409 if it exists. */
   async create(namespace: string, name: string, spec: LeaseSpec, signal?: AbortSignal): Promise<Lease> {
     const body = { apiVersion: `${group}/${version}`, kind: 'Lease', metadata: { name, namespace }, spec };
-    try {
-      return (await this.custom.createNamespacedCustomObject(
-        { group, version, namespace, plural, body },
-        callOptions({ signal }),
-      )) as Lease;
-    } catch (err) {
-      throw wrapKubernetesError(err, 'create', `lease ${namespace}/${name}`);
-    }
+    const answer = await this.client.request({
+      method: 'POST',
+      path: leasePath(namespace),
+      body,
+      signal,
+      verb: 'create',
+      object: `lease ${namespace}/${name}`,
+    });
+    return answer.body as Lease;
   }
 
   /** Merge-patches the Lease's spec; with `resourceVersion` an optimistic lock (HTTP 409 on change). */
@@ -69,15 +75,23 @@ export class LeaseClient {
     signal?: AbortSignal,
   ): Promise<Lease> {
     const metadata = resourceVersion ? { resourceVersion } : {};
-    try {
-      return (await this.custom.patchNamespacedCustomObject(
-        { group, version, namespace, plural, name, body: { metadata, spec } },
-        callOptions({ signal, contentType: PatchStrategy.MergePatch }),
-      )) as Lease;
-    } catch (err) {
-      throw wrapKubernetesError(err, 'patch', `lease ${namespace}/${name}`);
-    }
+    const answer = await this.client.request({
+      method: 'PATCH',
+      path: leasePath(namespace, name),
+      body: { metadata, spec },
+      contentType: mergePatchContentType,
+      signal,
+      verb: 'patch',
+      object: `lease ${namespace}/${name}`,
+    });
+    return answer.body as Lease;
   }
+}
+
+/** `/apis/coordination.k8s.io/v1/namespaces/<ns>/leases[/<name>]`. */
+function leasePath(namespace: string, name?: string): string {
+  const object = name === undefined ? '' : `/${encodeURIComponent(name)}`;
+  return `/apis/${group}/${version}/namespaces/${encodeURIComponent(namespace)}/${plural}${object}`;
 }
 
 /** Options of {@link LeaderElector}; durations as controller-runtime's defaults 15s/10s/2s. */

@@ -1,4 +1,4 @@
-import { KubeConfig } from '@kubernetes/client-node';
+import type { AuthRequest, KubeConnection } from './kube-connection.js';
 
 /** Settings of a {@link TokenBucket}: client-go's `QPS` and `Burst`. */
 export interface RateLimit {
@@ -54,32 +54,28 @@ export class TokenBucket {
 }
 
 /**
- * A KubeConfig whose every request waits for a token of `bucket` first. Every request the
- * controller sends, raw or through a typed client, a list, a watch or a write, authenticates
- * through `applySecurityAuthentication`, so the limit holds for all of them against this API
- * server, as client-go's limit holds for every request of one rest.Config.
+ * A connection whose every request waits for a token of `bucket` first. Every request the
+ * controller sends, a list, a watch or a write, authenticates through
+ * `applySecurityAuthentication`, so the limit holds for all of them against this API server, as
+ * client-go's limit holds for every request of one rest.Config.
  */
-class RateLimitedKubeConfig extends KubeConfig {
-  constructor(private readonly bucket: TokenBucket) {
-    super();
+class RateLimitedConnection implements KubeConnection {
+  constructor(
+    private readonly connection: KubeConnection,
+    private readonly bucket: TokenBucket,
+  ) {}
+
+  getCurrentCluster(): ReturnType<KubeConnection['getCurrentCluster']> {
+    return this.connection.getCurrentCluster();
   }
 
-  override async applySecurityAuthentication(
-    context: Parameters<KubeConfig['applySecurityAuthentication']>[0],
-  ): Promise<void> {
+  async applySecurityAuthentication(request: AuthRequest): Promise<void> {
     await this.bucket.take();
-    await super.applySecurityAuthentication(context);
+    await this.connection.applySecurityAuthentication(request);
   }
 }
 
-/** A copy of `kubeConfig` (same clusters, users, contexts) whose requests `limit` bounds. */
-export function withRateLimit(kubeConfig: KubeConfig, limit: RateLimit): KubeConfig {
-  const limited = new RateLimitedKubeConfig(new TokenBucket(limit));
-  limited.loadFromOptions({
-    clusters: kubeConfig.clusters,
-    users: kubeConfig.users,
-    contexts: kubeConfig.contexts,
-    currentContext: kubeConfig.currentContext,
-  });
-  return limited;
+/** `connection` (same server and credentials) with its requests bounded by `limit`. */
+export function withRateLimit(connection: KubeConnection, limit: RateLimit): KubeConnection {
+  return new RateLimitedConnection(connection, new TokenBucket(limit));
 }

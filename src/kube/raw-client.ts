@@ -1,4 +1,5 @@
-import { HttpMethod, RequestContext, type KubeConfig } from '@kubernetes/client-node';
+import type http from 'node:http';
+import type { AuthRequest, KubeConnection } from './kube-connection.js';
 import type { KubeRequestObserver } from './kubeconfig.js';
 import { KubernetesApiError, decodeStatusBody, describeHttpFailure, wrapKubernetesError } from './errors.js';
 import {
@@ -8,6 +9,9 @@ import {
   type HttpRequestSpec,
   type RequestTimeouts,
 } from './http-transport.js';
+
+/** The media type of a JSON merge patch (RFC 7386), the controller's write for status and metadata. */
+export const mergePatchContentType = 'application/merge-patch+json';
 
 /** One request to the Kubernetes API with a raw JSON body. */
 export interface KubeRequest {
@@ -66,7 +70,7 @@ export class KubeRawClient {
   private readonly serverRole: string;
 
   constructor(
-    readonly kubeConfig: KubeConfig,
+    readonly kubeConfig: KubeConnection,
     private readonly listener?: KubeRequestObserver,
     private readonly options: KubeRawClientOptions = {},
   ) {
@@ -179,7 +183,7 @@ export class KubeRawClient {
     return sendHttpRequest(spec, this.exchangeOptions(request.verb, request.object, request.signal));
   }
 
-  /** The request with client-node's authentication applied (headers, TLS agent). */
+  /** The request with the connection's authentication applied (headers, TLS agent). */
   private async authenticate(
     method: KubeRequest['method'],
     url: URL,
@@ -187,14 +191,14 @@ export class KubeRawClient {
     contentType?: string,
     accept = 'application/json',
   ): Promise<HttpRequestSpec> {
-    const context = new RequestContext(url.toString(), HttpMethod[method]);
+    const context = new RequestAuthentication(url);
     context.setHeaderParam('Accept', accept);
     if (body !== undefined) {
       context.setHeaderParam('Content-Type', contentType ?? 'application/json');
       context.setHeaderParam('Content-Length', String(Buffer.byteLength(body)));
     }
     await this.kubeConfig.applySecurityAuthentication(context);
-    return { url, method, headers: context.getHeaders(), body, agent: context.getAgent() };
+    return { url, method, headers: context.headers, body, agent: context.agent };
   }
 
   private exchangeOptions(verb: string, object: string, signal: AbortSignal | undefined) {
@@ -206,6 +210,26 @@ export class KubeRawClient {
       verb,
       object,
     };
+  }
+}
+
+/** Collects what a connection's authentication sets on one request: headers and the agent. */
+class RequestAuthentication implements AuthRequest {
+  readonly headers: Record<string, string> = {};
+  agent: http.Agent | undefined;
+
+  constructor(private readonly url: URL) {}
+
+  getUrl(): string {
+    return this.url.toString();
+  }
+
+  setHeaderParam(key: string, value: string): void {
+    this.headers[key] = value;
+  }
+
+  setAgent(agent: http.Agent): void {
+    this.agent = agent;
   }
 }
 

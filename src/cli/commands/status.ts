@@ -156,6 +156,8 @@ export function buildStatusCommand(context: CliContext): Command {
           kubeconfigFlag: options.kubeconfig,
           kubeconfigEnv: process.env.KUBECONFIG,
           inClusterEnv: Boolean(process.env.KUBERNETES_SERVICE_HOST),
+          serviceHost: process.env.KUBERNETES_SERVICE_HOST,
+          servicePort: process.env.KUBERNETES_SERVICE_PORT,
         });
         const client = new ExtensionClient(kubeConfig);
         const list = options.namespace

@@ -1,5 +1,5 @@
 import { setMaxListeners } from 'node:events';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConnection } from '../../kube/kube-connection.js';
 import type { LandscapeFluxPolicy } from '../../api/landscape-policy.js';
 import { decodeNamedResourceReferences } from '../../api/shoot-resources.js';
 import { isHibernatingOrWakingUp, isHibernationEnabled } from '../../gardener/cluster.js';
@@ -37,7 +37,7 @@ export type { ShootKubeConfigSource } from './shoot-connections.js';
 
 /** Everything the shoot-flux actuator needs, injected by the composition root. */
 export interface ShootFluxActuatorOptions {
-  seed: KubeConfig;
+  seed: KubeConnection;
   shootClients: ShootKubeConfigSource;
   bundles: FluxBundleSource;
   /** `--garden-cluster-identity`, published in shoot-info. */

@@ -1,4 +1,4 @@
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConnection } from '../../kube/kube-connection.js';
 import { evaluateFluxConfig } from '../../api/evaluate.js';
 import { decodeNamedResourceReferences } from '../../api/shoot-resources.js';
 import type { FluxConfig } from '../../api/types.js';
@@ -34,7 +34,7 @@ export interface HealthSeedClient {
 
 /** Options of the {@link ShootFluxHealthMonitor}. */
 export interface ShootFluxHealthMonitorOptions {
-  seed: KubeConfig;
+  seed: KubeConnection;
   client: HealthSeedClient;
   /** The Extensions this controller serves, from the manager's informer cache. */
   listExtensions: () => readonly Extension[];

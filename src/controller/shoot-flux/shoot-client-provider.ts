@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConnection } from '../../kube/kube-connection.js';
 import { errorCodes, type ErrorCode } from '../../gardener/constants.js';
 import {
   decodeShootKubeconfig,
@@ -30,7 +30,7 @@ export class ShootAccessError extends Error {
 
 interface CachedClient {
   fingerprint: string;
-  kubeConfig: KubeConfig;
+  kubeConfig: KubeConnection;
 }
 
 /**
@@ -44,7 +44,7 @@ export class ShootClientProvider {
 
   /** `observer` reports the secret reads to the request metrics like every other seed request. */
   constructor(
-    seed: KubeConfig,
+    seed: KubeConnection,
     private readonly mode: ShootClientMode,
     observer?: KubeRequestObserver,
   ) {
@@ -55,7 +55,7 @@ export class ShootClientProvider {
    * The shoot KubeConfig for the shoot whose control plane lives in `namespace` of the seed; the
    * secret read ends with `signal` (the reconcile deadline).
    */
-  async kubeConfigFor(namespace: string, signal?: AbortSignal): Promise<KubeConfig> {
+  async kubeConfigFor(namespace: string, signal?: AbortSignal): Promise<KubeConnection> {
     const { secretName, kubeconfigText } = await this.readAccessSecret(namespace, signal);
     const fingerprint = createHash('sha256')
       .update(secretName)

@@ -1,4 +1,4 @@
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConnection } from '../../kube/kube-connection.js';
 import type { RequestTimeouts } from '../../kube/http-transport.js';
 import type { KubeRequestObserver } from '../../kube/kubeconfig.js';
 import { KubeRawClient } from '../../kube/raw-client.js';
@@ -7,7 +7,7 @@ import type { ClusterAccess } from './secret-sync.js';
 
 /** Where shoot KubeConfigs come from (ShootClientProvider in production). */
 export interface ShootKubeConfigSource {
-  kubeConfigFor(namespace: string, signal?: AbortSignal): Promise<KubeConfig>;
+  kubeConfigFor(namespace: string, signal?: AbortSignal): Promise<KubeConnection>;
   /** Drops what it caches for the shoot (its Extension is gone, or the controller stops). */
   forget?(namespace: string): void;
 }
@@ -27,7 +27,7 @@ export interface ShootConnectionsOptions {
  * a rotated access secret brings a new KubeConfig and with it new clients.
  */
 export class ShootConnections {
-  private readonly byNamespace = new Map<string, { kubeConfig: KubeConfig; access: ClusterAccess }>();
+  private readonly byNamespace = new Map<string, { kubeConfig: KubeConnection; access: ClusterAccess }>();
 
   constructor(private readonly options: ShootConnectionsOptions) {}
 
