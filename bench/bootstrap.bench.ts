@@ -18,6 +18,7 @@ import { buildShootAccessKubeconfig, makeFluxManifestsBase } from '../test/harne
 import { startKubelet } from '../test/harness/kubelet.js';
 import { startSilentServer, type SilentServer } from '../test/harness/silent-server.js';
 import { startTestManager } from '../test/harness/test-manager.js';
+import { providerConfig, shootResources } from './support/bench-shoots.js';
 
 const { values } = parseArgs({
   options: { shoots: { type: 'string', default: '20' }, silent: { type: 'string', default: '6' } },
@@ -33,22 +34,6 @@ function timeLoop(iterations: number, body: () => void): { perOpUs: number; opsP
   const ns = Number(process.hrtime.bigint() - start);
   return { perOpUs: ns / iterations / 1000, opsPerSecond: (iterations * 1e9) / ns };
 }
-
-const providerConfig = (fluxNamespace: string) => ({
-  apiVersion: 'flux.extensions.gardener.cloud/v1alpha1',
-  kind: 'FluxConfig',
-  flux: { namespace: fluxNamespace },
-  source: {
-    template: {
-      apiVersion: 'source.toolkit.fluxcd.io/v1',
-      kind: 'GitRepository',
-      spec: { url: 'https://git.example.com/org/fleet.git', ref: { branch: 'main' } },
-    },
-    secretResourceName: 'git',
-  },
-  kustomization: { template: { spec: { path: './clusters/shoot' } } },
-});
-const shootResources = [{ name: 'git', resourceRef: { apiVersion: 'v1', kind: 'Secret', name: 'git-auth' } }];
 
 async function pureFigures(bundleBase: string): Promise<void> {
   print('## pure code');
