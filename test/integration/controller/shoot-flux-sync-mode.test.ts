@@ -91,6 +91,29 @@ describe('shoot-flux syncMode', () => {
     expect((await bootstrappedCondition(gardenlet))?.reason).toBe('BootstrapSuccessful');
   });
 
+  it('ManifestsOnly re-applies a template with a field the CRD does not declare, without that field', async () => {
+    // The bootstrap warned about the field and left it out; the re-apply after a branch change
+    // must leave it out too, since server-side apply refuses a field the schema does not declare.
+    const config = (ns: string, branch: string) => {
+      const base = configWith(ns, 'ManifestsOnly', branch);
+      return {
+        ...base,
+        kustomization: { template: { spec: { path: './clusters/shoot', intervall: '5m' } } },
+      };
+    };
+    const gardenlet = await bootstrapTestShoot(shoots.create(extensionType), (ns) => config(ns, 'main'));
+    const ns = gardenlet.fluxNamespace;
+    await gardenlet.patchExtension({ spec: { providerConfig: config(ns, 'release') } });
+    await gardenlet.annotate();
+    await expect.poll(async () => (await gitRepository(gardenlet))?.spec.ref?.branch).toBe('release');
+    await expect
+      .poll(async () => (await gardenlet.extension()).status?.lastOperation?.state)
+      .toBe('Succeeded');
+    expect((await gardenlet.extension()).status?.lastError).toBeUndefined();
+    expect((await kustomization(gardenlet))?.spec).not.toHaveProperty('intervall');
+    expect((await bootstrappedCondition(gardenlet))?.reason).toBe('BootstrapSuccessful');
+  });
+
   it('Once does not follow a branch change and says so', async () => {
     const gardenlet = await bootstrapTestShoot(shoots.create(extensionType), (ns) => configWith(ns, 'Once'));
     await gardenlet.patchExtension({
