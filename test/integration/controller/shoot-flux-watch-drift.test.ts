@@ -1,9 +1,16 @@
-import { AppsV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { AppsV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Manager } from '../../../src/controller/manager.js';
 import { fluxReadyConditions } from '../../harness/flux-player.js';
 import { buildAvailableDeploymentStatus, writeDeploymentStatus } from '../../harness/kubelet.js';
 import { reconcileOnce } from './reconcile-counting.js';
+import {
+  applySourceAsKustomizeController,
+  deleteBootstrappedObject,
+  editWithKubectl,
+  readBootstrappedObject,
+  setControllerImageWithKubectl,
+} from './shoot-edits.js';
 import {
   bootstrapTestShoot,
   gitConfig,
@@ -17,8 +24,6 @@ import {
 // kustomize-controller's apply). The health period and the resync are an hour: whatever is
 // repaired here is repaired because the watch saw it, and nobody annotates the Extension.
 const extensionType = 'shoot-flux-watch-drift';
-const gitGroup = 'source.toolkit.fluxcd.io';
-const kustomizeGroup = 'kustomize.toolkit.fluxcd.io';
 const hour = 60 * 60_000;
 
 async function metricSum(manager: Manager, name: string, verb?: string): Promise<number> {
@@ -33,11 +38,6 @@ const reconciles = (manager: Manager) => metricSum(manager, 'controller_runtime_
 /** Server-side applies: only reconciles apply, and only to the shoot (the seed gets patches). */
 const applies = (manager: Manager) => metricSum(manager, 'rest_client_requests_total', 'apply');
 const healthChecks = (manager: Manager) => metricSum(manager, 'shoot_flux_health_checks_total');
-
-interface FluxObject {
-  metadata: { generation?: number };
-  spec: { url?: string; interval?: string; path?: string };
-}
 
 describe('shoot-flux drift repair on the shoot watch', () => {
   const shoots = useTestShoots();
@@ -56,12 +56,8 @@ describe('shoot-flux drift repair on the shoot watch', () => {
 
   const condition = async (g: TestShoot, type: string) =>
     (await g.extension()).status?.conditions?.find((c) => c.type === type);
-  const gitRepository = async (g: TestShoot) =>
-    (await g.flux.readObject(gitGroup, 'gitrepositories', g.fluxNamespace, 'flux-system')) as
-      FluxObject | undefined;
-  const kustomization = async (g: TestShoot) =>
-    (await g.flux.readObject(kustomizeGroup, 'kustomizations', g.fluxNamespace, 'flux-system')) as
-      FluxObject | undefined;
+  const gitRepository = (g: TestShoot) => readBootstrappedObject(g, 'gitrepositories');
+  const kustomization = (g: TestShoot) => readBootstrappedObject(g, 'kustomizations');
   const eventCount = async (g: TestShoot, reason: string) =>
     (await g.events()).filter((e) => e.reason === reason).reduce((sum, e) => sum + (e.count ?? 1), 0);
   const images = async (g: TestShoot) =>
@@ -110,17 +106,7 @@ describe('shoot-flux drift repair on the shoot watch', () => {
     const repaired = await eventCount(gardenlet, 'FluxInstallationRepaired');
     const apps = gardenlet.shoot.makeApiClient(AppsV1Api);
     await apps.deleteNamespacedDeployment({ name: 'helm-controller', namespace: ns });
-    await apps.patchNamespacedDeployment(
-      {
-        name: 'source-controller',
-        namespace: ns,
-        body: {
-          spec: { template: { spec: { containers: [{ name: 'manager', image: 'evil.example.com/x:1' }] } } },
-        },
-        fieldManager: 'kubectl-edit',
-      },
-      setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
-    );
+    await setControllerImageWithKubectl(gardenlet, 'source-controller', 'evil.example.com/x:1');
     await expect.poll(() => images(gardenlet)).toBe(installed);
     await expect.poll(() => eventCount(gardenlet, 'FluxInstallationRepaired')).toBe(repaired + 1);
     await expect
@@ -158,50 +144,20 @@ describe('shoot-flux drift repair on the shoot watch', () => {
     expect(await reconciles(manager)).toBe(before);
 
     // kubectl edit of a field we set, and a deleted Kustomization: both restored.
-    await gardenlet.shootCustom.patchNamespacedCustomObject(
-      {
-        group: gitGroup,
-        version: 'v1',
-        namespace: ns,
-        plural: 'gitrepositories',
-        name: 'flux-system',
-        body: { spec: { interval: '10h' } },
-        fieldManager: 'kubectl-edit',
-      },
-      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-    );
+    await editWithKubectl(gardenlet, 'gitrepositories', { interval: '10h' });
     await expect.poll(async () => (await gitRepository(gardenlet))?.spec.interval).toBe('1m');
-    await gardenlet.shootCustom.deleteNamespacedCustomObject({
-      group: kustomizeGroup,
-      version: 'v1',
-      namespace: ns,
-      plural: 'kustomizations',
-      name: 'flux-system',
-    });
+    await deleteBootstrappedObject(gardenlet, 'kustomizations');
     await expect.poll(async () => (await kustomization(gardenlet))?.spec.path).toBe('./clusters/shoot');
     await gardenlet.flux.setStatus('kustomizations', 'flux-system', ns, fluxReadyConditions);
 
     // Flux takes the source over (kustomize-controller applies it): the reconcile the watch causes
     // says so and sends nothing, and the next change of theirs sends nothing either.
     const selfApply = (interval: string) =>
-      gardenlet.shootCustom.patchNamespacedCustomObject(
-        {
-          group: gitGroup,
-          version: 'v1',
-          namespace: ns,
-          plural: 'gitrepositories',
-          name: 'flux-system',
-          body: {
-            apiVersion: 'source.toolkit.fluxcd.io/v1',
-            kind: 'GitRepository',
-            metadata: { name: 'flux-system', namespace: ns },
-            spec: { url: 'https://git.example.com/org/self.git', interval, ref: { branch: 'main' } },
-          },
-          fieldManager: 'kustomize-controller',
-          force: true,
-        },
-        setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply),
-      );
+      applySourceAsKustomizeController(gardenlet, {
+        url: 'https://git.example.com/org/self.git',
+        interval,
+        ref: { branch: 'main' },
+      });
     // Flux reports each new generation of its source ready, as source-controller would.
     const sourceReady = () =>
       gardenlet.flux.setStatus('gitrepositories', 'flux-system', ns, fluxReadyConditions);
