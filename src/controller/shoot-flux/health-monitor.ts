@@ -1,5 +1,6 @@
 import type { KubeConnection } from '../../kube/kube-connection.js';
 import { evaluateFluxConfig } from '../../api/evaluate.js';
+import { followsManifests } from '../../api/sync-mode.js';
 import { decodeNamedResourceReferences } from '../../api/shoot-resources.js';
 import type { FluxConfig } from '../../api/types.js';
 import { decodeCluster, isHibernatingOrWakingUp, isHibernationEnabled } from '../../gardener/cluster.js';
@@ -382,7 +383,7 @@ export class ShootFluxHealthMonitor {
     previous: WatchedCollectionMarks[] | undefined,
   ): WatchedCollectionMarks[] | undefined {
     const { onDrift } = this.options;
-    if (!onDrift || config.syncMode === 'Once') return undefined;
+    if (!onDrift || !followsManifests(config.syncMode)) return undefined;
     const marks = watched.map(({ part, kind }, index): WatchedCollectionMarks => ({
       part,
       kind,
