@@ -94,7 +94,7 @@ export async function syncObjects(params: ObjectSyncParams): Promise<ObjectSyncR
   const selfManaged: string[] = [];
   const managers = new Set<string>();
   const managed = params.objects.filter((object) => {
-    const found = findSelfManagers(live.get(describeObject(object)));
+    const found = findSelfManagers(live.get(describeObject(object)), object);
     if (found.length === 0) return true;
     selfManaged.push(describeObject(object));
     for (const manager of found) managers.add(manager);

@@ -169,6 +169,27 @@ export async function expectBootstrapped(
 }
 
 /**
+ * Asks for a reconcile as gardenlet does (the operation annotation) and waits until it ran:
+ * `lastOperation` Processing, then Succeeded. A failed reconcile shows its description in the
+ * poll's failure.
+ */
+export async function reconcileAndWait(gardenlet: Gardenlet): Promise<void> {
+  const operations = await gardenlet.recordLastOperations();
+  try {
+    await gardenlet.annotate();
+    await expect
+      .poll(() => {
+        const processing = operations.seen.findIndex((o) => o.state === 'Processing');
+        const after = processing < 0 ? [] : operations.seen.slice(processing);
+        return after.some((o) => o.state === 'Succeeded') ? 'Succeeded' : (after.at(-1)?.description ?? '');
+      })
+      .toBe('Succeeded');
+  } finally {
+    operations.stop();
+  }
+}
+
+/**
  * Stops the controller like a kubelet would (SIGTERM) and checks the black box from outside: a
  * clean exit 0, structured JSON logs only, and none of the given secrets anywhere in them.
  */
