@@ -204,7 +204,7 @@ export async function reconcileSyncModeInstallation(
           'FluxUpgraded',
           `Upgraded Flux from ${outcome.upgraded.from} to ${outcome.upgraded.to}`,
         );
-      } else if (outcome.appliedObjects > 0) {
+      } else if (outcome.changedObjects > 0) {
         context.events.event('Normal', 'FluxInstallationRepaired', 'Applied the Flux installation again');
       }
       return { state: outcome.state, ...(outcome.selfManaged ? { selfManaged: outcome.selfManaged } : {}) };
