@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, beforeEach, expect, onTestFinished } from 'vitest';
 import type { Extension } from '../../../src/gardener/types.js';
-import type { Gardenlet } from '../../harness/gardenlet.js';
+import { describeRequestedReconcile, type Gardenlet } from '../../harness/gardenlet.js';
 import { livePids } from '../../harness/processes.js';
 import { startLandscape, type Landscape, type LandscapeOptions } from '../../../hack/landscape/landscape.js';
 
@@ -177,13 +177,7 @@ export async function reconcileAndWait(gardenlet: Gardenlet): Promise<void> {
   const operations = await gardenlet.recordLastOperations();
   try {
     await gardenlet.annotate();
-    await expect
-      .poll(() => {
-        const processing = operations.seen.findIndex((o) => o.state === 'Processing');
-        const after = processing < 0 ? [] : operations.seen.slice(processing);
-        return after.some((o) => o.state === 'Succeeded') ? 'Succeeded' : (after.at(-1)?.description ?? '');
-      })
-      .toBe('Succeeded');
+    await expect.poll(() => describeRequestedReconcile(operations.seen)).toBe('Succeeded');
   } finally {
     operations.stop();
   }

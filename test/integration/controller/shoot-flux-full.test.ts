@@ -190,64 +190,30 @@ describe('shoot-flux syncMode Full', () => {
     await reconcileOnce(manager, gardenlet);
     // flux bootstrap's pattern, played as real kustomize-controller applies: the GitRepository,
     // a ServiceAccount (its entry then holds our labels only) and a Deployment with a patch.
-    const asKustomizeController = { fieldManager: 'kustomize-controller', force: true };
-    const serverSideApply = setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply);
-    await gardenlet.shootCustom.patchNamespacedCustomObject(
-      {
-        group: 'source.toolkit.fluxcd.io',
-        version: 'v1',
-        namespace: ns,
-        plural: 'gitrepositories',
-        name: 'flux-system',
-        body: {
-          apiVersion: 'source.toolkit.fluxcd.io/v1',
-          kind: 'GitRepository',
-          metadata: { name: 'flux-system', namespace: ns },
-          spec: { url: 'https://git.example.com/org/repo.git', interval: '1m0s', ref: { branch: 'main' } },
-        },
-        ...asKustomizeController,
-      },
-      serverSideApply,
-    );
-    await gardenlet.shootCore.patchNamespacedServiceAccount(
-      {
+    await gardenlet.flux.applyAsKustomizeController({
+      apiVersion: 'source.toolkit.fluxcd.io/v1',
+      kind: 'GitRepository',
+      metadata: { name: 'flux-system', namespace: ns },
+      spec: { url: 'https://git.example.com/org/repo.git', interval: '1m0s', ref: { branch: 'main' } },
+    });
+    await gardenlet.flux.applyAsKustomizeController({
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: {
         name: 'source-controller',
         namespace: ns,
-        body: {
-          apiVersion: 'v1',
-          kind: 'ServiceAccount',
-          metadata: {
-            name: 'source-controller',
-            namespace: ns,
-            labels: {
-              'app.kubernetes.io/part-of': 'flux',
-              'kustomize.toolkit.fluxcd.io/name': 'flux-system',
-            },
-          },
-        },
-        ...asKustomizeController,
+        labels: { 'app.kubernetes.io/part-of': 'flux', 'kustomize.toolkit.fluxcd.io/name': 'flux-system' },
       },
-      serverSideApply,
-    );
+    });
+    await gardenlet.flux.applyAsKustomizeController({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'source-controller', namespace: ns },
+      spec: {
+        template: { spec: { containers: [{ name: 'manager', resources: { limits: { memory: '2Gi' } } }] } },
+      },
+    });
     const apps = gardenlet.shoot.makeApiClient(AppsV1Api);
-    await apps.patchNamespacedDeployment(
-      {
-        name: 'source-controller',
-        namespace: ns,
-        body: {
-          apiVersion: 'apps/v1',
-          kind: 'Deployment',
-          metadata: { name: 'source-controller', namespace: ns },
-          spec: {
-            template: {
-              spec: { containers: [{ name: 'manager', resources: { limits: { memory: '2Gi' } } }] },
-            },
-          },
-        },
-        ...asKustomizeController,
-      },
-      serverSideApply,
-    );
     const sourceController = async () => {
       const deployment = await apps.readNamespacedDeployment({ name: 'source-controller', namespace: ns });
       return {

@@ -152,24 +152,12 @@ describe('shoot-flux syncMode', () => {
     );
     const ns = gardenlet.fluxNamespace;
     // Flux's own repository now holds the source: kustomize-controller server-side applies it.
-    await gardenlet.shootCustom.patchNamespacedCustomObject(
-      {
-        group: gitGroup,
-        version: 'v1',
-        namespace: ns,
-        plural: 'gitrepositories',
-        name: 'flux-system',
-        body: {
-          apiVersion: 'source.toolkit.fluxcd.io/v1',
-          kind: 'GitRepository',
-          metadata: { name: 'flux-system', namespace: ns },
-          spec: { url: 'https://git.example.com/org/self.git', interval: '5m', ref: { branch: 'main' } },
-        },
-        fieldManager: 'kustomize-controller',
-        force: true,
-      },
-      setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply),
-    );
+    await gardenlet.flux.applyAsKustomizeController({
+      apiVersion: 'source.toolkit.fluxcd.io/v1',
+      kind: 'GitRepository',
+      metadata: { name: 'flux-system', namespace: ns },
+      spec: { url: 'https://git.example.com/org/self.git', interval: '5m', ref: { branch: 'main' } },
+    });
     await gardenlet.patchExtension({
       spec: { providerConfig: configWith(ns, 'ManifestsOnly', 'release') },
     });
