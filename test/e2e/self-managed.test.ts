@@ -182,6 +182,15 @@ async function countEvents(gardenlet: Gardenlet, reason: string): Promise<number
     .reduce((sum, e) => sum + (e.count ?? 1), 0);
 }
 
+/** Server-side applies the controller sent so far, from its /metrics (`rest_client_requests_total`). */
+async function countApplyRequests(metricsUrl: string): Promise<number> {
+  const text = await (await fetch(metricsUrl)).text();
+  return text
+    .split('\n')
+    .filter((line) => line.startsWith('rest_client_requests_total{') && line.includes('verb="apply"'))
+    .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+}
+
 describe('e2e: a self-managed Flux (flux bootstrap pattern) with real kustomize-controller', () => {
   const currentLandscape = useLandscape({ reconcileTimeout: '60s' }, []);
 
@@ -229,6 +238,9 @@ describe('e2e: a self-managed Flux (flux bootstrap pattern) with real kustomize-
     await expect.poll(() => readInterval(fluxNamespace, 'gitrepositories')).toBe('1m0s');
     await expect.poll(() => readInterval(fluxNamespace, 'kustomizations')).toBe('10m0s');
     const taken = await readSourceController(fluxNamespace);
+    const appliesBefore = await countApplyRequests(landscape.controllerEndpoints.metrics);
+    // The bootstrap applied the installation: the counter counts.
+    expect(appliesBefore).toBeGreaterThan(0);
 
     // gardenlet reconciles the shoot again, several times: the extension re-applies nothing.
     for (let round = 0; round < 3; round++) {
@@ -248,6 +260,8 @@ describe('e2e: a self-managed Flux (flux bootstrap pattern) with real kustomize-
       expect(await readInterval(fluxNamespace, 'kustomizations')).toBe('10m0s');
     }
     expect((await gardenlet.extension()).status?.lastOperation).toMatchObject({ state: 'Succeeded' });
+    // Not one apply, to the shoot or the seed, in three reconciles.
+    expect(await countApplyRequests(landscape.controllerEndpoints.metrics)).toBe(appliesBefore);
     expect(await countEvents(gardenlet, 'FluxSelfManaged')).toBe(1);
     expect(await countEvents(gardenlet, 'FluxInstallationRepaired')).toBe(0);
     expect(await countEvents(gardenlet, 'FluxManifestsApplied')).toBe(0);
