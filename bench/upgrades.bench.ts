@@ -3,7 +3,7 @@
 // default raised with every maintenance window open (no window: the whole day). Prints the time
 // until every shoot runs the new version, requests per shoot, peak RSS, and the requests of a
 // resync of the same fleet with nothing changed. Asserts nothing.
-//   npm run bench:upgrades [-- --shoots 200 --max-concurrent-upgrades 10]
+//   npm run bench:upgrades [-- --shoots 200 --max-concurrent-upgrades 10 --wait-minutes 20]
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -36,10 +36,13 @@ const { values } = parseArgs({
   options: {
     shoots: { type: 'string', default: '200' },
     'max-concurrent-upgrades': { type: 'string', default: '10' },
+    'wait-minutes': { type: 'string', default: '20' },
   },
 });
 const shootCount = Number(values.shoots);
 const maxConcurrentUpgrades = Number(values['max-concurrent-upgrades']);
+/** How long each phase may take before the bench reports where the unfinished shoots are. */
+const waitMs = Number(values['wait-minutes']) * 60_000;
 const from = 'v2.9.2';
 const to = 'v2.9.3';
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
@@ -175,30 +178,48 @@ async function annotateAll(seed: KubeConfig, namespaces: readonly string[]): Pro
 }
 
 /**
- * Polls (one list of every Extension a second, at most 20 min) until `done` holds for every
+ * Polls (one list of every Extension a second, at most `--wait-minutes`) until `done` holds for every
  * namespace; resolves with the ms it took, how many finished, and the bench process's peak RSS.
  */
 async function waitForAll(
   seed: KubeConfig,
   namespaces: readonly string[],
   done: (extension: Extension) => boolean,
-): Promise<{ ms: number; finished: number; peakRss: number }> {
+): Promise<{ ms: number; finished: number; peakRss: number; unfinished: Extension[] }> {
   const started = Date.now();
   const wanted = new Set(namespaces);
+  let unfinished: Extension[] = [];
   const custom = seed.makeApiClient(CustomObjectsApi);
   let finished = 0;
   let peakRss = 0;
-  while (finished < namespaces.length && Date.now() - started < 1_200_000) {
+  while (finished < namespaces.length && Date.now() - started < waitMs) {
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
     const list = (await custom.listClusterCustomObject({
       group: 'extensions.gardener.cloud',
       version: 'v1alpha1',
       plural: 'extensions',
     })) as { items: Extension[] };
-    finished = list.items.filter((e) => wanted.has(e.metadata.namespace ?? '') && done(e)).length;
-    await new Promise((r) => setTimeout(r, 1000));
+    const ours = list.items.filter((e) => wanted.has(e.metadata.namespace ?? ''));
+    unfinished = ours.filter((e) => !done(e));
+    finished = ours.length - unfinished.length;
+    if (finished < namespaces.length) await new Promise((r) => setTimeout(r, 1000));
   }
-  return { ms: Date.now() - started, finished, peakRss };
+  return { ms: Date.now() - started, finished, peakRss, unfinished };
+}
+
+/** Where the Extensions that did not finish are, by lastOperation state and description. */
+function describeUnfinished(extensions: readonly Extension[]): string {
+  const counts = new Map<string, number>();
+  for (const extension of extensions) {
+    const operation = extension.status?.lastOperation;
+    const key = `${operation?.state ?? 'no status'}: ${(operation?.description ?? '').slice(0, 160)}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return [...counts.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 5)
+    .map(([key, n]) => `  ${String(n)} × ${key}`)
+    .join('\n');
 }
 
 async function reconcileTotal(manager: Manager): Promise<number> {
@@ -239,6 +260,7 @@ async function main(): Promise<void> {
     print(
       `bootstrapped ${bootstrap.finished}/${shootCount} at ${from} in ${(bootstrap.ms / 1000).toFixed(1)} s`,
     );
+    if (bootstrap.unfinished.length > 0) print(describeUnfinished(bootstrap.unfinished));
     // The first Full reconcile records the installation it finds (one apply per object).
     await annotateAll(seed.kubeConfig, namespaces);
     const settled = await reconcileTotal(manager);
@@ -259,6 +281,7 @@ async function main(): Promise<void> {
       `upgraded ${upgrade.finished}/${shootCount} to ${to} in ${(upgrade.ms / 1000).toFixed(1)} s ` +
         `(at most ${maxConcurrentUpgrades} at once)`,
     );
+    if (upgrade.unfinished.length > 0) print(describeUnfinished(upgrade.unfinished));
     print(
       `requests by the actuator during the upgrade: ${count.total()} (${(count.total() / shootCount).toFixed(1)} per shoot; ${count.describe()})`,
     );
