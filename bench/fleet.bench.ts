@@ -300,6 +300,9 @@ async function measureReadyToSucceeded(
 
 const writesOf = (requestsByVerb: Map<string, number>) =>
   [...requestsByVerb].filter(([verb]) => !readVerbs.has(verb)).reduce((sum, [, n]) => sum + n, 0);
+/** TLS handshakes (new connections) of the process so far; `?` for a build without the counter. */
+const connectionsOf = (byName: Map<string, number>) =>
+  byName.get('rest_client_connections_opened_total') ?? '?';
 const totalOf = (requestsByVerb: Map<string, number>) =>
   [...requestsByVerb.values()].reduce((sum, n) => sum + n, 0);
 
@@ -350,9 +353,10 @@ try {
   }
   const defaultMs = await bootstrapShoots(seed.kubeConfig, access, 0, half);
   let peaks = controller.takePeaks();
-  const bootstrapRequests = totalOf((await controller.metrics()).requestsByVerb) - requestsBeforeFleet;
+  const afterDefault = await controller.metrics();
+  const bootstrapRequests = totalOf(afterDefault.requestsByVerb) - requestsBeforeFleet;
   print(
-    `bootstrap of ${half} shoots at --max-concurrent-reconciles=${defaultConcurrency}: ${seconds(defaultMs)} (${((half * 1000) / defaultMs).toFixed(1)} shoots/s, ${(bootstrapRequests / half).toFixed(0)} requests per shoot)`,
+    `bootstrap of ${half} shoots at --max-concurrent-reconciles=${defaultConcurrency}: ${seconds(defaultMs)} (${((half * 1000) / defaultMs).toFixed(1)} shoots/s, ${(bootstrapRequests / half).toFixed(0)} requests per shoot; connections opened since start ${connectionsOf(afterDefault.byName)} for ${totalOf(afterDefault.requestsByVerb)} requests)`,
   );
   let peakRss = controller.memory().peak;
   await controller.stop();
@@ -386,7 +390,7 @@ try {
     await sleep(200);
   }
   const resyncMs = Date.now() - resyncStarted;
-  const { requestsByVerb } = await controller.metrics();
+  const { requestsByVerb, byName: resyncMetrics } = await controller.metrics();
   const resyncPeaks = controller.takePeaks();
   const eventsAfter = await countEvents(seed.kubeConfig);
   // Lines about one Extension; the process's own start-up lines are not per shoot.
@@ -401,7 +405,7 @@ try {
   );
   const memory = controller.memory();
   print(
-    `during resync: RSS ${mib(memory.rss)}, peak RSS ${mib(memory.peak)}, open sockets peak ${resyncPeaks.peakSockets}, event-loop delay p99 peak ${(resyncPeaks.peakLagP99 * 1000).toFixed(0)} ms`,
+    `during resync: RSS ${mib(memory.rss)}, peak RSS ${mib(memory.peak)}, open sockets peak ${resyncPeaks.peakSockets}, connections opened (TLS handshakes) ${connectionsOf(resyncMetrics)}, event-loop delay p99 peak ${(resyncPeaks.peakLagP99 * 1000).toFixed(0)} ms`,
   );
 
   // 3. Half the Extensions deleted: what the controller held for them is released.
