@@ -6,6 +6,7 @@ import { extensionsApiVersion, heartbeatLeaseName } from '../gardener/constants.
 import { hasClass, hasType } from '../gardener/operation.js';
 import type { Extension } from '../gardener/types.js';
 import { EventRecorderFactory } from '../kube/events.js';
+import { CachedExtensionStore } from './cached-extension-store.js';
 import { ExtensionClient } from './extension-client.js';
 import { ExtensionWatches } from './extension-watches.js';
 import { Heartbeat } from '../kube/heartbeat.js';
@@ -150,7 +151,13 @@ export class Manager {
     }));
     const reconciler = new ExtensionReconciler({
       actuator,
-      store: this.client,
+      // Reads from the informers' cache; the watches are made below, before the first reconcile.
+      store: new CachedExtensionStore(this.client, {
+        synced: () => this.watches.synced(),
+        extension: (namespace, name) => this.watches.extension(namespace, name),
+        cluster: (name) => this.watches.cluster(name),
+        watchesClusters: options.ignoreOperationAnnotation,
+      }),
       statusWriter: new StatusWriter({ patcher: this.client, logger }),
       events: (extension) =>
         this.events.forObject({
