@@ -7,6 +7,7 @@
 // sockets and event-loop delay p99; its memory before and after half the Extensions are deleted.
 // Prints figures; asserts nothing.
 //   npm run build && npx tsx bench/fleet.bench.ts [--shoots 1000 --shoot-servers 3 --high-concurrency 20]
+//     [--node-flags '--max-old-space-size=384']   (Node flags of the controller process)
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -34,8 +35,11 @@ const { values } = parseArgs({
     shoots: { type: 'string', default: '1000' },
     'shoot-servers': { type: 'string', default: '3' },
     'high-concurrency': { type: 'string', default: '20' },
+    // Node flags of the controller process, e.g. `--cpu-prof` or V8 heap limits.
+    'node-flags': { type: 'string', default: '' },
   },
 });
+const nodeFlags = values['node-flags'].split(' ').filter((flag) => flag !== '');
 const shootCount = Number(values.shoots);
 const serverCount = Number(values['shoot-servers']);
 const highConcurrency = Number(values['high-concurrency']);
@@ -67,6 +71,7 @@ class Controller {
       [
         // A heap snapshot on SIGUSR2 runs a full GC first: the bench's way to see live memory.
         '--heapsnapshot-signal=SIGUSR2',
+        ...nodeFlags,
         path.join(repoRoot, 'dist', 'cli', 'main.js'),
         'run',
         `--kubeconfig=${kubeconfigPath}`,
