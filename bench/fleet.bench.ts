@@ -7,7 +7,7 @@
 // sockets and event-loop delay p99; its memory before and after half the Extensions are deleted.
 // Prints figures; asserts nothing.
 //   npm run build && npx tsx bench/fleet.bench.ts [--shoots 1000 --shoot-servers 3 --high-concurrency 20]
-//     [--node-flags '--max-old-space-size=384']   (Node flags of the controller process)
+//     [--node-flags='--max-old-space-size=384']   (Node flags of the controller process)
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
