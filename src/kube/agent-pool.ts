@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import type { Duplex } from 'node:stream';
+import { createSecureContext, type SecureContext } from 'node:tls';
 
 /** The TLS side of a connection: requests with equal settings may share sockets. */
 export interface ConnectionSettings {
@@ -152,6 +153,9 @@ export class AgentPool {
       ...(settings.ca ? { ca: settings.ca } : {}),
       ...(settings.cert ? { cert: settings.cert } : {}),
       ...(settings.key ? { key: settings.key } : {}),
+      // One TLS context per agent, which tls.connect takes over the material above: without it,
+      // every new connection parses the CA and key again.
+      ...sharedSecureContext(settings),
     };
     const agent = settings.protocol === 'http:' ? new http.Agent(options) : new https.Agent(options);
     const entry: PoolEntry = { agent, holders: 0, retired: false };
@@ -174,5 +178,24 @@ export class AgentPool {
     for (const sockets of Object.values(entry.agent.freeSockets)) {
       for (const socket of sockets ?? []) socket.destroy();
     }
+  }
+}
+
+/**
+ * The TLS context of an https agent's connections, made once. Material that does not parse
+ * gets none: each connection then fails on it as a request error, as without the pool.
+ */
+function sharedSecureContext(settings: ConnectionSettings): { secureContext?: SecureContext } {
+  if (settings.protocol !== 'https:') return {};
+  try {
+    return {
+      secureContext: createSecureContext({
+        ...(settings.ca ? { ca: settings.ca } : {}),
+        ...(settings.cert ? { cert: settings.cert } : {}),
+        ...(settings.key ? { key: settings.key } : {}),
+      }),
+    };
+  } catch {
+    return {};
   }
 }
