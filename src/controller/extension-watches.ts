@@ -118,6 +118,18 @@ export class ExtensionWatches {
     return this.extensionInformer.list().filter((e) => this.options.matches(e));
   }
 
+  /**
+   * Resolves once every informer listed once; rejects when `signal` aborts first. The first
+   * lists' events are all queued by then, so each Extension is reconciled once for them, not
+   * once per informer that lists it.
+   */
+  async waitForSync(signal: AbortSignal): Promise<void> {
+    await Promise.all([
+      this.extensionInformer.waitForSync(signal),
+      this.clusterInformer?.waitForSync(signal),
+    ]);
+  }
+
   /** Whether every informer listed once (see CachedExtensionStore). */
   synced(): boolean {
     return this.unsynced() === undefined;

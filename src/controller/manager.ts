@@ -285,7 +285,15 @@ export class Manager {
     // create predicate, so a follower's stale events do not cause reconciles.
     this.leading = true;
     this.watches.replay();
-    this.queue.start();
+    // As controller-runtime's controller, the workers start once the caches synced: an
+    // Extension listed by its informer and again through its Cluster's is queued once, not
+    // reconciled twice when a worker took the first event before the second list came.
+    this.watches.waitForSync(this.shutdown.signal).then(
+      () => {
+        this.queue.start();
+      },
+      () => undefined,
+    );
     this.heartbeat?.start();
     this.actuator.start?.();
   }
