@@ -121,6 +121,8 @@ export function createShootFluxActuator(
             progressingThresholdMs:
               settings.healthCheck.progressingThresholdMs ?? defaultProgressingThresholdMs,
             watch: settings.healthCheck.watch,
+            // What the watch sees of drift is repaired by a reconcile now (the queue collapses bursts).
+            onDrift: dependencies.enqueue,
           },
         }
       : {}),

@@ -12,7 +12,7 @@ import {
 } from '../gardener/operation.js';
 import type { ClusterObject, Extension } from '../gardener/types.js';
 import type { RequestTimeouts } from '../kube/http-transport.js';
-import { ResilientInformer } from '../kube/informer.js';
+import { ResilientInformer, type InformedObject, type InformerOptions } from '../kube/informer.js';
 import type { KubeRequestObserver } from '../kube/kubeconfig.js';
 import type { Logger } from '../log/logger.js';
 import type { ExtensionClient } from './extension-client.js';
@@ -50,18 +50,11 @@ export class ExtensionWatches {
   private readonly clusterInformer: ResilientInformer<ClusterObject> | undefined;
 
   constructor(private readonly options: ExtensionWatchesOptions) {
-    const { kubeConfig, client, logger, observer, matches, isLeading, enqueue } = options;
-    const [minBackoffMs, maxBackoffMs] = options.backoffMs;
-    this.extensionInformer = new ResilientInformer<Extension>({
-      kubeConfig,
-      path: `/apis/${extensionsGroup}/${extensionsVersion}/${extensionsPlural}`,
-      list: () => client.listExtensions(),
-      logger,
-      minBackoffMs,
-      maxBackoffMs,
-      observer,
-      timeouts: informerTimeouts,
-      handlers: {
+    const { client, matches, isLeading, enqueue } = options;
+    this.extensionInformer = this.seedInformer<Extension>(
+      `/apis/${extensionsGroup}/${extensionsVersion}/${extensionsPlural}`,
+      () => client.listExtensions(),
+      {
         add: (extension) => {
           if (isLeading() && matches(extension) && this.wantsCreated(extension)) {
             enqueue(buildExtensionKey(extension.metadata));
@@ -79,7 +72,7 @@ export class ExtensionWatches {
           client.forgetWrites(extension.metadata.namespace ?? '', extension.metadata.name);
         },
       },
-    });
+    );
     if (options.ignoreOperationAnnotation) {
       const enqueueExtensionsOf = (cluster: ClusterObject) => {
         if (!isLeading()) return;
@@ -89,23 +82,38 @@ export class ExtensionWatches {
           }
         }
       };
-      this.clusterInformer = new ResilientInformer<ClusterObject>({
-        kubeConfig,
-        path: `/apis/${extensionsGroup}/${extensionsVersion}/${clustersPlural}`,
-        list: () => client.listClusters(),
-        logger,
-        minBackoffMs,
-        maxBackoffMs,
-        observer,
-        timeouts: informerTimeouts,
-        handlers: {
+      this.clusterInformer = this.seedInformer<ClusterObject>(
+        `/apis/${extensionsGroup}/${extensionsVersion}/${clustersPlural}`,
+        () => client.listClusters(),
+        {
           add: enqueueExtensionsOf,
           update: (oldCluster, newCluster) => {
             if (evaluateGenerationChanged(oldCluster, newCluster)) enqueueExtensionsOf(newCluster);
           },
         },
-      });
+      );
     }
+  }
+
+  /** An informer on a seed collection with the manager's connection, backoff, timeouts and observer. */
+  private seedInformer<T extends InformedObject>(
+    path: string,
+    list: InformerOptions<T>['list'],
+    handlers: InformerOptions<T>['handlers'],
+  ): ResilientInformer<T> {
+    const { kubeConfig, logger, observer } = this.options;
+    const [minBackoffMs, maxBackoffMs] = this.options.backoffMs;
+    return new ResilientInformer<T>({
+      kubeConfig,
+      path,
+      list,
+      logger,
+      minBackoffMs,
+      maxBackoffMs,
+      observer,
+      timeouts: informerTimeouts,
+      handlers,
+    });
   }
 
   /** The create predicate (every Extension with `--ignore-operation-annotation`). */

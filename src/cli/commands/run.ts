@@ -148,7 +148,7 @@ export function buildRunCommand(createActuator: RunActuatorFactory = createShoot
         .addOption(
           boolOption(
             '--health-check-watch',
-            "watch each shoot's Flux objects and Deployments and check on every change",
+            "watch each shoot's Flux objects and Deployments and check on every change (ManifestsOnly, Full: and repair drift at once)",
             false,
           ),
         )

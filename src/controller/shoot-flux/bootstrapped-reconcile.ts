@@ -112,7 +112,7 @@ export async function reconcileBootstrapped(runtime: ShootFluxRuntime, run: Shoo
     );
     state = installation.state;
     const followed = await inStep('applying the source and Kustomization', () =>
-      reconcileSyncModeManifests({ context, config, shoot, state, logger }),
+      reconcileSyncModeManifests({ context, config, shoot, state, logger, bundles: runtime.options.bundles }),
     );
     state = followed.state;
     const said = installation.reason !== undefined ? installation : followed;

@@ -12,9 +12,9 @@ import { isNewConfigWarningSummary } from './steady-events.js';
 
 /**
  * The schemas of the Flux CRDs the bootstrap will install, to check the templates against them
- * before anything is written to the shoot. Only when bootstrapping: afterwards the templates
- * are not applied again, so a bootstrapped shoot does not need the bundle. Undefined when the
- * config is invalid anyway (the evaluation reports why).
+ * before anything is written to the shoot. Only when bootstrapping: a bootstrapped shoot's
+ * re-apply (`ManifestsOnly`, `Full`) loads the installed version's schemas itself, and only when
+ * it applies. Undefined when the config is invalid anyway (the evaluation reports why).
  */
 export async function loadTemplateSchemas(
   context: ActuatorContext,

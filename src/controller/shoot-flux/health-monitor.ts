@@ -1,5 +1,6 @@
 import type { KubeConnection } from '../../kube/kube-connection.js';
 import { evaluateFluxConfig } from '../../api/evaluate.js';
+import { followsManifests } from '../../api/sync-mode.js';
 import { decodeNamedResourceReferences } from '../../api/shoot-resources.js';
 import type { FluxConfig } from '../../api/types.js';
 import { decodeCluster, isHibernatingOrWakingUp, isHibernationEnabled } from '../../gardener/cluster.js';
@@ -25,6 +26,12 @@ import { HealthShootAccess } from './health-shoot-access.js';
 import { buildHealthStatusUpdate } from './health-status.js';
 import type { ClusterAccess } from './secret-sync.js';
 import { isBootstrapped } from './state.js';
+import {
+  findDriftedObjects,
+  markWatchedObject,
+  type WatchedCollectionMarks,
+  type WatchedPart,
+} from './watch-drift.js';
 
 /** The seed reads and writes the health monitor needs (src/kube/extension-client.ts implements them). */
 export interface HealthSeedClient {
@@ -51,11 +58,23 @@ export interface ShootFluxHealthMonitorOptions {
   progressingThresholdMs: number;
   /** Also watch each shoot's Flux objects and Deployments and check on every change. */
   watch: boolean;
+  /**
+   * Called with the Extension's queue key when the watch sees what may be drift its syncMode
+   * repairs (see isDriftEvent), so the reconcile repairs it now instead of at the next resync.
+   */
+  onDrift?: (key: string) => void;
   /** Checks running at the same time. */
   concurrency?: number;
   observer?: KubeRequestObserver;
   /** Time source (default the system clock). */
   clock?: Clock;
+}
+
+/** A collection the shoot watch lists and watches, with what its objects are. */
+interface WatchedShootCollection {
+  collection: WatchedCollection;
+  part: WatchedPart;
+  kind: string;
 }
 
 interface CheckTarget {
@@ -272,10 +291,12 @@ export class ShootFluxHealthMonitor {
 
   /**
    * Keeps one watch per shoot on its Flux Deployments, source and Kustomization; a change
-   * (another resourceVersion set) checks the shoot at once instead of at the next period.
+   * (another resourceVersion set) checks the shoot at once instead of at the next period, and
+   * one that may be drift the syncMode repairs is handed to `onDrift`.
    */
   private ensureWatch(key: string, access: ClusterAccess, config: FluxConfig): void {
     const fingerprint = JSON.stringify([
+      config.syncMode,
       config.flux.namespace,
       config.source?.template.metadata,
       config.kustomization?.template.metadata,
@@ -286,10 +307,11 @@ export class ShootFluxHealthMonitor {
     const controller = new AbortController();
     this.watches.set(key, { controller, fingerprint });
     void this.collectionsOf(access, config, controller.signal)
-      .then((collections) => {
+      .then((watched) => {
         let seen: string | undefined;
+        let marks: WatchedCollectionMarks[] | undefined;
         return waitForCollections(access.client, {
-          collections,
+          collections: watched.map((w) => w.collection),
           signal: controller.signal,
           evaluate: (lists) => {
             const versions = lists
@@ -302,7 +324,10 @@ export class ShootFluxHealthMonitor {
               .join('|');
             // The first list checks too: a change between the check that opened this watch and
             // the watch's own list would otherwise wait for the next period.
-            if (versions !== seen) this.checkKey(key);
+            if (versions !== seen) {
+              this.checkKey(key);
+              marks = this.detectDrift(key, config, watched, lists, marks);
+            }
             seen = versions;
             return { done: false, progress: undefined };
           },
@@ -320,21 +345,65 @@ export class ShootFluxHealthMonitor {
     access: ClusterAccess,
     config: FluxConfig,
     signal: AbortSignal,
-  ): Promise<WatchedCollection[]> {
-    const collections: WatchedCollection[] = [
+  ): Promise<WatchedShootCollection[]> {
+    const collections: WatchedShootCollection[] = [
       {
-        path: `/apis/apps/v1/namespaces/${encodePathSegment(config.flux.namespace, 'namespace')}/deployments`,
+        collection: {
+          path: `/apis/apps/v1/namespaces/${encodePathSegment(config.flux.namespace, 'namespace')}/deployments`,
+        },
+        part: 'installation',
+        kind: 'Deployment',
       },
     ];
     for (const template of [config.source?.template, config.kustomization?.template]) {
       if (!template) continue;
       const mapping = await access.mapper.resolve(template.apiVersion, template.kind, signal);
       collections.push({
-        path: buildResourcePath(mapping, template.metadata.namespace),
-        fieldSelector: `metadata.name=${template.metadata.name}`,
+        collection: {
+          path: buildResourcePath(mapping, template.metadata.namespace),
+          fieldSelector: `metadata.name=${template.metadata.name}`,
+        },
+        part: 'manifests',
+        kind: template.kind,
       });
     }
     return collections;
+  }
+
+  /**
+   * Compares the watched objects with the last look and hands the key to `onDrift` when one of
+   * ours was deleted or its spec changed; returns this look for the next comparison. Without
+   * `onDrift`, or in a mode that repairs nothing, nothing is kept.
+   */
+  private detectDrift(
+    key: string,
+    config: FluxConfig,
+    watched: readonly WatchedShootCollection[],
+    lists: readonly unknown[][],
+    previous: WatchedCollectionMarks[] | undefined,
+  ): WatchedCollectionMarks[] | undefined {
+    const { onDrift } = this.options;
+    if (!onDrift || !followsManifests(config.syncMode)) return undefined;
+    const marks = watched.map(({ part, kind }, index): WatchedCollectionMarks => ({
+      part,
+      kind,
+      objects: new Map(
+        (lists[index] ?? []).map((object) => {
+          const metadata = (object as { metadata?: { namespace?: string; name?: string } }).metadata;
+          return [`${metadata?.namespace ?? ''}/${metadata?.name ?? ''}`, markWatchedObject(object)];
+        }),
+      ),
+    }));
+    const drifted = findDriftedObjects(config.syncMode, previous, marks);
+    if (drifted.length > 0 && !this.stopped) {
+      this.options.logger.info('Drift seen in the shoot, reconciling', {
+        key,
+        count: drifted.length,
+        objects: drifted.slice(0, 10),
+      });
+      onDrift(key);
+    }
+    return marks;
   }
 
   /** A watched change: check that shoot now (outside the periodic round). */

@@ -2,6 +2,7 @@ import type { FluxVersionOrigin } from '../../api/evaluate.js';
 import { followsInstallation, followsManifests } from '../../api/sync-mode.js';
 import type { FluxConfig } from '../../api/types.js';
 import type { Cluster } from '../../gardener/types.js';
+import { buildTemplateSchemas } from '../../flux/crd-schemas.js';
 import type { FluxBundleSource } from './flux-install.js';
 import type { Logger } from '../../log/logger.js';
 import type { ActuatorContext } from '../actuator.js';
@@ -44,22 +45,32 @@ export interface SyncModeParams {
   logger: Logger;
 }
 
+/** Inputs of one re-apply of the source and Kustomization of a bootstrapped shoot. */
+export interface ManifestsSyncParams extends SyncModeParams {
+  /** Where the installed version's release bundle comes from (its CRDs prune the templates). */
+  bundles: FluxBundleSource;
+}
+
 /**
  * The mode's work on a bootstrapped shoot, after secrets and shoot-info: `ManifestsOnly` and
  * `Full` re-apply the source and Kustomization when they changed or drifted (nothing is sent
  * otherwise) and leave them alone when Flux manages them itself; `ManifestsOnly` says when `flux`
  * changed, since it keeps the installation as installed. `Once` does nothing here.
  */
-export async function reconcileSyncModeManifests(params: SyncModeParams): Promise<SyncModeOutcome> {
+export async function reconcileSyncModeManifests(params: ManifestsSyncParams): Promise<SyncModeOutcome> {
   const { context, config, shoot, logger } = params;
   let state = params.state;
   if (!followsManifests(config.syncMode)) return { state };
+  // The CRDs in the shoot are those of the installed version (in Full, after this reconcile's
+  // upgrade, if any), which is not the configured one while an upgrade waits.
+  const installed = state.fluxVersion ?? config.flux.version;
   const result = await syncBootstrapManifests({
     shoot,
     config,
     recorded: state.manifests,
     signal: context.signal,
     logger,
+    loadSchemas: async () => buildTemplateSchemas(await params.bundles.load(installed, context.signal)),
   });
   if (result.record !== state.manifests) state = { ...state, manifests: result.record };
   const changed = result.applied.filter((applied) => applied.result !== 'unchanged');

@@ -16,6 +16,7 @@ import {
   onlyObject,
   renderChart,
   type RenderedObject,
+  landscapeFluxValues,
 } from './helm.js';
 
 const caBundle = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
@@ -46,12 +47,7 @@ const everythingSet = {
   podAnnotations: { note: 'yes' },
   flux: {
     defaultVersion: 'v2.8.0',
-    defaultRegistry: 'mirror.example/fluxcd',
-    defaultComponents: ['source-controller', 'kustomize-controller'],
-    defaultComponentsExtra: ['image-reflector-controller'],
-    defaultImagePullSecret: 'flux-pull',
-    enforceRegistry: 'mirror.example/fluxcd',
-    allowedVersions: '>=2.6.0 <3.0.0',
+    ...landscapeFluxValues,
   },
   runtimeNamespace: 'runtime-garden',
   gardener: {

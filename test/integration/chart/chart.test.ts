@@ -9,9 +9,10 @@ import {
   onlyObject,
   renderChart,
   type RenderedObject,
+  landscapeFluxValues,
 } from './helm.js';
 
-/** The flags of `run` (issue 5); each must have a chart value. */
+/** The flags of `run`; each must have a chart value. */
 const runFlags = [
   '--kubeconfig',
   '--leader-election',
@@ -82,12 +83,7 @@ const everythingSet = {
   disableControllers: ['heartbeat'],
   flux: {
     defaultVersion: 'v2.9.2',
-    defaultRegistry: 'mirror.example/fluxcd',
-    defaultComponents: ['source-controller', 'kustomize-controller'],
-    defaultComponentsExtra: ['image-reflector-controller'],
-    defaultImagePullSecret: 'flux-pull',
-    enforceRegistry: 'mirror.example/fluxcd',
-    allowedVersions: '>=2.6.0 <3.0.0',
+    ...landscapeFluxValues,
     maxConcurrentUpgrades: 4,
   },
   fluxManifestsBase: ['/flux-manifests'],

@@ -15,6 +15,19 @@ import { sendApiRequest, type ApiResponse } from '../support/api-request.js';
 
 const execFileAsync = promisify(execFile);
 
+/**
+ * The landscape-wide Flux values both charts take (the controller's and the admission
+ * webhook's), each set to a non-default value: the charts must pass them on as the same flags.
+ */
+export const landscapeFluxValues = {
+  defaultRegistry: 'mirror.example/fluxcd',
+  defaultComponents: ['source-controller', 'kustomize-controller'],
+  defaultComponentsExtra: ['image-reflector-controller'],
+  defaultImagePullSecret: 'flux-pull',
+  enforceRegistry: 'mirror.example/fluxcd',
+  allowedVersions: '>=2.6.0 <3.0.0',
+};
+
 /** The chart under test. */
 export const chartDir = path.join(repoRoot, 'charts', 'gardener-extension-shoot-flux');
 

@@ -7,6 +7,7 @@ import type { Manager } from '../../../src/controller/manager.js';
 import { writeDerivedFluxBundle } from '../../harness/derived-flux-bundle.js';
 import type { Kubelet } from '../../harness/kubelet.js';
 import { reconcileOnce, writeRequests } from './reconcile-counting.js';
+import { setControllerImageWithKubectl } from './shoot-edits.js';
 import {
   bootstrapTestShoot,
   gitConfig,
@@ -127,19 +128,10 @@ describe('shoot-flux syncMode Full', () => {
     );
     expect(await metricValue(manager, 'shoot_flux_upgrades_total', { result: 'success' })).toBe(1);
 
-    const apps = gardenlet.shoot.makeApiClient(AppsV1Api);
-    await apps.patchNamespacedDeployment(
-      {
-        name: 'source-controller',
-        namespace: ns,
-        body: {
-          spec: { template: { spec: { containers: [{ name: 'manager', image: 'evil.example.com/x:1' }] } } },
-        },
-        fieldManager: 'kubectl-edit',
-      },
-      setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
-    );
-    await apps.deleteNamespacedDeployment({ name: 'helm-controller', namespace: ns });
+    await setControllerImageWithKubectl(gardenlet, 'source-controller', 'evil.example.com/x:1');
+    await gardenlet.shoot
+      .makeApiClient(AppsV1Api)
+      .deleteNamespacedDeployment({ name: 'helm-controller', namespace: ns });
     await gardenlet.annotate();
     await expect
       .poll(async () => (await images(gardenlet)).join(','))

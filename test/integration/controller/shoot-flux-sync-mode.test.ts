@@ -1,8 +1,13 @@
-import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Manager } from '../../../src/controller/manager.js';
 import type { Kubelet } from '../../harness/kubelet.js';
 import { reconcileOnce, writeRequests } from './reconcile-counting.js';
+import {
+  applySourceAsKustomizeController,
+  deleteBootstrappedObject,
+  editWithKubectl,
+  readBootstrappedObject,
+} from './shoot-edits.js';
 import {
   bootstrapTestShoot,
   gitConfig,
@@ -14,13 +19,6 @@ import {
 // syncMode after the bootstrap, through the real manager against real API servers; the test
 // plays gardenlet, the kubelet and Flux (and, for self-management, kustomize-controller's apply).
 const extensionType = 'shoot-flux-sync-mode';
-const gitGroup = 'source.toolkit.fluxcd.io';
-const kustomizeGroup = 'kustomize.toolkit.fluxcd.io';
-
-interface FluxObject {
-  metadata: { resourceVersion: string; managedFields?: { manager?: string }[] };
-  spec: { url?: string; interval?: string; path?: string; ref?: { branch?: string } };
-}
 
 function configWith(ns: string, syncMode: string, branch = 'main', path = './clusters/shoot') {
   return gitConfig(ns, {
@@ -51,12 +49,8 @@ describe('shoot-flux syncMode', () => {
     await manager.stop();
   });
 
-  const gitRepository = async (g: TestShoot) =>
-    (await g.flux.readObject(gitGroup, 'gitrepositories', g.fluxNamespace, 'flux-system')) as
-      FluxObject | undefined;
-  const kustomization = async (g: TestShoot) =>
-    (await g.flux.readObject(kustomizeGroup, 'kustomizations', g.fluxNamespace, 'flux-system')) as
-      FluxObject | undefined;
+  const gitRepository = (g: TestShoot) => readBootstrappedObject(g, 'gitrepositories');
+  const kustomization = (g: TestShoot) => readBootstrappedObject(g, 'kustomizations');
   const bootstrappedCondition = async (g: TestShoot) =>
     (await g.extension()).status?.conditions?.find((c) => c.type === 'FluxBootstrapped');
 
@@ -91,6 +85,29 @@ describe('shoot-flux syncMode', () => {
     expect((await bootstrappedCondition(gardenlet))?.reason).toBe('BootstrapSuccessful');
   });
 
+  it('ManifestsOnly re-applies a template with a field the CRD does not declare, without that field', async () => {
+    // The bootstrap warned about the field and left it out; the re-apply after a branch change
+    // must leave it out too, since server-side apply refuses a field the schema does not declare.
+    const config = (ns: string, branch: string) => {
+      const base = configWith(ns, 'ManifestsOnly', branch);
+      return {
+        ...base,
+        kustomization: { template: { spec: { path: './clusters/shoot', intervall: '5m' } } },
+      };
+    };
+    const gardenlet = await bootstrapTestShoot(shoots.create(extensionType), (ns) => config(ns, 'main'));
+    const ns = gardenlet.fluxNamespace;
+    await gardenlet.patchExtension({ spec: { providerConfig: config(ns, 'release') } });
+    await gardenlet.annotate();
+    await expect.poll(async () => (await gitRepository(gardenlet))?.spec.ref?.branch).toBe('release');
+    await expect
+      .poll(async () => (await gardenlet.extension()).status?.lastOperation?.state)
+      .toBe('Succeeded');
+    expect((await gardenlet.extension()).status?.lastError).toBeUndefined();
+    expect((await kustomization(gardenlet))?.spec).not.toHaveProperty('intervall');
+    expect((await bootstrappedCondition(gardenlet))?.reason).toBe('BootstrapSuccessful');
+  });
+
   it('Once does not follow a branch change and says so', async () => {
     const gardenlet = await bootstrapTestShoot(shoots.create(extensionType), (ns) => configWith(ns, 'Once'));
     await gardenlet.patchExtension({
@@ -109,25 +126,8 @@ describe('shoot-flux syncMode', () => {
     );
     const ns = gardenlet.fluxNamespace;
     // kubectl edit: an Update by another manager is drift, not self-management.
-    await gardenlet.shootCustom.patchNamespacedCustomObject(
-      {
-        group: gitGroup,
-        version: 'v1',
-        namespace: ns,
-        plural: 'gitrepositories',
-        name: 'flux-system',
-        body: { spec: { interval: '10h' } },
-        fieldManager: 'kubectl-edit',
-      },
-      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-    );
-    await gardenlet.shootCustom.deleteNamespacedCustomObject({
-      group: kustomizeGroup,
-      version: 'v1',
-      namespace: ns,
-      plural: 'kustomizations',
-      name: 'flux-system',
-    });
+    await editWithKubectl(gardenlet, 'gitrepositories', { interval: '10h' });
+    await deleteBootstrappedObject(gardenlet, 'kustomizations');
     await gardenlet.annotate();
     await expect.poll(async () => (await gitRepository(gardenlet))?.spec.interval).toBe('1m');
     await expect.poll(async () => (await kustomization(gardenlet))?.spec.path).toBe('./clusters/shoot');
@@ -152,24 +152,11 @@ describe('shoot-flux syncMode', () => {
     );
     const ns = gardenlet.fluxNamespace;
     // Flux's own repository now holds the source: kustomize-controller server-side applies it.
-    await gardenlet.shootCustom.patchNamespacedCustomObject(
-      {
-        group: gitGroup,
-        version: 'v1',
-        namespace: ns,
-        plural: 'gitrepositories',
-        name: 'flux-system',
-        body: {
-          apiVersion: 'source.toolkit.fluxcd.io/v1',
-          kind: 'GitRepository',
-          metadata: { name: 'flux-system', namespace: ns },
-          spec: { url: 'https://git.example.com/org/self.git', interval: '5m', ref: { branch: 'main' } },
-        },
-        fieldManager: 'kustomize-controller',
-        force: true,
-      },
-      setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply),
-    );
+    await applySourceAsKustomizeController(gardenlet, {
+      url: 'https://git.example.com/org/self.git',
+      interval: '5m',
+      ref: { branch: 'main' },
+    });
     await gardenlet.patchExtension({
       spec: { providerConfig: configWith(ns, 'ManifestsOnly', 'release') },
     });

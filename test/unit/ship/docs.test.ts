@@ -66,21 +66,21 @@ describe('operator docs', () => {
     expect(missing).toEqual([]);
   });
 
-  // TODO(#3) TODO(#4): drop once docs/providerconfig.md, docs/migration.md (issue 3) and
-  // docs/flux-installation.md (issue 4) have landed; until then a link to them may dangle.
-  const pendingDocs = new Set(['providerconfig.md', 'migration.md', 'flux-installation.md']);
-
   it('link only to files that exist', () => {
-    for (const [name, text] of [
-      ['docs/operations.md', operations],
-      ['docs/deployment.md', deployment],
-    ] as const) {
+    const documents = [
+      'README.md',
+      'CONTRIBUTING.md',
+      ...readdirSync(path.join(repoRoot, 'docs'))
+        .filter((name) => name.endsWith('.md'))
+        .map((name) => `docs/${name}`),
+      ...readdirSync(path.join(repoRoot, 'docs', 'adr')).map((name) => `docs/adr/${name}`),
+    ];
+    for (const name of documents) {
+      const text = read(name);
       const targets = [...text.matchAll(/\]\(([^)#\s]+)(#[^)]*)?\)/g)]
         .map((m) => m[1] ?? '')
         .filter((target) => !/^[a-z]+:/.test(target));
-      const missing = targets.filter(
-        (t) => !existsSync(path.resolve(repoRoot, 'docs', t)) && !pendingDocs.has(t),
-      );
+      const missing = targets.filter((t) => !existsSync(path.resolve(repoRoot, path.dirname(name), t)));
       expect(missing, name).toEqual([]);
     }
   });
