@@ -57,6 +57,7 @@ export class LeanKubeConfig implements KubeConnection, KubeConfigEntries {
   private fileToken: { value: string; readAt: number } | undefined;
   private fallback: Promise<KubeConfig> | undefined;
   private lease: AgentLease | undefined;
+  private closed = false;
 
   /**
    * `agents`: where the connection's keep-alive agent comes from; the process shares one pool
@@ -124,9 +125,10 @@ export class LeanKubeConfig implements KubeConnection, KubeConfigEntries {
   /**
    * Releases the connection's agent: its idle sockets close now, busy ones when their exchange
    * ends (the Extension is gone, or a rotated access secret replaced this connection). A request
-   * made after it leases an agent again.
+   * made after it (a late health check) still works, on a socket closed when it ends.
    */
   close(): void {
+    this.closed = true;
     this.lease?.release();
     this.lease = undefined;
   }
@@ -136,6 +138,12 @@ export class LeanKubeConfig implements KubeConnection, KubeConfigEntries {
    * request as before, so a rotated file moves the connection to a new agent and releases the old.
    */
   private agentFor(settings: ConnectionSettings): http.Agent {
+    if (this.closed) {
+      // Held only for this request: the agent (if no other connection holds it) keeps no socket.
+      const lease = this.agents.acquire(settings);
+      lease.release();
+      return lease.agent;
+    }
     if (this.lease?.key !== this.agents.keyOf(settings)) {
       this.lease?.release();
       this.lease = this.agents.acquire(settings);
