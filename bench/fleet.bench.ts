@@ -323,7 +323,8 @@ try {
   planes.push(seed);
   const shoots = await Promise.all(
     Array.from({ length: serverCount }, (_, i) =>
-      startControlPlane({ name: `fleet-shoot-${i}`, crds: ['flux'] }),
+      // Each shoot's Flux adds three Services: a /24 would be full after about 85 shoots.
+      startControlPlane({ name: `fleet-shoot-${i}`, crds: ['flux'], serviceClusterIpRange: '10.0.0.0/16' }),
     ),
   );
   planes.push(...shoots);
