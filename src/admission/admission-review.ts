@@ -1,4 +1,5 @@
-import { Ajv, type ValidateFunction } from 'ajv';
+import type { ValidateFunction } from 'ajv';
+import { createAjv } from '../api/lazy-ajv.js';
 import { isRecord } from '../api/is-record.js';
 
 /** The AdmissionReview version this webhook speaks (`admissionReviewVersions: ["v1"]`). */
@@ -90,7 +91,7 @@ const admissionReviewSchema = {
 // Compiled on first use: every other CLI command loads this module too and never needs it.
 let compiledEnvelopeCheck: ValidateFunction | undefined;
 function envelopeCheck(): ValidateFunction {
-  compiledEnvelopeCheck ??= new Ajv({ allErrors: false, strict: true }).compile(admissionReviewSchema);
+  compiledEnvelopeCheck ??= createAjv({ allErrors: false, strict: true }).compile(admissionReviewSchema);
   return compiledEnvelopeCheck;
 }
 

@@ -1,5 +1,6 @@
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { FieldPath, invalid, required, type FieldError, type FieldWarning } from './field-errors.js';
+import { createAjv } from './lazy-ajv.js';
 
 const string = { type: 'string' } as const;
 const stringList = { type: 'array', items: string } as const;
@@ -139,7 +140,7 @@ export const fluxConfigSchema = {
 // other commands, a controller before its first Extension) does not pay for it at start.
 let compiledCheck: ValidateFunction | undefined;
 function checkSchema(): ValidateFunction {
-  compiledCheck ??= new Ajv({ allErrors: true, strict: true }).compile(fluxConfigSchema);
+  compiledCheck ??= createAjv({ allErrors: true, strict: true }).compile(fluxConfigSchema);
   return compiledCheck;
 }
 

@@ -1,4 +1,4 @@
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject, Options, ValidateFunction } from 'ajv';
 import { distance } from 'fastest-levenshtein';
 import {
   FieldPath,
@@ -9,6 +9,7 @@ import {
   type FieldWarning,
 } from './field-errors.js';
 import { isRecord } from './is-record.js';
+import { createAjv } from './lazy-ajv.js';
 
 /**
  * The OpenAPI v3 schemas of the Flux CRD versions templates may be written as, from the release
@@ -162,22 +163,28 @@ export function translateCrdSchema(schema: unknown): JsonObject {
 
 // Lenient: the schemas are Flux's data, not ours; an unusual keyword must not stop the check.
 // `verbose` puts the offending value into each error, to show it as the bad value.
-const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false, verbose: true });
+const checkingOptions: Options = { allErrors: true, strict: false, validateFormats: false, verbose: true };
 
 // A memo keyed by the schema object, which the bundle's builder hands out once per bundle: each
 // (Flux version, kind) schema is compiled once per process, not on every evaluation.
 const compiled = new WeakMap<object, ValidateFunction | Error>();
 
-/** A schema's translation compiled by `compiler`, once per schema object (`memo`); an Error when it cannot be. */
+/**
+ * A schema's translation compiled with `options`, once per schema object (`memo`); an Error when
+ * it cannot be. Each schema gets an Ajv instance of its own: an instance keeps every function it
+ * compiled for its whole life, so a shared one would keep the schemas of every bundle ever loaded
+ * (a bundle evicted and loaded again compiles anew). Its own instance lives as long as the
+ * validator, which lives as long as the schema object, i.e. the bundle, in the memo.
+ */
 function compileOnce(
-  compiler: Ajv,
+  options: Options,
   memo: WeakMap<object, ValidateFunction | Error>,
   schema: JsonObject,
 ): ValidateFunction | Error {
   let validate = memo.get(schema);
   if (validate === undefined) {
     try {
-      validate = compiler.compile(translateCrdSchema(schema));
+      validate = createAjv(options).compile(translateCrdSchema(schema));
     } catch (err) {
       validate = err instanceof Error ? err : new Error(String(err));
     }
@@ -188,18 +195,18 @@ function compileOnce(
 
 /** The validator of one CRD version's schema, compiled on first use; an Error when it cannot be. */
 export function compileTemplateSchema(schema: JsonObject): ValidateFunction | Error {
-  return compileOnce(ajv, compiled, schema);
+  return compileOnce(checkingOptions, compiled, schema);
 }
 
-// A second instance that removes every field a closed object does not declare while it validates:
-// the pruning the API server applies to custom resources. Junctor branches are never closed
+// Pruning removes every field a closed object does not declare while it validates: the pruning
+// the API server applies to custom resources. Junctor branches are never closed
 // (translateObject), so only the structural schema decides what goes, as on the server.
-const pruningAjv = new Ajv({
+const pruningOptions: Options = {
   allErrors: true,
   strict: false,
   validateFormats: false,
   removeAdditional: true,
-});
+};
 const compiledPruners = new WeakMap<object, ValidateFunction | Error>();
 
 /**
@@ -216,7 +223,7 @@ export function pruneUndeclaredFields<T extends { apiVersion: string; kind: stri
   const copy = structuredClone(object);
   const schema = schemas.schemas[templateSchemaKey(object.apiVersion, object.kind)];
   if (!isRecord(schema)) return copy;
-  const prune = compileOnce(pruningAjv, compiledPruners, schema);
+  const prune = compileOnce(pruningOptions, compiledPruners, schema);
   if (!(prune instanceof Error)) prune(copy);
   return copy;
 }

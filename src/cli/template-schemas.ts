@@ -1,7 +1,6 @@
 import { evaluateFluxConfig } from '../api/evaluate.js';
 import type { LandscapeFluxPolicy } from '../api/landscape-policy.js';
 import type { TemplateSchemas } from '../api/template-schema.js';
-import { FluxBundleLoader } from '../flux/bundle-loader.js';
 import { parseManifestsBases } from '../flux/bundle-locations.js';
 import { buildTemplateSchemas } from '../flux/crd-schemas.js';
 import type { ProviderConfigInput } from './provider-configs.js';
@@ -45,6 +44,8 @@ export async function loadTemplateSchemas(
       "Flux release bundle to check them against Flux's CRDs";
     return { schemasFor: none, notes: [note] };
   }
+  // Loaded only here, where a bundle is needed: every other command (`run` too) loads this module.
+  const { FluxBundleLoader } = await import('../flux/bundle-loader.js');
   const loader = new FluxBundleLoader({
     bases,
     ...(flags.cacheDir !== undefined ? { cacheDir: flags.cacheDir } : {}),

@@ -3,13 +3,14 @@ import { registerUpgradeMetrics } from './shoot-flux/upgrade-metrics.js';
 import os from 'node:os';
 import path from 'node:path';
 import type { LandscapeFluxPolicy } from '../api/landscape-policy.js';
-import { FluxBundleLoader } from '../flux/bundle-loader.js';
+import type { FluxBundleLoader, FluxBundleLoaderOptions } from '../flux/bundle-loader.js';
 import { defaultProgressingThresholdMs } from '../gardener/constants.js';
 import type { ShootClientMode } from '../gardener/shoot-access.js';
 import type { AgentPool } from '../kube/agent-pool.js';
 import type { RequestTimeouts } from '../kube/http-transport.js';
 import { registerConnectionMetrics } from './connection-metrics.js';
 import type { Actuator } from './actuator.js';
+import type { FluxBundleSource } from './shoot-flux/flux-install.js';
 import { Manager, type ActuatorDependencies, type ManagerOptions } from './manager.js';
 import { ShootFluxActuator } from './shoot-flux/actuator.js';
 import { ShootClientProvider } from './shoot-flux/shoot-client-provider.js';
@@ -75,6 +76,20 @@ function clockReading(now: () => Date): Clock {
   return { ...systemClock, now: () => now().getTime() };
 }
 
+/**
+ * The bundle loader, loaded and built when a reconcile first asks for a bundle: an idle
+ * controller (and one whose shoots are all bootstrapped) holds neither its code nor tar's.
+ */
+function lazyBundleLoader(options: FluxBundleLoaderOptions): FluxBundleSource {
+  let loader: Promise<FluxBundleLoader> | undefined;
+  return {
+    async load(version, signal) {
+      loader ??= import('../flux/bundle-loader.js').then((module) => new module.FluxBundleLoader(options));
+      return (await loader).load(version, signal);
+    },
+  };
+}
+
 /** The shoot-flux actuator with its production dependencies. */
 export function createShootFluxActuator(
   settings: ActuatorSettings,
@@ -91,7 +106,7 @@ export function createShootFluxActuator(
   return new ShootFluxActuator({
     seed: dependencies.seed,
     shootClients,
-    bundles: new FluxBundleLoader({
+    bundles: lazyBundleLoader({
       bases: settings.fluxManifestsBases,
       checksums: settings.fluxManifestsChecksums,
       cacheDir: path.join(os.tmpdir(), 'gardener-extension-shoot-flux', 'flux-bundles'),

@@ -1,6 +1,7 @@
 // Shoots with a shoot-flux extension and the AdmissionReviews the API server sends for them, for
 // the webhook's unit tests, integration tests and bench.
 import { randomUUID } from 'node:crypto';
+import { buildGitFluxConfig } from './flux-configs.js';
 
 /** The label gardener-apiserver puts on every Shoot with a shoot-flux extension. */
 export const shootFluxLabel = 'extensions.extensions.gardener.cloud/shoot-flux';
@@ -8,18 +9,12 @@ export const shootFluxLabel = 'extensions.extensions.gardener.cloud/shoot-flux';
 /** A valid providerConfig: a Git source with credentials and one additional secret. */
 export function buildGitProviderConfig(): Record<string, unknown> {
   return {
-    apiVersion: 'flux.extensions.gardener.cloud/v1alpha1',
-    kind: 'FluxConfig',
-    source: {
-      template: {
-        apiVersion: 'source.toolkit.fluxcd.io/v1',
-        kind: 'GitRepository',
-        spec: { url: 'https://git.example.com/org/fleet', ref: { branch: 'main' } },
-      },
+    ...buildGitFluxConfig({
+      url: 'https://git.example.com/org/fleet',
       secretResourceName: 'git-credentials',
-    },
-    kustomization: { template: { spec: { path: 'clusters/dev' } } },
-    additionalSecretResources: [{ name: 'sops-age-key' }],
+      kustomization: { spec: { path: 'clusters/dev' } },
+      additionalSecretResources: [{ name: 'sops-age-key' }],
+    }),
   };
 }
 

@@ -1,6 +1,7 @@
 import {
   ApiException,
   CustomObjectsApi,
+  KubernetesObjectApi,
   PatchStrategy,
   setHeaderOptions,
   type KubeConfig,
@@ -61,6 +62,26 @@ export class FluxPlayer {
   }
 
   /** A Flux (or any `v1`) object of the shoot, undefined while absent. */
+  /**
+   * Server-side applies `object` as kustomize-controller does when Flux manages itself from its
+   * repository (`flux bootstrap`'s pattern): field manager `kustomize-controller`, conflicts forced.
+   */
+  async applyAsKustomizeController(object: {
+    apiVersion: string;
+    kind: string;
+    metadata: { name: string; namespace?: string; [field: string]: unknown };
+    [field: string]: unknown;
+  }): Promise<void> {
+    await KubernetesObjectApi.makeApiClient(this.shoot).patch(
+      object,
+      undefined,
+      undefined,
+      'kustomize-controller',
+      true,
+      PatchStrategy.ServerSideApply,
+    );
+  }
+
   async readObject(group: string, plural: string, namespace: string, name: string): Promise<unknown> {
     return this.custom
       .getNamespacedCustomObject({ group, version: 'v1', namespace, plural, name })

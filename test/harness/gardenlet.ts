@@ -39,6 +39,17 @@ export interface SeenOperation {
 }
 
 /**
+ * How far a reconcile asked for after a recorder started has come, from what it saw: `Succeeded`
+ * once a Processing was followed by Succeeded, else the latest description since the Processing
+ * (what a poll's failure shows).
+ */
+export function describeRequestedReconcile(seen: readonly SeenOperation[]): string {
+  const processing = seen.findIndex((o) => o.state === 'Processing');
+  const after = processing < 0 ? [] : seen.slice(processing);
+  return after.some((o) => o.state === 'Succeeded') ? 'Succeeded' : (after.at(-1)?.description ?? '');
+}
+
+/**
  * Plays gardenlet for one shoot in the seed: its namespace, Cluster, `gardener` access secret,
  * `ref-*` copies of referenced secrets, the Extension and the annotations gardenlet sets on it,
  * and status writes gardenlet does itself (restoring `status.state`). The one gardenlet of the

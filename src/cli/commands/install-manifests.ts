@@ -1,5 +1,4 @@
 import { Command, Option } from 'commander';
-import { FluxBundleError, FluxBundleLoader } from '../../flux/bundle-loader.js';
 import { parseManifestsBases } from '../../flux/bundle-locations.js';
 import { parseManifestsChecksums } from '../../flux/bundle-verification.js';
 import {
@@ -12,8 +11,6 @@ import {
 import type { Manifest } from '../../flux/install/manifest.js';
 import { resolveImagePullSecretName } from '../../api/flux-install-options.js';
 import { fluxLogLevels } from '../../api/types.js';
-import { renderInstallManifests } from '../../flux/install/render.js';
-import { renderManifestsYaml } from '../../flux/install/yaml.js';
 import { parseBoolFlag } from '../run-flags.js';
 import type { CliContext } from '../cli-io.js';
 import { buildFilenameOption } from '../config-input.js';
@@ -180,6 +177,13 @@ export function buildInstallManifestsCommand(context: CliContext): Command {
         context.exitCode = 2;
         return;
       }
+      // The bundle loader and the renderer load when this command runs, not with every command.
+      const [{ FluxBundleError, FluxBundleLoader }, { renderInstallManifests }, { renderManifestsYaml }] =
+        await Promise.all([
+          import('../../flux/bundle-loader.js'),
+          import('../../flux/install/render.js'),
+          import('../../flux/install/yaml.js'),
+        ]);
       const loader = new FluxBundleLoader({
         bases: parseManifestsBases(flags.fluxManifestsBase),
         checksums,

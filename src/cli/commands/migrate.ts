@@ -14,7 +14,6 @@ import {
   type InputFile,
 } from '../config-input.js';
 import { addHelpSections } from '../help-text.js';
-import { migrateText } from '../migrate-text.js';
 import { buildNothingToCheckError, findProviderConfigs } from '../provider-configs.js';
 import { renderTextLines } from '../text-output.js';
 import { checkProviderConfig, formatCheckLines, type ProviderConfigCheck } from './validate.js';
@@ -46,6 +45,9 @@ interface FileMigration {
 /** Migrates one file, validates the result and, with `write`, replaces the file when it changed. */
 async function migrateFile(file: InputFile, write: boolean, context: CliContext): Promise<FileMigration> {
   const text = decodeMigrateInput(await readInputBytes(file.path, context.io), file.name);
+  // Loaded here, not at start: the `yaml` package (the one reader that keeps comments and layout
+  // for an in-place edit) is needed by no other command, the controller included.
+  const { migrateText } = await import('../migrate-text.js');
   const migrated = migrateText(text, file.name);
   const documents = decodeInputDocuments(migrated.text, file.name);
   const checks = documents

@@ -13,10 +13,7 @@ import { RestMapper } from '../../kube/rest-mapper.js';
 import type { Logger } from '../../log/logger.js';
 import type { Actuator, ActuatorContext } from '../actuator.js';
 import { isTerminal, RequeueAfterError } from '../errors.js';
-import { bootstrap } from './bootstrap.js';
 import { recordConfigWarnings } from './bootstrap-status.js';
-import { reconcileBootstrapped } from './bootstrapped-reconcile.js';
-import { evaluateExtensionConfig, loadTemplateSchemas } from './config-evaluation.js';
 import type { FluxBundleSource } from './flux-install.js';
 import { ShootFluxHealthMonitor, type ShootFluxHealthMonitorOptions } from './health-monitor.js';
 import { ShootConnections, type ShootKubeConfigSource } from './shoot-connections.js';
@@ -201,6 +198,10 @@ export class ShootFluxActuator implements Actuator {
     const hibernated = isHibernationEnabled(cluster.shoot) || isHibernatingOrWakingUp(cluster.shoot);
     const bootstrapping = !hibernated && (!isBootstrapped(extension) || wantsRebootstrap(extension));
     const { bundles, landscape } = this.options;
+    // The reconcile work (config evaluation and schemas, the install, the bootstrap) loads with
+    // the first Extension, not at start: an idle controller holds none of its code. The loader
+    // keeps each module, so later reconciles take it from there.
+    const { evaluateExtensionConfig, loadTemplateSchemas } = await import('./config-evaluation.js');
     const templateSchemas = bootstrapping
       ? await loadTemplateSchemas(context, shootResources, bundles, landscape)
       : undefined;
@@ -223,6 +224,7 @@ export class ShootFluxActuator implements Actuator {
     }
     const shoot = await this.shoots.connect(extension.metadata.namespace ?? '', context.signal);
     if (isBootstrapped(extension) && !wantsRebootstrap(extension)) {
+      const { reconcileBootstrapped } = await import('./bootstrapped-reconcile.js');
       await reconcileBootstrapped(this.runtime, {
         context,
         config,
@@ -240,6 +242,7 @@ export class ShootFluxActuator implements Actuator {
         `Annotation ${rebootstrapAnnotation} set: running the full bootstrap again`,
       );
     }
+    const { bootstrap } = await import('./bootstrap.js');
     await bootstrap(this.runtime, {
       context,
       config,

@@ -16,6 +16,7 @@ import {
   type FluxBootstrapState,
 } from './state.js';
 import {
+  describeSyncModeOutcomes,
   reconcileSyncModeInstallation,
   reconcileSyncModeManifests,
   type SyncModeOutcome,
@@ -115,7 +116,7 @@ export async function reconcileBootstrapped(runtime: ShootFluxRuntime, run: Shoo
       reconcileSyncModeManifests({ context, config, shoot, state, logger, bundles: runtime.options.bundles }),
     );
     state = followed.state;
-    const said = installation.reason !== undefined ? installation : followed;
+    const said = describeSyncModeOutcomes(context, installation, followed);
     if (said.reason !== undefined && said.message !== undefined) {
       reason = said.reason;
       message = said.message;

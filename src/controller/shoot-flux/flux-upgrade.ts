@@ -61,7 +61,11 @@ export type FullInstallOutcome =
       upgraded?: FluxUpgradeState;
       migrations: CrdStorageMigration[];
       selfManaged?: SelfManagedObjects;
-      appliedObjects: number;
+      /**
+       * Objects the apply created or changed. An apply that changes nothing (a set whose objects
+       * another manager took over is re-hashed, say) repaired nothing and does not say so.
+       */
+      changedObjects: number;
     }
   /** An upgrade waits (the maintenance window, a free slot); the installed version stays. */
   | { kind: 'pending'; state: FluxBootstrapState; message: string; retryAt?: Date }
@@ -205,7 +209,7 @@ async function applyInstallation(
   if (upgrade) state = { ...state, upgrade };
   const self = result.selfManaged ? { selfManaged: result.selfManaged } : {};
   if (result.applied.length === 0 && !upgrade) {
-    return { kind: 'synced', state, migrations, appliedObjects: 0, ...self };
+    return { kind: 'synced', state, migrations, changedObjects: 0, ...self };
   }
   state = { ...state, ...(result.record ? { install: result.record } : {}) };
   const targets = buildInstallReadinessTargets(manifests, config.flux.namespace);
@@ -233,7 +237,7 @@ async function applyInstallation(
     kind: 'synced',
     state: finished,
     migrations,
-    appliedObjects: result.applied.length,
+    changedObjects: result.applied.filter((applied) => applied.result !== 'unchanged').length,
     ...(upgrade ? { upgraded: upgrade } : {}),
     ...self,
   };

@@ -78,6 +78,31 @@ export function buildRecordedSync(
   return { desired: hashManifests(objects), live: hashProjections(objects, after) };
 }
 
+function resourceVersionOf(object: unknown): string | undefined {
+  const version = (object as { metadata?: { resourceVersion?: unknown } } | undefined)?.metadata
+    ?.resourceVersion;
+  return typeof version === 'string' ? version : undefined;
+}
+
+/**
+ * The apply results, an `updated` taken for `unchanged` when the server answered with the
+ * resourceVersion read just before the apply (`live`, by `Kind namespace/name`): the server moves
+ * our managedFields time only on a change, but in whole seconds, so an apply within the second of
+ * our last change reads as updated otherwise, and would be reported as a repair.
+ */
+export function settleApplyResults(
+  applied: readonly AppliedObject[],
+  live: ReadonlyMap<string, unknown>,
+): AppliedObject[] {
+  return applied.map((result) => {
+    if (result.result !== 'updated') return result;
+    const before = resourceVersionOf(live.get(result.object));
+    return before !== undefined && before === resourceVersionOf(result.applied)
+      ? { ...result, result: 'unchanged' }
+      : result;
+  });
+}
+
 /**
  * Keeps a set of objects as the extension applies them, sending nothing in a steady state: reads
  * the live objects, leaves out those another manager applies (reported as self-managed), and
@@ -94,7 +119,7 @@ export async function syncObjects(params: ObjectSyncParams): Promise<ObjectSyncR
   const selfManaged: string[] = [];
   const managers = new Set<string>();
   const managed = params.objects.filter((object) => {
-    const found = findSelfManagers(live.get(describeObject(object)));
+    const found = findSelfManagers(live.get(describeObject(object)), object);
     if (found.length === 0) return true;
     selfManaged.push(describeObject(object));
     for (const manager of found) managers.add(manager);
@@ -116,7 +141,7 @@ export async function syncObjects(params: ObjectSyncParams): Promise<ObjectSyncR
     objects: managed.length,
     missing: missing.slice(0, 10).map(describeObject),
   });
-  const applied = await params.apply(managed);
+  const applied = settleApplyResults(await params.apply(managed), live);
   return {
     record: buildRecordedSync(managed, applied),
     cause,

@@ -13,11 +13,40 @@ function timeOf(entry: ManagedFieldsEntry): number {
   return entry.time ? Date.parse(entry.time) : Number.NaN;
 }
 
-function claimsContent(entry: ManagedFieldsEntry): boolean {
+/**
+ * The label and annotation fields (fieldsV1 form) of a desired object that has nothing but
+ * metadata (a ServiceAccount, a Namespace): for such a kind, claiming one of these is taking the
+ * object over. Undefined for an object with content, or none given.
+ */
+function findMetadataOnlyFields(desired: unknown): ReadonlyMap<string, ReadonlySet<string>> | undefined {
+  if (typeof desired !== 'object' || desired === null) return undefined;
+  const object = desired as Record<string, unknown>;
+  if (Object.keys(object).some((key) => !['apiVersion', 'kind', 'metadata'].includes(key))) return undefined;
+  const meta = (object.metadata ?? {}) as { labels?: unknown; annotations?: unknown };
+  const keysOf = (value: unknown) =>
+    new Set(typeof value === 'object' && value !== null ? Object.keys(value).map((key) => `f:${key}`) : []);
+  return new Map([
+    ['f:labels', keysOf(meta.labels)],
+    ['f:annotations', keysOf(meta.annotations)],
+  ]);
+}
+
+function claimsContent(
+  entry: ManagedFieldsEntry,
+  metadataOnly: ReadonlyMap<string, ReadonlySet<string>> | undefined,
+): boolean {
   if (entry.subresource !== undefined && entry.subresource !== '') return false;
-  return Object.keys(entry.fieldsV1 ?? {}).some(
+  const fields = entry.fieldsV1 ?? {};
+  const claimsTopLevel = Object.keys(fields).some(
     (field) => field.startsWith('f:') && field !== 'f:metadata' && field !== 'f:status',
   );
+  if (claimsTopLevel || !metadataOnly) return claimsTopLevel;
+  const metadata = fields['f:metadata'];
+  if (typeof metadata !== 'object' || metadata === null) return false;
+  return [...metadataOnly].some(([group, ours]) => {
+    const claimed = (metadata as Record<string, unknown>)[group];
+    return typeof claimed === 'object' && claimed !== null && Object.keys(claimed).some((k) => ours.has(k));
+  });
 }
 
 /**
@@ -28,13 +57,17 @@ function claimsContent(entry: ManagedFieldsEntry): boolean {
  * such an object would fight it in a loop, so the caller leaves it alone. A manager that applied
  * before us (whoever created the object first) has been taken over by our apply already; changes
  * by Update (`kubectl edit`, `scale`, a client-side apply) do not count either: that is drift,
- * and repaired. Sorted, without duplicates.
+ * and repaired. When `desired` (what we apply) has nothing but metadata, as a ServiceAccount,
+ * applying one of its labels or annotations counts: real kustomize-controller's entry of such an
+ * object holds only metadata, and a label someone else adds for themselves still does not count.
+ * Sorted, without duplicates.
  */
-export function findSelfManagers(live: unknown, ours: string = fieldManager): string[] {
+export function findSelfManagers(live: unknown, desired?: unknown, ours: string = fieldManager): string[] {
   const entries = (live as { metadata?: { managedFields?: unknown } } | undefined)?.metadata?.managedFields;
   if (!Array.isArray(entries)) return [];
+  const metadataOnly = findMetadataOnlyFields(desired);
   const applies = (entries as ManagedFieldsEntry[]).filter(
-    (e) => e.operation === 'Apply' && claimsContent(e),
+    (e) => e.operation === 'Apply' && claimsContent(e, metadataOnly),
   );
   const ourTimes = applies
     .filter((e) => e.manager === ours)
@@ -56,6 +89,21 @@ export interface SelfManagedObjects {
   /** `Kind namespace/name` of each such object. */
   objects: string[];
   managers: string[];
+}
+
+/**
+ * Several syncs' self-managed objects as one report, in the given order, objects and managers
+ * once each (managers sorted); undefined when none found any.
+ */
+export function mergeSelfManaged(
+  ...found: readonly (SelfManagedObjects | undefined)[]
+): SelfManagedObjects | undefined {
+  const present = found.filter((f): f is SelfManagedObjects => f !== undefined && f.objects.length > 0);
+  if (present.length === 0) return undefined;
+  return {
+    objects: [...new Set(present.flatMap((f) => f.objects))],
+    managers: [...new Set(present.flatMap((f) => f.managers))].sort(),
+  };
 }
 
 /** At most this many objects are named in a message; the rest are counted. */

@@ -12,7 +12,7 @@ import { reconcileFullInstallation, type FluxUpgradeResult } from './flux-upgrad
 import type { UpgradeSlots } from './upgrade-slots.js';
 import { syncBootstrapManifests } from './manifest-sync.js';
 import type { ClusterAccess } from './secret-sync.js';
-import { describeSelfManaged, type SelfManagedObjects } from './self-managed-detection.js';
+import { describeSelfManaged, mergeSelfManaged, type SelfManagedObjects } from './self-managed-detection.js';
 import { findCondition } from '../../gardener/condition.js';
 import {
   buildStatePatch,
@@ -31,9 +31,11 @@ export const configChangedReason = 'ConfigChangedAfterBootstrap';
 export interface SyncModeOutcome {
   /** The state to record (the given one when nothing changed). */
   state: FluxBootstrapState;
-  /** Set when the condition should say more than "bootstrapped". */
+  /** Set when the condition should say more than "bootstrapped" (and more than self-management). */
   reason?: string;
   message?: string;
+  /** Objects another manager applies, left alone; see {@link describeSyncModeOutcomes}. */
+  selfManaged?: SelfManagedObjects;
 }
 
 /** Inputs of one reconcile of a bootstrapped shoot's mode. */
@@ -81,7 +83,7 @@ export async function reconcileSyncModeManifests(params: ManifestsSyncParams): P
       `Applied ${changed.map((a) => a.object).join(', ')} from the providerConfig (${result.cause ?? 'changed'})`,
     );
   }
-  if (result.selfManaged) return { state, ...describeSelfManagedOutcome(context, result.selfManaged) };
+  if (result.selfManaged) return { state, selfManaged: result.selfManaged };
   if (
     config.syncMode === 'ManifestsOnly' &&
     state.installConfigHash !== undefined &&
@@ -100,10 +102,29 @@ export async function reconcileSyncModeManifests(params: ManifestsSyncParams): P
 }
 
 /**
+ * What the FluxBootstrapped condition says after the installation's and the manifests' work of one
+ * reconcile: a pending upgrade first; else one FluxSelfManaged naming every object another manager
+ * applies, the source and Kustomization before the installation (in `Full` with `flux bootstrap`'s
+ * pattern both are, and two reports would take turns in the condition and write an Event on every
+ * reconcile); else what the manifests said. Nothing to say: undefined reason and message.
+ */
+export function describeSyncModeOutcomes(
+  context: ActuatorContext,
+  installation: SyncModeOutcome,
+  manifests: SyncModeOutcome,
+): { reason?: string; message?: string } {
+  if (installation.reason !== undefined)
+    return { reason: installation.reason, message: installation.message };
+  const selfManaged = mergeSelfManaged(manifests.selfManaged, installation.selfManaged);
+  if (selfManaged) return describeSelfManagedOutcome(context, selfManaged);
+  return { reason: manifests.reason, message: manifests.message };
+}
+
+/**
  * The FluxSelfManaged condition text, with an Event only when the condition does not say it yet:
  * a resync of a self-managed shoot must not write an Event each time.
  */
-export function describeSelfManagedOutcome(
+function describeSelfManagedOutcome(
   context: ActuatorContext,
   found: SelfManagedObjects,
 ): { reason: string; message: string } {
@@ -194,12 +215,9 @@ export async function reconcileSyncModeInstallation(
           'FluxUpgraded',
           `Upgraded Flux from ${outcome.upgraded.from} to ${outcome.upgraded.to}`,
         );
-      } else if (outcome.appliedObjects > 0) {
+      } else if (outcome.changedObjects > 0) {
         context.events.event('Normal', 'FluxInstallationRepaired', 'Applied the Flux installation again');
       }
-      if (outcome.selfManaged) {
-        return { state: outcome.state, ...describeSelfManagedOutcome(context, outcome.selfManaged) };
-      }
-      return { state: outcome.state };
+      return { state: outcome.state, ...(outcome.selfManaged ? { selfManaged: outcome.selfManaged } : {}) };
   }
 }

@@ -3,7 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, beforeEach, expect, onTestFinished } from 'vitest';
 import type { Extension } from '../../../src/gardener/types.js';
-import type { Gardenlet } from '../../harness/gardenlet.js';
+import { buildGitFluxConfig } from '../../harness/flux-configs.js';
+import { describeRequestedReconcile, type Gardenlet } from '../../harness/gardenlet.js';
 import { livePids } from '../../harness/processes.js';
 import { startLandscape, type Landscape, type LandscapeOptions } from '../../../hack/landscape/landscape.js';
 
@@ -43,20 +44,13 @@ export const kustomizationTemplate = {
  * ({@link buildGitCredentialsResources}); `interval` is how often source-controller fetches.
  */
 export function buildGitConfig(fluxNamespace: string, url: string, interval = '1m') {
-  return {
-    apiVersion: 'flux.extensions.gardener.cloud/v1alpha1',
-    kind: 'FluxConfig',
-    flux: { namespace: fluxNamespace },
-    source: {
-      template: {
-        apiVersion: 'source.toolkit.fluxcd.io/v1',
-        kind: 'GitRepository',
-        spec: { url, ref: { branch: 'main' }, interval, timeout: '20s' },
-      },
-      secretResourceName: 'git-credentials',
-    },
-    kustomization: { template: kustomizationTemplate },
-  };
+  return buildGitFluxConfig({
+    url,
+    fluxNamespace,
+    gitSpec: { interval, timeout: '20s' },
+    secretResourceName: 'git-credentials',
+    kustomization: kustomizationTemplate,
+  });
 }
 
 /** The Shoot's `spec.resources` naming the project secret `secretName` as `git-credentials`. */
@@ -166,6 +160,21 @@ export async function expectBootstrapped(
       expect(extension.status?.conditions?.find((c) => c.type === 'FluxBootstrapped')?.status).toBe('True');
     },
   };
+}
+
+/**
+ * Asks for a reconcile as gardenlet does (the operation annotation) and waits until it ran:
+ * `lastOperation` Processing, then Succeeded. A failed reconcile shows its description in the
+ * poll's failure.
+ */
+export async function reconcileAndWait(gardenlet: Gardenlet): Promise<void> {
+  const operations = await gardenlet.recordLastOperations();
+  try {
+    await gardenlet.annotate();
+    await expect.poll(() => describeRequestedReconcile(operations.seen)).toBe('Succeeded');
+  } finally {
+    operations.stop();
+  }
 }
 
 /**

@@ -1,6 +1,7 @@
 // Counting what one reconcile sends, for tests that prove a steady state writes nothing more.
 import { expect } from 'vitest';
 import type { Manager } from '../../../src/controller/manager.js';
+import { describeRequestedReconcile } from '../../harness/gardenlet.js';
 import type { TestShoot } from './shoot-flux-support.js';
 
 /** The sum of a counter's samples (of the given verbs only, when given). */
@@ -21,12 +22,7 @@ export async function reconcileOnce(manager: Manager, gardenlet: TestShoot): Pro
   const operations = await gardenlet.recordLastOperations();
   try {
     await gardenlet.annotate();
-    await expect
-      .poll(() => {
-        const processing = operations.seen.findIndex((o) => o.state === 'Processing');
-        return processing >= 0 && operations.seen.slice(processing).some((o) => o.state === 'Succeeded');
-      })
-      .toBe(true);
+    await expect.poll(() => describeRequestedReconcile(operations.seen)).toBe('Succeeded');
     await expect.poll(() => metricSum(manager, 'controller_runtime_reconcile_total')).toBeGreaterThan(before);
   } finally {
     operations.stop();

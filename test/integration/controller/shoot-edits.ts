@@ -62,24 +62,12 @@ export async function applySourceAsKustomizeController(
   g: TestShoot,
   spec: Record<string, unknown>,
 ): Promise<void> {
-  await g.shootCustom.patchNamespacedCustomObject(
-    {
-      group: groups.gitrepositories,
-      version: 'v1',
-      namespace: g.fluxNamespace,
-      plural: 'gitrepositories',
-      name: 'flux-system',
-      body: {
-        apiVersion: 'source.toolkit.fluxcd.io/v1',
-        kind: 'GitRepository',
-        metadata: { name: 'flux-system', namespace: g.fluxNamespace },
-        spec,
-      },
-      fieldManager: 'kustomize-controller',
-      force: true,
-    },
-    setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply),
-  );
+  await g.flux.applyAsKustomizeController({
+    apiVersion: 'source.toolkit.fluxcd.io/v1',
+    kind: 'GitRepository',
+    metadata: { name: 'flux-system', namespace: g.fluxNamespace },
+    spec,
+  });
 }
 
 /** `kubectl edit` of a Flux controller Deployment's image (a field the installation sets). */

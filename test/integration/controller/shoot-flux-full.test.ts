@@ -7,7 +7,7 @@ import type { Manager } from '../../../src/controller/manager.js';
 import { writeDerivedFluxBundle } from '../../harness/derived-flux-bundle.js';
 import type { Kubelet } from '../../harness/kubelet.js';
 import { reconcileOnce, writeRequests } from './reconcile-counting.js';
-import { setControllerImageWithKubectl } from './shoot-edits.js';
+import { applySourceAsKustomizeController, setControllerImageWithKubectl } from './shoot-edits.js';
 import {
   bootstrapTestShoot,
   gitConfig,
@@ -146,6 +146,12 @@ describe('shoot-flux syncMode Full', () => {
     await expect
       .poll(async () => (await gardenlet.extension()).status?.lastOperation?.state)
       .toBe('Succeeded');
+    expect(await gardenlet.events()).toContainEqual(
+      expect.objectContaining({
+        reason: 'FluxInstallationRepaired',
+        message: 'Applied the Flux installation again',
+      }),
+    );
   });
 
   it('sends nothing more than Once when the installation is unchanged', async () => {
@@ -164,6 +170,71 @@ describe('shoot-flux syncMode Full', () => {
     await reconcileOnce(manager, gardenlet);
     expect((await writeRequests(manager)) - before).toBe(once);
     expect((await condition(gardenlet))?.reason).toBe('BootstrapSuccessful');
+  });
+
+  it('reports the source and the installation kustomize-controller applies as one FluxSelfManaged, once', async () => {
+    const type = 'shoot-flux-full-self-managed';
+    const manager = await start(type);
+    const gardenlet = await bootstrapTestShoot(shoots.create(type), (ns) =>
+      gitConfig(ns, { syncMode: 'Full', flux: { namespace: ns } }),
+    );
+    const ns = gardenlet.fluxNamespace;
+    await reconcileOnce(manager, gardenlet);
+    // flux bootstrap's pattern, played as real kustomize-controller applies: the GitRepository,
+    // a ServiceAccount (its entry then holds our labels only) and a Deployment with a patch.
+    await applySourceAsKustomizeController(gardenlet, {
+      url: 'https://git.example.com/org/repo.git',
+      interval: '1m0s',
+      ref: { branch: 'main' },
+    });
+    await gardenlet.flux.applyAsKustomizeController({
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: {
+        name: 'source-controller',
+        namespace: ns,
+        labels: { 'app.kubernetes.io/part-of': 'flux', 'kustomize.toolkit.fluxcd.io/name': 'flux-system' },
+      },
+    });
+    await gardenlet.flux.applyAsKustomizeController({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'source-controller', namespace: ns },
+      spec: {
+        template: { spec: { containers: [{ name: 'manager', resources: { limits: { memory: '2Gi' } } }] } },
+      },
+    });
+    const apps = gardenlet.shoot.makeApiClient(AppsV1Api);
+    const sourceController = async () => {
+      const deployment = await apps.readNamespacedDeployment({ name: 'source-controller', namespace: ns });
+      return {
+        generation: deployment.metadata?.generation,
+        memory: deployment.spec?.template.spec?.containers[0]?.resources?.limits?.memory,
+      };
+    };
+    const patched = await sourceController();
+    expect(patched.memory).toBe('2Gi');
+    const events = async (reason: string) =>
+      (await gardenlet.events())
+        .filter((e) => e.reason === reason)
+        .reduce((sum, e) => sum + (e.count ?? 1), 0);
+    // The first Full reconcile applied the installation as it was: nothing repaired, nothing said.
+    const repaired = await events('FluxInstallationRepaired');
+    expect(repaired).toBe(0);
+
+    for (let round = 0; round < 3; round++) {
+      await reconcileOnce(manager, gardenlet);
+      expect(await condition(gardenlet)).toMatchObject({
+        reason: 'FluxSelfManaged',
+        message:
+          `GitRepository ${ns}/flux-system, ServiceAccount ${ns}/source-controller, Deployment ` +
+          `${ns}/source-controller are applied by kustomize-controller (Flux manages itself from its ` +
+          'repository); the extension leaves them alone instead of fighting it.',
+      });
+      expect(await sourceController()).toEqual(patched);
+    }
+    expect(await events('FluxSelfManaged')).toBe(1);
+    expect(await events('FluxInstallationRepaired')).toBe(repaired);
   });
 
   it('applies a raised default only in the maintenance window, requeued to its start', async () => {

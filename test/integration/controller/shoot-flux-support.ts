@@ -17,6 +17,7 @@ import { buildShootObject, makeFluxManifestsBase, type ShootFacts } from '../../
 import { startKubelet, type Kubelet } from '../../harness/kubelet.js';
 import { removeNamespace } from '../../harness/namespace-removal.js';
 import { startTestManager } from '../../harness/test-manager.js';
+import { buildGitFluxConfig } from '../../harness/flux-configs.js';
 import { clusterKubeConfig, shootAccessKubeconfig } from '../support/clusters.js';
 import { afterEach, expect } from 'vitest';
 
@@ -206,19 +207,12 @@ export const testShootResources = [
 /** A GitRepository bootstrap with its credentials and one additional secret; `overrides` replace top-level fields. */
 export function gitConfig(fluxNamespace: string, overrides: Record<string, unknown> = {}) {
   return {
-    apiVersion: 'flux.extensions.gardener.cloud/v1alpha1',
-    kind: 'FluxConfig',
-    flux: { namespace: fluxNamespace },
-    source: {
-      template: {
-        apiVersion: 'source.toolkit.fluxcd.io/v1',
-        kind: 'GitRepository',
-        spec: { url: 'https://git.example.com/org/repo.git', ref: { branch: 'main' } },
-      },
+    ...buildGitFluxConfig({
+      url: 'https://git.example.com/org/repo.git',
+      fluxNamespace,
       secretResourceName: 'git-credentials',
-    },
-    kustomization: { template: { spec: { path: './clusters/shoot' } } },
-    additionalSecretResources: [{ name: 'extra' }],
+      additionalSecretResources: [{ name: 'extra' }],
+    }),
     ...overrides,
   };
 }

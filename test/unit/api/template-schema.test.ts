@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { evaluateFluxConfig } from '../../../src/api/evaluate.js';
 import type { FieldError } from '../../../src/api/field-errors.js';
@@ -419,5 +421,25 @@ describe('pruneUndeclaredFields', () => {
     });
     const unknownKind = { apiVersion: 'y/v1', kind: 'Y', spec: { other: 1 } };
     expect(pruneUndeclaredFields(unknownKind, schemas)).toEqual(unknownKind);
+  });
+});
+
+describe('compileTemplateSchema', () => {
+  it('holds a validator no longer than its schema object (a bundle evicted and loaded again adds nothing for good)', async () => {
+    // A full GC on demand: the flag gives a new context the `gc` function.
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const compiledFor = (): WeakRef<object> => {
+      const schema = { type: 'object', properties: { spec: { type: 'object' } } };
+      const validate = compileTemplateSchema(schema);
+      if (validate instanceof Error) throw validate;
+      expect(validate({ spec: {} })).toBe(true);
+      return new WeakRef(validate);
+    };
+    const validator = compiledFor();
+    // A WeakRef's target lives at least until the current job ends.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    gc();
+    expect(validator.deref()).toBeUndefined();
   });
 });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   describeSelfManaged,
   findSelfManagers,
+  mergeSelfManaged,
 } from '../../../../src/controller/shoot-flux/self-managed-detection.js';
 
 const entry = (manager: string, operation: string, fields: string[], subresource?: string) => ({
@@ -59,6 +60,108 @@ describe('findSelfManagers', () => {
   it('finds nothing in an object without managedFields or no object', () => {
     expect(findSelfManagers({ metadata: {} })).toEqual([]);
     expect(findSelfManagers(undefined)).toEqual([]);
+  });
+});
+
+describe('findSelfManagers of an object with nothing but metadata', () => {
+  // A ServiceAccount of the installation, and managedFields as real kustomize-controller leaves
+  // them after applying it from Git: its entry holds metadata only, our labels among them.
+  const serviceAccount = {
+    apiVersion: 'v1',
+    kind: 'ServiceAccount',
+    metadata: {
+      name: 'source-controller',
+      namespace: 'flux-system',
+      labels: { 'app.kubernetes.io/instance': 'flux-system', 'app.kubernetes.io/part-of': 'flux' },
+    },
+  };
+  const labels = (...keys: string[]) => ({
+    'f:metadata': { 'f:labels': Object.fromEntries(keys.map((k) => [`f:${k}`, {}])) },
+  });
+  const ours = {
+    manager: 'gardener-extension-shoot-flux',
+    operation: 'Apply',
+    time: '2026-01-01T00:00:01Z',
+    fieldsV1: labels('app.kubernetes.io/instance', 'app.kubernetes.io/part-of'),
+  };
+  const live = (theirs: Record<string, unknown>) => ({ metadata: { managedFields: [ours, theirs] } });
+
+  it.each([
+    [
+      'kustomize-controller applying our labels (and its own)',
+      labels('app.kubernetes.io/instance', 'app.kubernetes.io/part-of', 'kustomize.toolkit.fluxcd.io/name'),
+      ['kustomize-controller'],
+    ],
+    ['another manager applying only a label of its own', labels('team'), []],
+    ['an annotation we do not set', { 'f:metadata': { 'f:annotations': { 'f:note': {} } } }, []],
+  ])('%s', (_name, fieldsV1, managers) => {
+    const theirs = {
+      manager: 'kustomize-controller',
+      operation: 'Apply',
+      time: '2026-01-01T00:00:05Z',
+      fieldsV1,
+    };
+    expect(findSelfManagers(live(theirs), serviceAccount)).toEqual(managers);
+  });
+
+  it('counts our annotations too', () => {
+    const annotated = {
+      ...serviceAccount,
+      metadata: { ...serviceAccount.metadata, annotations: { note: 'x' } },
+    };
+    const theirs = {
+      manager: 'kustomize-controller',
+      operation: 'Apply',
+      time: '2026-01-01T00:00:05Z',
+      fieldsV1: { 'f:metadata': { 'f:annotations': { 'f:note': {} } } },
+    };
+    expect(findSelfManagers(live(theirs), annotated)).toEqual(['kustomize-controller']);
+  });
+
+  it('does not count our labels applied before our last apply, nor by Update', () => {
+    const fieldsV1 = labels('app.kubernetes.io/instance');
+    const before = {
+      manager: 'kustomize-controller',
+      operation: 'Apply',
+      time: '2026-01-01T00:00:00Z',
+      fieldsV1,
+    };
+    const update = { manager: 'kubectl-label', operation: 'Update', time: '2026-01-01T00:00:05Z', fieldsV1 };
+    expect(findSelfManagers(live(before), serviceAccount)).toEqual([]);
+    expect(findSelfManagers(live(update), serviceAccount)).toEqual([]);
+  });
+
+  it('keeps metadata-only claims out for an object with content, and without the desired object', () => {
+    const theirs = {
+      manager: 'kustomize-controller',
+      operation: 'Apply',
+      time: '2026-01-01T00:00:05Z',
+      fieldsV1: labels('app.kubernetes.io/instance'),
+    };
+    expect(findSelfManagers(live(theirs), { ...serviceAccount, spec: { replicas: 1 } })).toEqual([]);
+    expect(findSelfManagers(live(theirs))).toEqual([]);
+  });
+});
+
+describe('mergeSelfManaged', () => {
+  it('joins reports in order, each object and manager once, managers sorted', () => {
+    expect(
+      mergeSelfManaged(
+        { objects: ['GitRepository f/flux-system'], managers: ['kustomize-controller'] },
+        undefined,
+        {
+          objects: ['Namespace f', 'GitRepository f/flux-system'],
+          managers: ['kustomize-controller', 'argocd'],
+        },
+      ),
+    ).toEqual({
+      objects: ['GitRepository f/flux-system', 'Namespace f'],
+      managers: ['argocd', 'kustomize-controller'],
+    });
+  });
+
+  it('is undefined when no report found anything', () => {
+    expect(mergeSelfManaged(undefined, { objects: [], managers: [] })).toBeUndefined();
   });
 });
 
