@@ -5,7 +5,7 @@ import { AgentPool } from '../../../src/kube/agent-pool.js';
 import { KubernetesApiError } from '../../../src/kube/errors.js';
 import { buildKubeConfig } from '../../../src/kube/kubeconfig.js';
 import type { LeanKubeConfig } from '../../../src/kube/kube-connection.js';
-import { KubeRawClient } from '../../../src/kube/raw-client.js';
+import { whoAmI as askWhoAmI } from '../support/who-am-i.js';
 
 interface SeedKubeconfig {
   clusters: { cluster: { server: string; 'certificate-authority': string } }[];
@@ -32,14 +32,7 @@ const connect = (pool: AgentPool, name: string, userToken: string, skipVerify = 
 /** Who the API server says the connection authenticates as, or the HTTP status it refused with. */
 async function whoAmI(connection: LeanKubeConfig): Promise<string | number | undefined> {
   try {
-    const { body } = await new KubeRawClient(connection).request({
-      method: 'POST',
-      path: '/apis/authentication.k8s.io/v1/selfsubjectreviews',
-      body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' },
-      verb: 'create',
-      object: 'SelfSubjectReview',
-    });
-    return (body as { status?: { userInfo?: { username?: string } } }).status?.userInfo?.username;
+    return await askWhoAmI(connection);
   } catch (err) {
     if (err instanceof KubernetesApiError) return err.statusCode;
     throw err;
