@@ -7,6 +7,7 @@
 // sockets and event-loop delay p99; its memory before and after half the Extensions are deleted.
 // Prints figures; asserts nothing.
 //   npm run build && npx tsx bench/fleet.bench.ts [--shoots 1000 --shoot-servers 3 --high-concurrency 20]
+//     [--node-flags='--max-old-space-size=384']   (Node flags of the controller process)
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -34,8 +35,11 @@ const { values } = parseArgs({
     shoots: { type: 'string', default: '1000' },
     'shoot-servers': { type: 'string', default: '3' },
     'high-concurrency': { type: 'string', default: '20' },
+    // Node flags of the controller process, e.g. `--cpu-prof` or V8 heap limits.
+    'node-flags': { type: 'string', default: '' },
   },
 });
+const nodeFlags = values['node-flags'].split(' ').filter((flag) => flag !== '');
 const shootCount = Number(values.shoots);
 const serverCount = Number(values['shoot-servers']);
 const highConcurrency = Number(values['high-concurrency']);
@@ -67,6 +71,7 @@ class Controller {
       [
         // A heap snapshot on SIGUSR2 runs a full GC first: the bench's way to see live memory.
         '--heapsnapshot-signal=SIGUSR2',
+        ...nodeFlags,
         path.join(repoRoot, 'dist', 'cli', 'main.js'),
         'run',
         `--kubeconfig=${kubeconfigPath}`,
@@ -300,6 +305,9 @@ async function measureReadyToSucceeded(
 
 const writesOf = (requestsByVerb: Map<string, number>) =>
   [...requestsByVerb].filter(([verb]) => !readVerbs.has(verb)).reduce((sum, [, n]) => sum + n, 0);
+/** TLS handshakes (new connections) of the process so far; `?` for a build without the counter. */
+const connectionsOf = (byName: Map<string, number>) =>
+  byName.get('rest_client_connections_opened_total') ?? '?';
 const totalOf = (requestsByVerb: Map<string, number>) =>
   [...requestsByVerb.values()].reduce((sum, n) => sum + n, 0);
 
@@ -315,7 +323,8 @@ try {
   planes.push(seed);
   const shoots = await Promise.all(
     Array.from({ length: serverCount }, (_, i) =>
-      startControlPlane({ name: `fleet-shoot-${i}`, crds: ['flux'] }),
+      // Each shoot's Flux adds three Services: a /24 would be full after about 85 shoots.
+      startControlPlane({ name: `fleet-shoot-${i}`, crds: ['flux'], serviceClusterIpRange: '10.0.0.0/16' }),
     ),
   );
   planes.push(...shoots);
@@ -350,9 +359,10 @@ try {
   }
   const defaultMs = await bootstrapShoots(seed.kubeConfig, access, 0, half);
   let peaks = controller.takePeaks();
-  const bootstrapRequests = totalOf((await controller.metrics()).requestsByVerb) - requestsBeforeFleet;
+  const afterDefault = await controller.metrics();
+  const bootstrapRequests = totalOf(afterDefault.requestsByVerb) - requestsBeforeFleet;
   print(
-    `bootstrap of ${half} shoots at --max-concurrent-reconciles=${defaultConcurrency}: ${seconds(defaultMs)} (${((half * 1000) / defaultMs).toFixed(1)} shoots/s, ${(bootstrapRequests / half).toFixed(0)} requests per shoot)`,
+    `bootstrap of ${half} shoots at --max-concurrent-reconciles=${defaultConcurrency}: ${seconds(defaultMs)} (${((half * 1000) / defaultMs).toFixed(1)} shoots/s, ${(bootstrapRequests / half).toFixed(0)} requests per shoot; connections opened since start ${connectionsOf(afterDefault.byName)} for ${totalOf(afterDefault.requestsByVerb)} requests)`,
   );
   let peakRss = controller.memory().peak;
   await controller.stop();
@@ -386,7 +396,7 @@ try {
     await sleep(200);
   }
   const resyncMs = Date.now() - resyncStarted;
-  const { requestsByVerb } = await controller.metrics();
+  const { requestsByVerb, byName: resyncMetrics } = await controller.metrics();
   const resyncPeaks = controller.takePeaks();
   const eventsAfter = await countEvents(seed.kubeConfig);
   // Lines about one Extension; the process's own start-up lines are not per shoot.
@@ -401,7 +411,7 @@ try {
   );
   const memory = controller.memory();
   print(
-    `during resync: RSS ${mib(memory.rss)}, peak RSS ${mib(memory.peak)}, open sockets peak ${resyncPeaks.peakSockets}, event-loop delay p99 peak ${(resyncPeaks.peakLagP99 * 1000).toFixed(0)} ms`,
+    `during resync: RSS ${mib(memory.rss)}, peak RSS ${mib(memory.peak)}, open sockets peak ${resyncPeaks.peakSockets}, connections opened (TLS handshakes) ${connectionsOf(resyncMetrics)}, event-loop delay p99 peak ${(resyncPeaks.peakLagP99 * 1000).toFixed(0)} ms`,
   );
 
   // 3. Half the Extensions deleted: what the controller held for them is released.

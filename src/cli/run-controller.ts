@@ -4,6 +4,7 @@ import {
   type ActuatorSettings,
   type RunActuatorFactory,
 } from '../controller/composition.js';
+import { AgentPool } from '../kube/agent-pool.js';
 import { loadKubeConfig } from '../kube/kubeconfig.js';
 import { withRateLimit } from '../kube/rate-limit.js';
 import type { Logger } from '../log/logger.js';
@@ -32,7 +33,11 @@ export async function runController(
     });
   }
   const controllers = enabledControllers(options);
+  // One pool of keep-alive agents for the seed and every shoot: connections with equal TLS
+  // settings share sockets instead of a TLS handshake per request.
+  const connections = new AgentPool();
   const { kubeConfig, source } = loadKubeConfig({
+    agents: connections,
     kubeconfigFlag: options.kubeconfig,
     kubeconfigEnv: env.KUBECONFIG,
     inClusterEnv: Boolean(env.KUBERNETES_SERVICE_HOST),
@@ -62,6 +67,7 @@ export async function runController(
     shootTimeouts: { connectMs: options.shootConnectTimeout, requestMs: options.shootRequestTimeout },
     landscape: buildLandscapePolicy(options, readImageVectorRegistry(env)),
     maxConcurrentFluxUpgrades: options.maxConcurrentFluxUpgrades,
+    connections,
   };
   const heartbeatNamespace = controllers.includes('heartbeat') ? options.heartbeatNamespace : undefined;
   if (!controllers.includes('heartbeat')) logger.info('Heartbeat controller disabled');
@@ -112,6 +118,8 @@ export async function runController(
   } finally {
     process.off('SIGTERM', stop);
     process.off('SIGINT', stop);
+    // Idle keep-alive sockets do not hold the process, but nothing is left open on purpose.
+    connections.destroy();
   }
   exitIfStillRunning(logger, code);
   return code;

@@ -6,7 +6,9 @@ import type { LandscapeFluxPolicy } from '../api/landscape-policy.js';
 import type { FluxBundleLoader, FluxBundleLoaderOptions } from '../flux/bundle-loader.js';
 import { defaultProgressingThresholdMs } from '../gardener/constants.js';
 import type { ShootClientMode } from '../gardener/shoot-access.js';
+import type { AgentPool } from '../kube/agent-pool.js';
 import type { RequestTimeouts } from '../kube/http-transport.js';
+import { registerConnectionMetrics } from './connection-metrics.js';
 import type { Actuator } from './actuator.js';
 import type { FluxBundleSource } from './shoot-flux/flux-install.js';
 import { Manager, type ActuatorDependencies, type ManagerOptions } from './manager.js';
@@ -40,6 +42,11 @@ export interface ActuatorSettings {
   maxConcurrentFluxUpgrades?: number;
   /** The clock of maintenance windows and timestamps (tests move it; the system clock otherwise). */
   now?: () => Date;
+  /**
+   * The process's keep-alive agents (the seed's connection takes its own from it too), counted
+   * in `rest_client_connections_opened_total`. Default: a pool of the shoot clients' own.
+   */
+  connections?: AgentPool;
 }
 
 /** How the day-2 health checks run. */
@@ -89,9 +96,16 @@ export function createShootFluxActuator(
   dependencies: ActuatorDependencies,
 ): ShootFluxActuator {
   const { logger, metrics, requestObserver } = dependencies;
+  const shootClients = new ShootClientProvider(
+    dependencies.seed,
+    settings.shootClientMode,
+    requestObserver,
+    settings.connections,
+  );
+  registerConnectionMetrics(metrics.registry, shootClients.agents);
   return new ShootFluxActuator({
     seed: dependencies.seed,
-    shootClients: new ShootClientProvider(dependencies.seed, settings.shootClientMode, requestObserver),
+    shootClients,
     bundles: lazyBundleLoader({
       bases: settings.fluxManifestsBases,
       checksums: settings.fluxManifestsChecksums,

@@ -36,6 +36,11 @@ const clusters: CustomResource = {
  */
 export class ExtensionClient {
   private readonly custom: CustomObjectClient;
+  /**
+   * The resourceVersion of this client's last write per Extension (`namespace/name`), until a
+   * read saw it: what a cached read checks to never miss the controller's own writes.
+   */
+  private readonly written = new Map<string, string>();
 
   constructor(kubeConfig: KubeConnection, observer?: KubeRequestObserver) {
     this.custom = new CustomObjectClient(kubeConfig, observer);
@@ -83,12 +88,14 @@ export class ExtensionClient {
     const { namespace = '', name } = extension.metadata;
     const metadata: Record<string, unknown> = { ...patch };
     if (options.resourceVersion) metadata.resourceVersion = options.resourceVersion;
-    return this.custom.mergePatch<Extension>(
-      extensions,
-      { namespace, name },
-      { metadata },
-      `extension ${namespace}/${name}`,
-      options.signal,
+    return this.recordWrite(
+      await this.custom.mergePatch<Extension>(
+        extensions,
+        { namespace, name },
+        { metadata },
+        `extension ${namespace}/${name}`,
+        options.signal,
+      ),
     );
   }
 
@@ -99,12 +106,56 @@ export class ExtensionClient {
     signal?: AbortSignal,
   ): Promise<Extension> {
     const { namespace = '', name } = extension.metadata;
-    return this.custom.mergePatch<Extension>(
-      extensions,
-      { namespace, name, status: true },
-      { status },
-      `extension ${namespace}/${name} status`,
-      signal,
+    return this.recordWrite(
+      await this.custom.mergePatch<Extension>(
+        extensions,
+        { namespace, name, status: true },
+        { status },
+        `extension ${namespace}/${name} status`,
+        signal,
+      ),
     );
   }
+
+  /**
+   * Whether `seen` (a cached copy, or undefined for one not cached) includes this client's last
+   * write of the Extension; a copy that does also ends the record. Without a recorded write any
+   * copy is as new as the controller's view.
+   */
+  includesOwnWrites(namespace: string, name: string, seen: Extension | undefined): boolean {
+    const key = `${namespace}/${name}`;
+    const written = this.written.get(key);
+    if (written === undefined) return true;
+    if (!isAtLeast(seen?.metadata.resourceVersion, written)) return false;
+    this.written.delete(key);
+    return true;
+  }
+
+  /** Drops the write record of an Extension (it was deleted, or read fresh from the server). */
+  forgetWrites(namespace: string, name: string): void {
+    this.written.delete(`${namespace}/${name}`);
+  }
+
+  /** Extensions whose last write no read has seen yet (for leak checks). */
+  get unseenWrites(): number {
+    return this.written.size;
+  }
+
+  private recordWrite(extension: Extension): Extension {
+    const { namespace = '', name, resourceVersion } = extension.metadata;
+    if (resourceVersion) this.written.set(`${namespace}/${name}`, resourceVersion);
+    return extension;
+  }
+}
+
+/**
+ * Whether resourceVersion `seen` is `written` or later. Kubernetes calls them opaque; the API
+ * server's are etcd revisions (decimal integers), compared as such, and anything else only by
+ * equality, so an unknown format costs a read, never a stale answer.
+ */
+function isAtLeast(seen: string | undefined, written: string): boolean {
+  if (seen === undefined) return false;
+  if (seen === written) return true;
+  const decimal = /^[0-9]{1,19}$/;
+  return decimal.test(seen) && decimal.test(written) && BigInt(seen) > BigInt(written);
 }

@@ -67,6 +67,10 @@ export class ExtensionWatches {
             : evaluateUpdatePredicate(oldExtension, newExtension);
           if (wanted) enqueue(buildExtensionKey(newExtension.metadata));
         },
+        delete: (extension) => {
+          // A deleted Extension's last write (its finalizer's removal) is never read again.
+          client.forgetWrites(extension.metadata.namespace ?? '', extension.metadata.name);
+        },
       },
     );
     if (options.ignoreOperationAnnotation) {
@@ -120,6 +124,34 @@ export class ExtensionWatches {
   /** The cached Extensions this manager serves (type and class). */
   list(): Extension[] {
     return this.extensionInformer.list().filter((e) => this.options.matches(e));
+  }
+
+  /**
+   * Resolves once every informer listed once; rejects when `signal` aborts first. The first
+   * lists' events are all queued by then, so each Extension is reconciled once for them, not
+   * once per informer that lists it.
+   */
+  async waitForSync(signal: AbortSignal): Promise<void> {
+    await Promise.all([
+      this.extensionInformer.waitForSync(signal),
+      this.clusterInformer?.waitForSync(signal),
+    ]);
+  }
+
+  /** Whether every informer listed once (see CachedExtensionStore). */
+  synced(): boolean {
+    return this.unsynced() === undefined;
+  }
+
+  /** The cached Extension, if this manager serves it (type and class). */
+  extension(namespace: string, name: string): Extension | undefined {
+    const extension = this.extensionInformer.get(namespace, name);
+    return extension && this.options.matches(extension) ? extension : undefined;
+  }
+
+  /** The cached Cluster; undefined when Clusters are not watched. */
+  cluster(name: string): ClusterObject | undefined {
+    return this.clusterInformer?.get('', name);
   }
 
   /** Why the caches are not synced yet, or undefined when they are. */

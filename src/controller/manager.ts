@@ -6,6 +6,7 @@ import { extensionsApiVersion, heartbeatLeaseName } from '../gardener/constants.
 import { hasClass, hasType } from '../gardener/operation.js';
 import type { Extension } from '../gardener/types.js';
 import { EventRecorderFactory } from '../kube/events.js';
+import { CachedExtensionStore } from './cached-extension-store.js';
 import { ExtensionClient } from './extension-client.js';
 import { ExtensionWatches } from './extension-watches.js';
 import { Heartbeat } from '../kube/heartbeat.js';
@@ -150,7 +151,13 @@ export class Manager {
     }));
     const reconciler = new ExtensionReconciler({
       actuator,
-      store: this.client,
+      // Reads from the informers' cache; the watches are made below, before the first reconcile.
+      store: new CachedExtensionStore(this.client, {
+        synced: () => this.watches.synced(),
+        extension: (namespace, name) => this.watches.extension(namespace, name),
+        cluster: (name) => this.watches.cluster(name),
+        watchesClusters: options.ignoreOperationAnnotation,
+      }),
       statusWriter: new StatusWriter({ patcher: this.client, logger }),
       events: (extension) =>
         this.events.forObject({
@@ -278,7 +285,15 @@ export class Manager {
     // create predicate, so a follower's stale events do not cause reconciles.
     this.leading = true;
     this.watches.replay();
-    this.queue.start();
+    // As controller-runtime's controller, the workers start once the caches synced: an
+    // Extension listed by its informer and again through its Cluster's is queued once, not
+    // reconciled twice when a worker took the first event before the second list came.
+    this.watches.waitForSync(this.shutdown.signal).then(
+      () => {
+        this.queue.start();
+      },
+      () => undefined,
+    );
     this.heartbeat?.start();
     this.actuator.start?.();
   }

@@ -21,8 +21,10 @@ export interface HttpRequestSpec {
   readonly method: string;
   readonly headers: Readonly<Record<string, string>>;
   readonly body?: string;
-  /** The connection agent (TLS material, proxy); destroyed once the exchange ended. */
+  /** The connection agent (TLS material, proxy); destroyed once the exchange ended unless shared. */
   readonly agent?: http.Agent;
+  /** The agent is a pooled keep-alive agent: its socket goes back to it for the next request. */
+  readonly sharedAgent?: boolean;
 }
 
 /** How one exchange is bounded and how its errors name it. */
@@ -94,8 +96,8 @@ function describeRequest(spec: HttpRequestSpec): string {
  * One HTTP exchange with its timers: the connect timer runs until the socket is connected (and
  * TLS is up), the phase timer until the response is read (or, for a watch, first until the
  * headers came and then for the stream's deadline). Whatever ends the exchange (completion, a
- * timer, the caller's signal) clears the timers and destroys the per-request agent, so no
- * socket outlives the exchange.
+ * timer, the caller's signal) clears the timers and destroys a per-request agent, so no
+ * socket outlives the exchange but a pooled one, which its agent keeps for the next request.
  */
 class HttpExchange {
   private readonly request: http.ClientRequest;
@@ -155,7 +157,11 @@ class HttpExchange {
     this.request.destroy(err);
   }
 
-  /** Releases timers, the abort listener, and the agent with any socket it still holds. */
+  /**
+   * Releases timers and the abort listener, and a per-request agent with any socket it holds.
+   * A completed exchange has handed its socket back to a shared agent already (destroying the
+   * request then is a no-op); one ended early destroys its socket, never the shared agent.
+   */
   finish(): void {
     if (this.ended) return;
     this.ended = true;
@@ -163,7 +169,7 @@ class HttpExchange {
     this.timers.clear();
     for (const signal of this.signals()) signal.removeEventListener('abort', this.onAbort);
     this.request.destroy();
-    this.spec.agent?.destroy();
+    if (!this.spec.sharedAgent) this.spec.agent?.destroy();
   }
 
   private signals(): AbortSignal[] {

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
-import http from 'node:http';
-import https from 'node:https';
+import type http from 'node:http';
+import type https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { AgentPool, type AgentLease, type ConnectionSettings } from './agent-pool.js';
 // client-node's kubeconfig entry parsers live in a module of their own that imports only node:fs;
 // its `KubeConfig` (config.js) pulls in the whole generated API index (~800 model files, tens of
 // MiB of heap), which the controller, talking raw JSON, never needs on its start path.
@@ -13,7 +14,11 @@ export type { Cluster, Context, User };
 export interface AuthRequest {
   getUrl(): string;
   setHeaderParam(key: string, value: string): void;
-  setAgent(agent: http.Agent | https.Agent): void;
+  /**
+   * `shared`: the agent is pooled and outlives the request (a keep-alive agent of the
+   * connection); otherwise it is the request's own and is destroyed once the exchange ended.
+   */
+  setAgent(agent: http.Agent | https.Agent, shared?: boolean): void;
 }
 
 /**
@@ -51,8 +56,17 @@ export class LeanKubeConfig implements KubeConnection, KubeConfigEntries {
   readonly currentContext: string;
   private fileToken: { value: string; readAt: number } | undefined;
   private fallback: Promise<KubeConfig> | undefined;
+  private lease: AgentLease | undefined;
+  private closed = false;
 
-  constructor(entries: KubeConfigEntries) {
+  /**
+   * `agents`: where the connection's keep-alive agent comes from; the process shares one pool
+   * so that connections with equal TLS settings share sockets. Default: a pool of its own.
+   */
+  constructor(
+    entries: KubeConfigEntries,
+    private readonly agents: AgentPool = new AgentPool(),
+  ) {
     this.clusters = entries.clusters;
     this.users = entries.users;
     this.contexts = entries.contexts;
@@ -89,17 +103,14 @@ export class LeanKubeConfig implements KubeConnection, KubeConfigEntries {
       );
       return;
     }
-    const agentOptions: https.AgentOptions = {};
-    if (cluster?.skipTLSVerify) agentOptions.rejectUnauthorized = false;
-    if (cluster?.tlsServerName) agentOptions.servername = cluster.tlsServerName;
     // As client-node: without a user, no TLS material (not even the CA) is applied.
+    const settings: ConnectionSettings = {
+      protocol: protocolOf(cluster),
+      rejectUnauthorized: !cluster?.skipTLSVerify,
+      ...(cluster?.tlsServerName ? { servername: cluster.tlsServerName } : {}),
+      ...(user ? tlsMaterialOf(cluster, user) : {}),
+    };
     if (user) {
-      const ca = fileOrData(cluster?.caFile, cluster?.caData);
-      if (ca) agentOptions.ca = ca;
-      const cert = fileOrData(user.certFile, user.certData);
-      if (cert) agentOptions.cert = cert;
-      const key = fileOrData(user.keyFile, user.keyData);
-      if (key) agentOptions.key = key;
       if (user.impersonateUser) request.setHeaderParam('Impersonate-User', user.impersonateUser);
       const token = user.token ?? this.tokenFromFile(user);
       if (token) request.setHeaderParam('Authorization', `Bearer ${token}`);
@@ -108,7 +119,36 @@ export class LeanKubeConfig implements KubeConnection, KubeConfigEntries {
         request.setHeaderParam('Authorization', `Basic ${basic}`);
       }
     }
-    request.setAgent(createAgent(cluster, agentOptions));
+    request.setAgent(this.agentFor(settings), true);
+  }
+
+  /**
+   * Releases the connection's agent: its idle sockets close now, busy ones when their exchange
+   * ends (the Extension is gone, or a rotated access secret replaced this connection). A request
+   * made after it (a late health check) still works, on a socket closed when it ends.
+   */
+  close(): void {
+    this.closed = true;
+    this.lease?.release();
+    this.lease = undefined;
+  }
+
+  /**
+   * The pooled agent for the current TLS settings. Files (CA, certificate, key) are read per
+   * request as before, so a rotated file moves the connection to a new agent and releases the old.
+   */
+  private agentFor(settings: ConnectionSettings): http.Agent {
+    if (this.closed) {
+      // Held only for this request: the agent (if no other connection holds it) keeps no socket.
+      const lease = this.agents.acquire(settings);
+      lease.release();
+      return lease.agent;
+    }
+    if (this.lease?.key !== this.agents.keyOf(settings)) {
+      this.lease?.release();
+      this.lease = this.agents.acquire(settings);
+    }
+    return this.lease.agent;
   }
 
   /** The token of a `tokenFile` auth provider (in-cluster), read again once a minute. */
@@ -157,13 +197,21 @@ function fileOrData(file: string | undefined, data: string | undefined): Buffer 
   return undefined;
 }
 
-function createAgent(cluster: Cluster | null, options: https.AgentOptions): http.Agent {
+/** The TLS material of a user's requests: the cluster's CA and the user's certificate and key. */
+function tlsMaterialOf(cluster: Cluster | null, user: User): Pick<ConnectionSettings, 'ca' | 'cert' | 'key'> {
+  const ca = fileOrData(cluster?.caFile, cluster?.caData);
+  const cert = fileOrData(user.certFile, user.certData);
+  const key = fileOrData(user.keyFile, user.keyData);
+  return { ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}) };
+}
+
+function protocolOf(cluster: Cluster | null): ConnectionSettings['protocol'] {
   if (cluster?.server.startsWith('http:')) {
     // client-node's rule: plain HTTP only when TLS verification is explicitly skipped.
     if (!cluster.skipTLSVerify) {
       throw new Error('HTTP protocol is not allowed when skipTLSVerify is not set or false');
     }
-    return new http.Agent(options);
+    return 'http:';
   }
-  return new https.Agent(options);
+  return 'https:';
 }

@@ -5,7 +5,14 @@ import yaml from 'js-yaml';
 // client-node's kubeconfig entry parsers (the same ones its KubeConfig uses), from the one module
 // of client-node that does not load its generated API index.
 import { newClusters, newContexts, newUsers } from '@kubernetes/client-node/dist/config_types.js';
-import { LeanKubeConfig, type Cluster, type Context, type User } from './kube-connection.js';
+import type { AgentPool } from './agent-pool.js';
+import {
+  LeanKubeConfig,
+  type Cluster,
+  type Context,
+  type KubeConfigEntries,
+  type User,
+} from './kube-connection.js';
 
 /** Where the seed kubeconfig came from (for the startup log line; never its content). */
 export type KubeconfigSource = 'flag' | 'in-cluster' | 'env';
@@ -27,14 +34,17 @@ export function loadKubeConfig(options: {
   serviceAccountDir?: string;
   /** `--master`: the API server URL to use instead of the kubeconfig's. */
   masterUrl?: string;
+  /** Where the connection's keep-alive agents come from (default: a pool of its own). */
+  agents?: AgentPool;
 }): {
   kubeConfig: LeanKubeConfig;
   source: KubeconfigSource;
 } {
   const loaded = loadKubeConfigSource(options);
-  if (options.masterUrl)
-    return { ...loaded, kubeConfig: overrideServer(loaded.kubeConfig, options.masterUrl) };
-  return loaded;
+  const kubeConfig = options.masterUrl
+    ? overrideServer(loaded.kubeConfig, options.masterUrl)
+    : loaded.kubeConfig;
+  return { source: loaded.source, kubeConfig: new LeanKubeConfig(kubeConfig, options.agents) };
 }
 
 function loadKubeConfigSource(options: Parameters<typeof loadKubeConfig>[0]): {
@@ -151,17 +161,17 @@ function mergeKubeConfigFiles(files: readonly string[]): LeanKubeConfig {
 }
 
 /** Points the current context's cluster at `server` (`--master`), keeping its TLS settings. */
-function overrideServer(kubeConfig: LeanKubeConfig, server: string): LeanKubeConfig {
+function overrideServer(kubeConfig: LeanKubeConfig, server: string): KubeConfigEntries {
   const current = kubeConfig.getCurrentCluster();
   if (!current) throw new Error('kubeconfig has no current cluster to apply --master to');
-  return new LeanKubeConfig({
+  return {
     clusters: kubeConfig.clusters.map((cluster) =>
       cluster.name === current.name ? { ...cluster, server } : cluster,
     ),
     users: kubeConfig.users,
     contexts: kubeConfig.contexts,
     currentContext: kubeConfig.currentContext,
-  });
+  };
 }
 
 /** Loads a kubeconfig file (e.g. the garden's for the admission webhook), as kubectl would. */
@@ -211,28 +221,38 @@ export interface ClusterCredentials {
   };
 }
 
-/** A KubeConfig of one cluster; `name` names its cluster, user and context (client-node caches by user). */
-export function buildKubeConfig(name: string, credentials: ClusterCredentials): LeanKubeConfig {
-  return new LeanKubeConfig({
-    clusters: [
-      {
-        name,
-        server: credentials.server,
-        caData: credentials.caData,
-        skipTLSVerify: credentials.insecureSkipTLSVerify ?? false,
-      },
-    ],
-    users: [
-      {
-        name,
-        token: credentials.user.token,
-        certData: credentials.user.clientCertificateData,
-        keyData: credentials.user.clientKeyData,
-        username: credentials.user.username,
-        password: credentials.user.password,
-      },
-    ],
-    contexts: [{ name, cluster: name, user: name }],
-    currentContext: name,
-  });
+/**
+ * A KubeConfig of one cluster; `name` names its cluster, user and context (client-node caches by
+ * user). Its keep-alive agent comes from `agents` (default: a pool of its own).
+ */
+export function buildKubeConfig(
+  name: string,
+  credentials: ClusterCredentials,
+  agents?: AgentPool,
+): LeanKubeConfig {
+  return new LeanKubeConfig(
+    {
+      clusters: [
+        {
+          name,
+          server: credentials.server,
+          caData: credentials.caData,
+          skipTLSVerify: credentials.insecureSkipTLSVerify ?? false,
+        },
+      ],
+      users: [
+        {
+          name,
+          token: credentials.user.token,
+          certData: credentials.user.clientCertificateData,
+          keyData: credentials.user.clientKeyData,
+          username: credentials.user.username,
+          password: credentials.user.password,
+        },
+      ],
+      contexts: [{ name, cluster: name, user: name }],
+      currentContext: name,
+    },
+    agents,
+  );
 }

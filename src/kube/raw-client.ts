@@ -60,7 +60,8 @@ export interface KubeRawClientOptions {
  * extensions, unknown fields), and CustomObjectsApi only reaches `/apis/…`, not the core group
  * (`/api/v1`: Namespace, ServiceAccount, Service, Secret, ConfigMap). One route serves all kinds.
  *
- * client-node authenticates each request (headers, TLS agent); the bytes go through node:http(s)
+ * The connection authenticates each request (headers, TLS agent, pooled keep-alive agents for
+ * the controller's own connections); the bytes go through node:http(s)
  * because client-node's fetch has no connect timeout and its Watch cannot be cancelled before
  * the server answered. Every request gets the client's timeouts and ends with its lifetime.
  */
@@ -198,7 +199,14 @@ export class KubeRawClient {
       context.setHeaderParam('Content-Length', String(Buffer.byteLength(body)));
     }
     await this.kubeConfig.applySecurityAuthentication(context);
-    return { url, method, headers: context.headers, body, agent: context.agent };
+    return {
+      url,
+      method,
+      headers: context.headers,
+      body,
+      agent: context.agent,
+      sharedAgent: context.sharedAgent,
+    };
   }
 
   private exchangeOptions(verb: string, object: string, signal: AbortSignal | undefined) {
@@ -217,6 +225,7 @@ export class KubeRawClient {
 class RequestAuthentication implements AuthRequest {
   readonly headers: Record<string, string> = {};
   agent: http.Agent | undefined;
+  sharedAgent = false;
 
   constructor(private readonly url: URL) {}
 
@@ -228,8 +237,9 @@ class RequestAuthentication implements AuthRequest {
     this.headers[key] = value;
   }
 
-  setAgent(agent: http.Agent): void {
+  setAgent(agent: http.Agent, shared = false): void {
     this.agent = agent;
+    this.sharedAgent = shared;
   }
 }
 

@@ -46,6 +46,11 @@ export interface ControlPlaneOptions {
   /** Start-up budget; 2 cores need far more than envtest's 20 s. */
   startTimeoutMs?: number;
   progress?: (line: string) => void;
+  /**
+   * `--service-cluster-ip-range`; default `10.0.0.0/24` (254 Services). A shoot server of the
+   * fleet bench holds hundreds of Flux installations, three Services each.
+   */
+  serviceClusterIpRange?: string;
 }
 
 function workRoot(): string {
@@ -166,7 +171,7 @@ async function startOnce(options: ControlPlaneOptions): Promise<ControlPlane> {
         `--service-account-issuer=${server}`,
         `--service-account-key-file=${path.join(dir, 'sa.key')}`,
         `--service-account-signing-key-file=${path.join(dir, 'sa.key')}`,
-        '--service-cluster-ip-range=10.0.0.0/24',
+        `--service-cluster-ip-range=${options.serviceClusterIpRange ?? '10.0.0.0/24'}`,
         '--disable-admission-plugins=ServiceAccount',
         '--allow-privileged=true',
         '--v=0',

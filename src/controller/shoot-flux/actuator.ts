@@ -154,10 +154,18 @@ export class ShootFluxActuator implements Actuator {
   }
 
   /** What the actuator still holds for an Extension: open wake-up watches and shoot clients. */
-  heldFor(extension: Extension): { watches: string[]; shootClient: boolean } {
+  heldFor(extension: Extension): {
+    watches: string[];
+    shootClient: boolean;
+    shootAgents: number;
+    shootSockets: number;
+  } {
     return {
       watches: this.waker.watchesOf(keyOf(extension)),
       shootClient: this.shoots.has(extension.metadata.namespace ?? ''),
+      // Of every shoot: the tests that look hold one Extension per actuator.
+      shootAgents: this.options.shootClients.agents?.size ?? 0,
+      shootSockets: this.options.shootClients.agents?.openSockets ?? 0,
     };
   }
 

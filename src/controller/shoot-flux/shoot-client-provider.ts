@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { KubeConnection } from '../../kube/kube-connection.js';
+import { AgentPool } from '../../kube/agent-pool.js';
+import type { KubeConnection, LeanKubeConfig } from '../../kube/kube-connection.js';
 import { errorCodes, type ErrorCode } from '../../gardener/constants.js';
 import {
   decodeShootKubeconfig,
@@ -30,23 +31,29 @@ export class ShootAccessError extends Error {
 
 interface CachedClient {
   fingerprint: string;
-  kubeConfig: KubeConnection;
+  kubeConfig: LeanKubeConfig;
 }
 
 /**
  * Builds KubeConfigs for shoots from their access secrets in the seed. The secret is read on
  * every call because gardener-resource-manager rotates its token; the KubeConfig (and with it the
- * clients made from it) is reused while the secret's content is unchanged.
+ * clients made from it) is reused while the secret's content is unchanged. All shoot
+ * KubeConfigs take their keep-alive agents from one pool, so shoots behind the same API server
+ * and CA share sockets; a replaced or forgotten KubeConfig releases its agent.
  */
 export class ShootClientProvider {
   private readonly cache = new Map<string, CachedClient>();
   private readonly secrets: SecretDataReader;
 
-  /** `observer` reports the secret reads to the request metrics like every other seed request. */
+  /**
+   * `observer` reports the secret reads to the request metrics like every other seed request;
+   * `agents` is where shoot connections get their sockets (default: a pool of its own).
+   */
   constructor(
     seed: KubeConnection,
     private readonly mode: ShootClientMode,
     observer?: KubeRequestObserver,
+    readonly agents: AgentPool = new AgentPool(),
   ) {
     this.secrets = new SecretDataReader(seed, observer);
   }
@@ -70,13 +77,20 @@ export class ShootClientProvider {
         errorCodes.retryableInfraDependencies,
       ]);
     }
-    const kubeConfig = buildKubeConfig(`${namespace}-${fingerprint.slice(0, 12)}`, decoded.kubeconfig);
+    const kubeConfig = buildKubeConfig(
+      `${namespace}-${fingerprint.slice(0, 12)}`,
+      decoded.kubeconfig,
+      this.agents,
+    );
+    // The rotated-out KubeConfig's sockets close as their last requests end.
+    cached?.kubeConfig.close();
     this.cache.set(namespace, { fingerprint, kubeConfig });
     return kubeConfig;
   }
 
   /** Forgets the client of a shoot (its Extension is gone, or the controller stops). */
   forget(namespace: string): void {
+    this.cache.get(namespace)?.kubeConfig.close();
     this.cache.delete(namespace);
   }
 

@@ -10,6 +10,8 @@ export interface ShootKubeConfigSource {
   kubeConfigFor(namespace: string, signal?: AbortSignal): Promise<KubeConnection>;
   /** Drops what it caches for the shoot (its Extension is gone, or the controller stops). */
   forget?(namespace: string): void;
+  /** The pool shoot connections take their sockets from, if the source has one (for leak checks). */
+  readonly agents?: { readonly size: number; readonly openSockets: number };
 }
 
 /** How shoot clients are made. */

@@ -99,12 +99,38 @@ function buildNamespace(namespace: string): Manifest {
   };
 }
 
-/** Parses one bundle file into its objects; empty documents are skipped. */
+/**
+ * The parsed objects of each bundle file as the bundle holds it, per bundle object (the loader
+ * keeps one per Flux version): every shoot's render starts from a copy instead of parsing the
+ * same YAML again. Bounded by the bundles alive (weakly held) times their few files.
+ */
+const parsedFiles = new WeakMap<FluxReleaseBundle, Map<string, Manifest[]>>();
+
+/**
+ * Parses one bundle file into its objects; empty documents are skipped. The file's own text is
+ * parsed once per bundle and handed out as a copy (rendering changes the objects); another text
+ * (`rbac.yaml` for a namespace other than `flux-system`) is parsed every time.
+ */
 function parseBundleFile(
   bundle: FluxReleaseBundle,
   fileName: string,
   text = bundle.files[fileName],
 ): Manifest[] {
+  if (text === undefined || text !== bundle.files[fileName]) return decodeBundleFile(bundle, fileName, text);
+  let files = parsedFiles.get(bundle);
+  if (!files) {
+    files = new Map();
+    parsedFiles.set(bundle, files);
+  }
+  let parsed = files.get(fileName);
+  if (!parsed) {
+    parsed = decodeBundleFile(bundle, fileName, text);
+    files.set(fileName, parsed);
+  }
+  return structuredClone(parsed);
+}
+
+function decodeBundleFile(bundle: FluxReleaseBundle, fileName: string, text: string | undefined): Manifest[] {
   if (text === undefined) {
     throw new FluxInstallError(
       `the Flux ${bundle.version} release bundle from ${bundle.source} has no ${fileName}`,

@@ -283,6 +283,35 @@ describe('generic Extension reconciler', () => {
     expect(actuator.calls.map((c) => c.namespace)).toEqual([namespace, namespace]);
   });
 
+  it('--ignore-operation-annotation: a new leader reconciles each Extension once, though two informers list it', async () => {
+    fresh();
+    // Extensions and Clusters that exist before the manager starts: its Extension informer lists
+    // each Extension, its Cluster informer each Cluster, and both enqueue the Extension.
+    const shoots: Gardenlet[] = [];
+    for (let i = 0; i < 4; i++) {
+      const gardenlet = await createGardenlet(seed, type, gardenlets);
+      await gardenlet.writeCluster(buildMinimalShoot());
+      await gardenlet.createExtension(undefined, { annotations: {} });
+      shoots.push(gardenlet);
+    }
+    const manager = await startManager(seed, actuator, {
+      extensionType: type,
+      ignoreOperationAnnotation: true,
+      maxConcurrentReconciles: 4,
+    });
+    managers.push(manager);
+    await expect.poll(() => manager.readiness()).toBeUndefined();
+    // Once both lists are in, every event they caused is queued: wait until the queue is empty
+    // and every reconcile that started has ended.
+    const settled = async () => {
+      const depth = (await manager.metrics.queueDepth.get()).values[0]?.value ?? 0;
+      const ended = (await manager.metrics.reconciles.get()).values.reduce((sum, v) => sum + v.value, 0);
+      return depth === 0 && ended === actuator.calls.length && ended >= shoots.length;
+    };
+    await expect.poll(settled).toBe(true);
+    expect(actuator.calls.map((c) => c.namespace).sort()).toEqual(shoots.map((g) => g.namespace).sort());
+  });
+
   it('--ignore-operation-annotation reconciles on generation changes of the Extension and the Cluster', async () => {
     fresh();
     // The Cluster exists and the manager has seen it before the Extension appears: otherwise a

@@ -4,9 +4,8 @@ import path from 'node:path';
 import yaml from 'js-yaml';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { KubernetesApiError } from '../../../src/kube/errors.js';
-import type { KubeConnection } from '../../../src/kube/kube-connection.js';
 import { loadKubeConfig } from '../../../src/kube/kubeconfig.js';
-import { KubeRawClient } from '../../../src/kube/raw-client.js';
+import { whoAmI } from '../support/who-am-i.js';
 
 interface SeedKubeconfig {
   clusters: { name: string; cluster: { server: string; 'certificate-authority': string } }[];
@@ -44,18 +43,6 @@ function writeKubeconfig(
     }),
   );
   return file;
-}
-
-/** Who the API server says the connection authenticates as (SelfSubjectReview). */
-async function whoAmI(connection: KubeConnection): Promise<string | undefined> {
-  const { body } = await new KubeRawClient(connection).request({
-    method: 'POST',
-    path: '/apis/authentication.k8s.io/v1/selfsubjectreviews',
-    body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' },
-    verb: 'create',
-    object: 'SelfSubjectReview',
-  });
-  return (body as { status?: { userInfo?: { username?: string } } }).status?.userInfo?.username;
 }
 
 describe('the controller’s own kubeconfig authentication against a real API server', () => {

@@ -7,8 +7,8 @@ import { startTestManager } from '../../../harness/test-manager.js';
 import { clusterKubeConfig } from '../../support/clusters.js';
 import { publicGitConfig, useTestShoots } from '../shoot-flux-support.js';
 
-// What the actuator holds for an Extension (wake-up watches, shoot clients) ends with it: when
-// the Extension is deleted, and when the controller stops.
+// What the actuator holds for an Extension (wake-up watches, shoot clients and their keep-alive
+// sockets) ends with it: when the Extension is deleted, and when the controller stops.
 const extensionType = 'shoot-flux-release';
 
 describe('releasing what an Extension held', () => {
@@ -41,11 +41,13 @@ describe('releasing what an Extension held', () => {
     const extension: Extension = await gardenlet.extension();
     await expect
       .poll(() => actuator.heldFor(extension))
-      .toEqual({ watches: ['flux-install'], shootClient: true });
+      .toMatchObject({ watches: ['flux-install'], shootClient: true, shootAgents: 1 });
+    // The wake-up watch streams over a socket of the shoot connection's pooled agent.
+    expect(actuator.heldFor(extension).shootSockets).toBeGreaterThan(0);
     return { gardenlet, extension };
   };
 
-  it('releases the watches and the shoot client of a deleted Extension', async () => {
+  it('releases the watches, the shoot client and its sockets of a deleted Extension', async () => {
     const { actuator } = await start();
     const { gardenlet, extension } = await waitingShoot(actuator);
     await gardenlet.deleteExtension();
@@ -59,13 +61,18 @@ describe('releasing what an Extension held', () => {
         }
       })
       .toBe('gone');
-    expect(actuator.heldFor(extension)).toEqual({ watches: [], shootClient: false });
+    // A socket busy at the deletion closes as its exchange ends.
+    await expect
+      .poll(() => actuator.heldFor(extension))
+      .toEqual({ watches: [], shootClient: false, shootAgents: 0, shootSockets: 0 });
   });
 
-  it('releases every watch and shoot client when the controller stops', async () => {
+  it('releases every watch, shoot client and socket when the controller stops', async () => {
     const { manager, actuator } = await start();
     const { extension } = await waitingShoot(actuator);
     await manager.stop();
-    expect(actuator.heldFor(extension)).toEqual({ watches: [], shootClient: false });
+    await expect
+      .poll(() => actuator.heldFor(extension))
+      .toEqual({ watches: [], shootClient: false, shootAgents: 0, shootSockets: 0 });
   });
 });

@@ -85,6 +85,18 @@ describe('renderInstallManifests', () => {
     expect(renderInstallManifests(reversed, buildFluxInstallOptions())).toEqual(render());
   });
 
+  it('renders each shoot from the bundle as it is, whatever an earlier render of it changed', () => {
+    // A bundle object of its own, so that its parsed files are first parsed here.
+    const fresh = { ...bundle };
+    const defaults = renderInstallManifests({ ...bundle }, buildFluxInstallOptions());
+    const changed = renderInstallManifests(
+      fresh,
+      buildFluxInstallOptions({ registry: 'registry.example/flux', tolerationKeys: ['gitops'] }),
+    );
+    for (const manifest of changed) manifest.metadata.name = 'changed-by-the-caller';
+    expect(renderInstallManifests(fresh, buildFluxInstallOptions())).toEqual(defaults);
+  });
+
   it('creates the namespace with the pod-security warn labels', () => {
     expect(find(render({ namespace: 'gitops' }), 'Namespace', 'gitops').metadata.labels).toEqual({
       'app.kubernetes.io/instance': 'gitops',
