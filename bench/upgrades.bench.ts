@@ -237,7 +237,8 @@ async function main(): Promise<void> {
   try {
     const [seed, shoot] = await Promise.all([
       startControlPlane({ name: 'bench-seed', crds: ['gardener'] }),
-      startControlPlane({ name: 'bench-shoot', crds: ['flux'] }),
+      // 200 Flux installations hold 600 Services: more than the harness's default range.
+      startControlPlane({ name: 'bench-shoot', crds: ['flux'], serviceClusterIpRange: '10.0.0.0/16' }),
     ]);
     planes.push(seed, shoot);
     const derived = await mkdtemp(path.join(tmpdir(), 'shoot-flux-bench-bundles-'));
