@@ -31,6 +31,7 @@ import {
 } from '../test/harness/gardener-objects.js';
 import { startKubelet } from '../test/harness/kubelet.js';
 import { FluxPlayer } from '../test/harness/flux-player.js';
+import { providerConfig } from './support/bench-shoots.js';
 
 const { values } = parseArgs({
   options: {
@@ -70,21 +71,6 @@ class RequestCount {
       .join(', ');
   }
 }
-
-const providerConfig = (fluxNamespace: string) => ({
-  apiVersion: 'flux.extensions.gardener.cloud/v1alpha1',
-  kind: 'FluxConfig',
-  syncMode: 'Full',
-  flux: { namespace: fluxNamespace },
-  source: {
-    template: {
-      apiVersion: 'source.toolkit.fluxcd.io/v1',
-      kind: 'GitRepository',
-      spec: { url: 'https://git.example.com/org/fleet.git', ref: { branch: 'main' } },
-    },
-  },
-  kustomization: { template: { spec: { path: './clusters/shoot' } } },
-});
 
 async function startBenchManager(
   seed: KubeConfig,
@@ -149,7 +135,9 @@ async function createShoot(seed: KubeConfig, namespace: string, kubeconfig: stri
     version: 'v1alpha1',
     namespace,
     plural: 'extensions',
-    body: buildExtensionObject({ providerConfig: providerConfig(`flux-u${index}`) }),
+    body: buildExtensionObject({
+      providerConfig: providerConfig(`flux-u${index}`, { gitCredentials: false, syncMode: 'Full' }),
+    }),
   });
 }
 

@@ -6,22 +6,22 @@ import {
   buildExtensionObject,
   buildShootObject,
 } from '../../test/harness/gardener-objects.js';
+import { buildGitFluxConfig } from '../../test/harness/flux-configs.js';
 
-/** The FluxConfig of every bench shoot: a GitRepository with credentials and a Kustomization. */
-export const providerConfig = (fluxNamespace: string) => ({
-  apiVersion: 'flux.extensions.gardener.cloud/v1alpha1',
-  kind: 'FluxConfig',
-  flux: { namespace: fluxNamespace },
-  source: {
-    template: {
-      apiVersion: 'source.toolkit.fluxcd.io/v1',
-      kind: 'GitRepository',
-      spec: { url: 'https://git.example.com/org/fleet.git', ref: { branch: 'main' } },
-    },
-    secretResourceName: 'git',
-  },
-  kustomization: { template: { spec: { path: './clusters/shoot' } } },
-});
+/** What varies between the benches' shoots: Git credentials (default with) and the sync mode. */
+export interface BenchProviderConfigOptions {
+  gitCredentials?: boolean;
+  syncMode?: string;
+}
+
+/** The FluxConfig of every bench shoot: a GitRepository (with credentials unless told) and a Kustomization. */
+export const providerConfig = (fluxNamespace: string, options: BenchProviderConfigOptions = {}) =>
+  buildGitFluxConfig({
+    url: 'https://git.example.com/org/fleet.git',
+    fluxNamespace,
+    ...(options.gitCredentials === false ? {} : { secretResourceName: 'git' }),
+    ...(options.syncMode !== undefined ? { syncMode: options.syncMode } : {}),
+  });
 /** The shoot's resources the config's `secretResourceName` names. */
 export const shootResources = [
   { name: 'git', resourceRef: { apiVersion: 'v1', kind: 'Secret', name: 'git-auth' } },
@@ -58,14 +58,13 @@ export async function createBenchShoot(
   for (const [secretName, data] of secrets) {
     await core.createNamespacedSecret({ namespace, body: { metadata: { name: secretName }, data } });
   }
-  const config = providerConfig(fluxNamespace);
   await custom.createNamespacedCustomObject({
     group: 'extensions.gardener.cloud',
     version: 'v1alpha1',
     namespace,
     plural: 'extensions',
     body: buildExtensionObject({
-      providerConfig: withGitSecret ? config : { ...config, source: { template: config.source.template } },
+      providerConfig: providerConfig(fluxNamespace, { gitCredentials: withGitSecret }),
     }),
   });
 }

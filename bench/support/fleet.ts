@@ -14,6 +14,7 @@ import {
   makeFluxManifestsBase,
 } from '../../test/harness/gardener-objects.js';
 import { ManagedProcess, freePort, pollUntil } from '../../test/harness/processes.js';
+import { providerConfig } from './bench-shoots.js';
 
 // A fleet for the benches: one seed and a few shoot API servers, N shoots spread over them (one
 // seed namespace and one Flux namespace each), and the built controller as its own process so
@@ -74,23 +75,6 @@ export function buildFleetShoots(count: number, shoots: readonly ControlPlane[])
   });
 }
 
-/** The providerConfig every fleet shoot uses: a GitRepository and a Kustomization in its Flux namespace. */
-export function buildFleetProviderConfig(fluxNamespace: string): Record<string, unknown> {
-  return {
-    apiVersion: 'flux.extensions.gardener.cloud/v1alpha1',
-    kind: 'FluxConfig',
-    flux: { namespace: fluxNamespace },
-    source: {
-      template: {
-        apiVersion: 'source.toolkit.fluxcd.io/v1',
-        kind: 'GitRepository',
-        spec: { url: 'https://git.example.com/org/fleet.git', ref: { branch: 'main' } },
-      },
-    },
-    kustomization: { template: { spec: { path: './clusters/shoot' } } },
-  };
-}
-
 /**
  * Plays gardenlet for one fleet shoot: seed namespace, Cluster, `gardener` access secret and the
  * Extension. `annotate: false` leaves the reconcile annotation off (the Extension of a shoot that
@@ -122,7 +106,7 @@ export async function createFleetShoot(
     },
   });
   const extension = buildExtensionObject({
-    providerConfig: buildFleetProviderConfig(shoot.fluxNamespace),
+    providerConfig: providerConfig(shoot.fluxNamespace, { gitCredentials: false }),
   }) as {
     metadata: { annotations?: Record<string, string> };
   };
