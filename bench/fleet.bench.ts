@@ -54,7 +54,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 class Controller {
   readonly logLines: string[] = [];
   private readonly child: ChildProcess;
-  private samples = { peakSockets: 0, peakLagP99: 0 };
+  private samples = { peakSockets: 0, peakLagP99: 0, peakHeapTotal: 0, peakExternal: 0 };
   private sampler: NodeJS.Timeout;
 
   private constructor(
@@ -168,15 +168,25 @@ class Controller {
         this.samples.peakLagP99,
         byName.get('nodejs_eventloop_lag_p99_seconds') ?? 0,
       );
+      // What the RSS peak is made of: V8's heap as reserved (not only used), and memory outside
+      // it (Buffers, TLS). The rest of the RSS is code, stacks and the allocator's own.
+      this.samples.peakHeapTotal = Math.max(
+        this.samples.peakHeapTotal,
+        byName.get('nodejs_heap_size_total_bytes') ?? 0,
+      );
+      this.samples.peakExternal = Math.max(
+        this.samples.peakExternal,
+        byName.get('nodejs_external_memory_bytes') ?? 0,
+      );
     } catch {
       // The process is starting or ending; the next sample counts.
     }
   }
 
-  /** Peaks since the last call: open sockets, event-loop delay p99 (prom-client's, per scrape). */
-  takePeaks(): { peakSockets: number; peakLagP99: number } {
+  /** Peaks since the last call: open sockets, event-loop delay p99 (prom-client's, per scrape), heap and external memory. */
+  takePeaks(): { peakSockets: number; peakLagP99: number; peakHeapTotal: number; peakExternal: number } {
     const peaks = this.samples;
-    this.samples = { peakSockets: 0, peakLagP99: 0 };
+    this.samples = { peakSockets: 0, peakLagP99: 0, peakHeapTotal: 0, peakExternal: 0 };
     return peaks;
   }
 
@@ -375,10 +385,12 @@ try {
   peaks = {
     peakSockets: Math.max(peaks.peakSockets, highPeaks.peakSockets),
     peakLagP99: Math.max(peaks.peakLagP99, highPeaks.peakLagP99),
+    peakHeapTotal: Math.max(peaks.peakHeapTotal, highPeaks.peakHeapTotal),
+    peakExternal: Math.max(peaks.peakExternal, highPeaks.peakExternal),
   };
   peakRss = Math.max(peakRss, controller.memory().peak);
   print(
-    `during bootstrap: peak RSS ${mib(peakRss)}, open sockets peak ${peaks.peakSockets}, event-loop delay p99 peak ${(peaks.peakLagP99 * 1000).toFixed(0)} ms (idle RSS before: ${mib(idle)})`,
+    `during bootstrap: peak RSS ${mib(peakRss)} (peaks of V8's heap reserved ${mib(peaks.peakHeapTotal)}, external ${mib(peaks.peakExternal)}), open sockets peak ${peaks.peakSockets}, event-loop delay p99 peak ${(peaks.peakLagP99 * 1000).toFixed(0)} ms (idle RSS before: ${mib(idle)})`,
   );
   await controller.stop();
 
