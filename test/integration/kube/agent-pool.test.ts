@@ -3,6 +3,7 @@ import yaml from 'js-yaml';
 import { describe, expect, inject, it } from 'vitest';
 import { AgentPool } from '../../../src/kube/agent-pool.js';
 import { KubernetesApiError } from '../../../src/kube/errors.js';
+import { KubeRawClient } from '../../../src/kube/raw-client.js';
 import { buildKubeConfig } from '../../../src/kube/kubeconfig.js';
 import type { LeanKubeConfig } from '../../../src/kube/kube-connection.js';
 import { whoAmI as askWhoAmI } from '../support/who-am-i.js';
@@ -81,5 +82,33 @@ describe('keep-alive connections against a real API server', () => {
     // A closed connection used again still works, and holds no agent afterwards.
     expect(await whoAmI(second)).toBe('admin');
     expect(pool.size).toBe(0);
+  });
+
+  it('answers requests while more watches are open on the server than any socket cap would hold', async () => {
+    // With --health-check-watch every shoot keeps three watches open; 500 shoots on one API
+    // server hold 1500 sockets. A per-agent socket cap below that queued every other request.
+    const pool = new AgentPool();
+    const connection = connect(pool, 'watcher', token);
+    const client = new KubeRawClient(connection);
+    const watches = new AbortController();
+    const opened: Promise<void>[] = [];
+    for (let n = 0; n < 300; n++) {
+      opened.push(
+        client
+          .watch(
+            { path: '/api/v1/namespaces/default/configmaps', timeoutSeconds: 300, signal: watches.signal },
+            () => undefined,
+          )
+          .catch(() => undefined),
+      );
+    }
+    try {
+      await expect.poll(() => pool.openSockets, { timeout: 60_000 }).toBeGreaterThanOrEqual(300);
+      expect(await whoAmI(connection)).toBe('admin');
+    } finally {
+      watches.abort();
+      await Promise.all(opened);
+      connection.close();
+    }
   });
 });
