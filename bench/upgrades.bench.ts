@@ -8,13 +8,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import {
-  CoreV1Api,
-  CustomObjectsApi,
-  PatchStrategy,
-  setHeaderOptions,
-  type KubeConfig,
-} from '@kubernetes/client-node';
+import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
 import type { LandscapeFluxPolicy } from '../src/api/landscape-policy.js';
 import { createShootFluxActuator } from '../src/controller/composition.js';
 import { Manager } from '../src/controller/manager.js';
@@ -22,16 +16,10 @@ import type { Extension } from '../src/gardener/types.js';
 import { discardLogger } from '../src/log/logger.js';
 import { startControlPlane, type ControlPlane } from '../test/harness/control-plane.js';
 import { writeDerivedFluxBundle } from '../test/harness/derived-flux-bundle.js';
-import {
-  buildClusterObject,
-  buildExtensionObject,
-  buildShootAccessKubeconfig,
-  buildShootObject,
-  makeFluxManifestsBase,
-} from '../test/harness/gardener-objects.js';
+import { buildShootAccessKubeconfig, makeFluxManifestsBase } from '../test/harness/gardener-objects.js';
 import { startKubelet } from '../test/harness/kubelet.js';
 import { FluxPlayer } from '../test/harness/flux-player.js';
-import { providerConfig } from './support/bench-shoots.js';
+import { createBenchShoot } from './support/bench-shoots.js';
 
 const { values } = parseArgs({
   options: {
@@ -109,36 +97,6 @@ async function startBenchManager(
   });
   await manager.start();
   return manager;
-}
-
-async function createShoot(seed: KubeConfig, namespace: string, kubeconfig: string, index: number) {
-  const core = seed.makeApiClient(CoreV1Api);
-  const custom = seed.makeApiClient(CustomObjectsApi);
-  await core.createNamespace({
-    body: { metadata: { name: namespace, labels: { 'gardener.cloud/role': 'shoot' } } },
-  });
-  await custom.createClusterCustomObject({
-    group: 'extensions.gardener.cloud',
-    version: 'v1alpha1',
-    plural: 'clusters',
-    body: buildClusterObject(namespace, buildShootObject(namespace, { name: `s${index}` })),
-  });
-  await core.createNamespacedSecret({
-    namespace,
-    body: {
-      metadata: { name: 'gardener' },
-      data: { kubeconfig: Buffer.from(kubeconfig).toString('base64') },
-    },
-  });
-  await custom.createNamespacedCustomObject({
-    group: 'extensions.gardener.cloud',
-    version: 'v1alpha1',
-    namespace,
-    plural: 'extensions',
-    body: buildExtensionObject({
-      providerConfig: providerConfig(`flux-u${index}`, { gitCredentials: false, syncMode: 'Full' }),
-    }),
-  });
 }
 
 function fluxStateOf(extension: Extension): { fluxVersion?: string; bootstrapped?: boolean } {
@@ -240,7 +198,7 @@ async function main(): Promise<void> {
     const count = new RequestCount();
     let manager = await startBenchManager(seed.kubeConfig, bases, { defaultVersion: from }, count);
     for (const [i, namespace] of namespaces.entries())
-      await createShoot(seed.kubeConfig, namespace, accessKubeconfig, i);
+      await createBenchShoot(seed.kubeConfig, namespace, accessKubeconfig, `flux-u${i}`, false, 'Full');
     const bootstrap = await waitForAll(
       seed.kubeConfig,
       namespaces,

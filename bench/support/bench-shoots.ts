@@ -35,6 +35,8 @@ export async function createBenchShoot(
   fluxNamespace: string,
   /** With the Git credentials resource (`ref-git-auth` in the seed) the config refers to. */
   withGitSecret: boolean,
+  /** The config's `syncMode`; the default (`Once`) when undefined. */
+  syncMode?: string,
 ): Promise<void> {
   const core = seed.makeApiClient(CoreV1Api);
   const custom = seed.makeApiClient(CustomObjectsApi);
@@ -64,7 +66,10 @@ export async function createBenchShoot(
     namespace,
     plural: 'extensions',
     body: buildExtensionObject({
-      providerConfig: providerConfig(fluxNamespace, { gitCredentials: withGitSecret }),
+      providerConfig: providerConfig(fluxNamespace, {
+        gitCredentials: withGitSecret,
+        ...(syncMode !== undefined ? { syncMode } : {}),
+      }),
     }),
   });
 }
